@@ -1,0 +1,54 @@
+from odoo import api, fields, models
+
+LINE_OUTCOMES = [
+    ("pending", "Pending"),
+    ("created", "Created"),
+    ("updated", "Updated"),
+    ("linked", "Linked"),
+    ("skipped", "Skipped"),
+    ("blocked", "Blocked"),
+    ("error", "Error"),
+]
+
+
+class XeroTaskLine(models.Model):
+    """One record a task touched: what happened, Xero's id and Xero's own message.
+
+    Pending lines are also the task's work list: a resumed task sends only those.
+    """
+
+    _name = "xero.task.line"
+    _description = "Xero Task Log Line"
+    _order = "task_id desc, id"
+
+    task_id = fields.Many2one("xero.task", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="task_id.company_id", store=True, index=True)
+    res_model = fields.Char(string="Model", required=True, index=True)
+    res_id = fields.Integer(string="Record ID", required=True, index=True)
+    res_name = fields.Char(string="Record")
+    record_ref = fields.Reference(
+        selection="_selection_record_ref", string="Odoo record", compute="_compute_record_ref",
+    )
+    outcome = fields.Selection(LINE_OUTCOMES, required=True, default="pending", index=True)
+    xero_id = fields.Char(string="Xero ID")
+    message = fields.Text()
+    date = fields.Datetime(default=fields.Datetime.now)
+
+    @api.model
+    def _selection_record_ref(self):
+        models_ = ["res.partner", "account.move", "account.payment", "account.partial.reconcile"]
+        return [(m, self.env[m]._description) for m in models_]
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_ref(self):
+        for line in self:
+            line.record_ref = f"{line.res_model},{line.res_id}" if line.res_id else False
+
+    def _log(self, outcome, xero_id=None, message=None):
+        """Record the outcome of these lines (one write per distinct outcome)."""
+        vals = {"outcome": outcome, "date": fields.Datetime.now()}
+        if xero_id is not None:
+            vals["xero_id"] = xero_id
+        if message is not None:
+            vals["message"] = message
+        self.write(vals)

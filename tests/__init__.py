@@ -1,0 +1,1 @@
+from . import test_connection, test_customers, test_task

@@ -1,0 +1,120 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from odoo.tests import TransactionCase
+
+ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+CLIENT_ID = "emulator-client"
+CLIENT_SECRET = "emulator-secret"
+DEMO_TENANT = "00000000-0000-4000-8000-000000000001"
+
+
+class Emulator:
+    """The bundled Xero emulator as a real process on 127.0.0.1, and its control API."""
+
+    def __init__(self, *args):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "xero_api.emulator", "--host", "127.0.0.1",
+             "--port", str(self.port), "--client-id", CLIENT_ID,
+             "--client-secret", CLIENT_SECRET, *args],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 20
+        while True:
+            try:
+                self.control("GET", "state")
+                break
+            except OSError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the Xero emulator did not start") from None
+                time.sleep(0.1)
+
+    def stop(self):
+        """Stop the emulator process."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def control(self, method, path, body=None):
+        """Call ``/_emulator/<path>``; return the decoded JSON answer (or None)."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            f"{self.url}/_emulator/{path}", data=data, method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+            raw = resp.read()
+        return json.loads(raw) if raw else None
+
+    def reset(self, seed=None):
+        return self.control("POST", "reset", {"seed": seed} if seed else {})
+
+    def requests(self, method=None, path=None):
+        """The emulator's request log, optionally filtered by method and path prefix."""
+        log = self.control("GET", "requests")
+        log = log.get("requests", log) if isinstance(log, dict) else log
+        return [r for r in log if (not method or r["method"] == method)
+                and (not path or r["path"].startswith(path))]
+
+    def clear_requests(self):
+        self.control("DELETE", "requests")
+
+    def fault(self, **fault):
+        self.control("POST", "faults", fault)
+
+    def state(self, tenant=DEMO_TENANT):
+        state = self.control("GET", "state")
+        orgs = state.get("organisations", state)
+        if isinstance(orgs, dict):
+            return orgs[tenant]
+        return next(o for o in orgs if o.get("tenant_id") == tenant)
+
+
+class XeroCommon:
+    """Mixin for test classes: an emulator process and a connected connection per company."""
+
+    emulator_args = ()
+
+    @classmethod
+    def start_emulator(cls):
+        cls.emulator = Emulator(*cls.emulator_args)
+        cls.addClassCleanup(cls.emulator.stop)
+
+    @classmethod
+    def make_connection(cls, company, tenant=DEMO_TENANT, **vals):
+        return cls.env["xero.connection"].sudo().create({
+            "company_id": company.id,
+            "auth_mode": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "api_url": cls.emulator.url,
+            "identity_url": cls.emulator.url,
+            "login_url": cls.emulator.url,
+            "tenant_id": tenant,
+            "tenant_name": "Demo Company",
+            **vals,
+        })
+
+
+class XeroTransactionCase(XeroCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_emulator()
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()

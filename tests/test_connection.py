@@ -1,0 +1,194 @@
+import urllib.parse
+
+import psycopg2
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import CLIENT_ID, CLIENT_SECRET, DEMO_TENANT, XeroCommon, XeroTransactionCase
+
+
+def follow_authorize(url):
+    """Play the user's consent at the emulator; return (code, state) of the redirect."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(url, timeout=10)
+    except urllib.error.HTTPError as exc:
+        location = exc.headers["Location"]
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
+    return query["code"][0], query["state"][0]
+
+
+@tagged("post_install", "-at_install")
+class TestConnection(XeroTransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.env.company
+        cls.company_b = cls.env["res.company"].create({"name": "Dealer B"})
+        cls.connection = cls.make_connection(cls.company_a)
+
+    def test_client_credentials_test_connection(self):
+        action = self.connection.action_test_connection()
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        self.assertEqual(self.connection.state, "connected")
+        self.assertEqual(self.connection.tenant_name, "Demo Company")
+        self.assertEqual(self.connection.org_currency, "NZD")
+        self.assertGreater(self.connection.min_remaining, 0)
+        self.assertGreater(self.connection.day_remaining, 0)
+        self.assertIn("Demo Company (NZD)", action["params"]["message"])
+        token = self.env["xero.connection.token"].search(
+            [("connection_id", "=", self.connection.id)])
+        self.assertTrue(token.access_token)
+        self.assertFalse(token.refresh_token, "client credentials have no refresh token")
+
+    def test_test_connection_reports_the_exact_failure(self):
+        self.connection.sudo().client_secret = "wrong-secret"
+        action = self.connection.action_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertEqual(self.connection.state, "needs_reauth")
+        self.assertTrue(self.connection.last_error)
+        self.assertNotIn("wrong-secret", action["params"]["message"])
+        self.assertNotIn("wrong-secret", self.connection.last_error)
+
+    def test_one_connection_per_company(self):
+        with self.assertRaisesRegex(psycopg2.IntegrityError, "company_uniq"), \
+                mute_logger("odoo.sql_db"):
+            self.make_connection(self.company_a)
+
+    def _oauth_connection(self):
+        conn = self.make_connection(self.company_b, auth_mode="oauth2", tenant_id=False,
+                                    tenant_name=False)
+        action = conn.with_company(self.company_b).action_connect()
+        url = urllib.parse.urlparse(action["url"])
+        query = urllib.parse.parse_qs(url.query)
+        self.assertEqual(url.path, "/identity/connect/authorize")
+        self.assertEqual(query["client_id"], [CLIENT_ID])
+        self.assertIn("accounting.invoices", query["scope"][0])
+        self.assertIn("offline_access", query["scope"][0])
+        code, state = follow_authorize(action["url"])
+        return conn, code, state
+
+    def test_oauth_code_flow_and_refresh_rotation(self):
+        conn, code, state = self._oauth_connection()
+        conn._oauth_callback(code, state)
+        self.assertEqual(conn.tenant_id, DEMO_TENANT)
+        self.assertEqual(conn.state, "connected")
+        token = conn._token_record()
+        first_refresh = token.refresh_token
+        self.assertTrue(first_refresh)
+        # The access token expires: the next call refreshes it, and the refresh token rotates.
+        self.emulator.control("POST", "tokens/expire", {})
+        token.expires_at = 0
+        orgs = conn._xero_call("get_organisations")
+        self.assertEqual(orgs["Organisations"][0]["Name"], "Demo Company")
+        self.assertTrue(token.refresh_token)
+        self.assertNotEqual(token.refresh_token, first_refresh)
+        # The state was single use: replaying the callback is rejected.
+        with self.assertRaises(UserError), mute_logger(
+                "odoo.addons.account_xero_sync.models.xero_connection"):
+            conn._oauth_callback(code, state)
+
+    def test_oauth_forged_state_rejected(self):
+        conn, code, _state = self._oauth_connection()
+        with self.assertRaises(UserError), mute_logger(
+                "odoo.addons.account_xero_sync.models.xero_connection"):
+            conn._oauth_callback(code, "forged-state")
+        self.assertFalse(conn._token_record().access_token)
+        self.assertEqual(conn.state, "not_connected")
+
+    def test_oauth_state_bound_to_user(self):
+        conn, code, state = self._oauth_connection()
+        other = new_test_user(self.env, "xero_other_manager",
+                              groups="base.group_user,account_xero_sync.group_xero_manager",
+                              company_ids=[self.company_b.id], company_id=self.company_b.id)
+        with self.assertRaises(UserError), mute_logger(
+                "odoo.addons.account_xero_sync.models.xero_connection"):
+            conn.with_user(other)._oauth_callback(code, state)
+        self.assertFalse(conn._token_record().access_token)
+
+    def test_invalid_grant_needs_reauthorisation(self):
+        conn, code, state = self._oauth_connection()
+        conn._oauth_callback(code, state)
+        conn._token_record().write({"refresh_token": "revoked-elsewhere", "expires_at": 0})
+        with self.assertRaises(Exception):
+            conn._xero_call("get_organisations")
+        self.assertEqual(conn.state, "needs_reauth")
+        self.assertTrue(conn.last_error)
+
+    def test_disconnect_revokes(self):
+        conn, code, state = self._oauth_connection()
+        conn._oauth_callback(code, state)
+        refresh = conn._token_record().refresh_token
+        conn.action_disconnect()
+        self.assertEqual(conn.state, "not_connected")
+        self.assertFalse(conn._token_record().refresh_token)
+        grant_again = conn._token_record()
+        grant_again.refresh_token = refresh
+        grant_again.expires_at = 0
+        with self.assertRaises(Exception):
+            conn._xero_call("get_organisations")
+
+    def test_multi_company_isolation(self):
+        user_b = new_test_user(self.env, "xero_user_b",
+                               groups="base.group_user,account_xero_sync.group_xero_manager",
+                               company_ids=[self.company_b.id], company_id=self.company_b.id)
+        conn_a = self.connection.with_user(user_b)
+        with self.assertRaises(AccessError):
+            conn_a.read(["tenant_name"])
+        self.assertFalse(self.env["xero.connection"].with_user(user_b).search([]))
+        with self.assertRaises(AccessError):
+            conn_a.action_test_connection()
+
+    def test_secrets_hidden_from_non_admin(self):
+        manager = new_test_user(self.env, "xero_manager_a",
+                                groups="base.group_user,account_xero_sync.group_xero_manager",
+                                company_ids=[self.company_a.id], company_id=self.company_a.id)
+        self.connection.action_test_connection()
+        conn = self.connection.with_user(manager)
+        self.assertEqual(conn.state, "connected")
+        with self.assertRaises(AccessError):
+            conn.read(["client_secret"])
+        with self.assertRaises(AccessError):
+            self.env["xero.connection.token"].with_user(manager).search([]).read(["access_token"])
+        exported = conn.export_data(["company_id", "tenant_name", "state"])["datas"]
+        self.assertNotIn(CLIENT_SECRET, str(exported))
+        self.assertFalse(conn._fields["client_secret"].exportable)
+
+
+@tagged("post_install", "-at_install")
+class TestOAuthController(XeroCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_emulator()
+        cls.connection = cls.make_connection(
+            cls.env.company, auth_mode="oauth2", tenant_id=False, tenant_name=False)
+
+    def _start(self):
+        self.authenticate("admin", "admin")
+        action = self.connection.with_user(self.env.ref("base.user_admin")).action_connect()
+        return follow_authorize(action["url"])
+
+    def test_callback_good_state(self):
+        code, state = self._start()
+        response = self.url_open(f"/xero/oauth/callback?code={code}&state={state}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.connection.tenant_id, DEMO_TENANT)
+        self.assertEqual(self.connection.state, "connected")
+
+    def test_callback_forged_state(self):
+        code, _state = self._start()
+        with mute_logger("odoo.addons.account_xero_sync.models.xero_connection"):
+            response = self.url_open(f"/xero/oauth/callback?code={code}&state=forged")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("not one you asked for", response.text)
+        self.assertFalse(self.connection.tenant_id)
+        self.assertEqual(self.connection.state, "not_connected")

@@ -1,0 +1,221 @@
+from odoo.tests import tagged
+
+from .common import DEMO_TENANT, XeroTransactionCase
+
+OTHER_TENANT = "00000000-0000-4000-8000-000000000002"
+
+
+@tagged("post_install", "-at_install")
+class TestCustomers(XeroTransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.connection = cls.make_connection(cls.company)
+        cls.nz = cls.env.ref("base.nz")
+        cls.au = cls.env.ref("base.au")
+        cls.gb = cls.env.ref("base.uk")
+        # Customers that exist before the tests: none must be a "customer" of this dealer.
+        cls.env["res.partner"].search([("customer_rank", ">", 0)]).customer_rank = 0
+
+    def customer(self, name, **vals):
+        return self.env["res.partner"].create({"name": name, "customer_rank": 1, **vals})
+
+    def run_task(self, task_type, records=None, company=None):
+        task = self.env["xero.task"]._queue(company or self.company, task_type, records)
+        task.action_run()
+        return task
+
+    def xero_contacts(self, tenant=DEMO_TENANT):
+        return self.emulator.state(tenant)["contacts"]
+
+    def outcome(self, task, partner):
+        line = task.line_ids.filtered(lambda l: l.res_model == "res.partner"
+                                      and l.res_id == partner.id)
+        self.assertEqual(len(line), 1, f"one log line for {partner.name}")
+        return line.outcome, line.message or ""
+
+    def test_send_new_customers_then_nothing(self):
+        partners = self.customer("Kiwi Fibre Ltd", is_company=True, email="ops@kiwifibre.nz",
+                                 country_id=self.nz.id, phone="09 123 4567") \
+            | self.customer("Aroha Ngata", email="aroha@example.nz", ref="C0007",
+                            country_id=self.nz.id, mobile="021 123 4567")
+        task = self.run_task("send_new_customers")
+        self.assertEqual(task.state, "done")
+        self.assertEqual((task.count_created, task.count_error), (2, 0))
+        contacts = {c["Name"]: c for c in self.xero_contacts()}
+        self.assertEqual(set(contacts), {"Kiwi Fibre Ltd", "Aroha Ngata"})
+        aroha = contacts["Aroha Ngata"]
+        self.assertEqual((aroha["FirstName"], aroha["LastName"]), ("Aroha", "Ngata"))
+        self.assertEqual(aroha["AccountNumber"], "C0007")
+        mobile = next(p for p in aroha["Phones"] if p["PhoneType"] == "MOBILE")
+        self.assertEqual((mobile["PhoneCountryCode"], mobile["PhoneAreaCode"],
+                          mobile["PhoneNumber"]), ("64", "21", "1234567"))
+        for partner in partners:
+            self.assertEqual(partner.xero_contact_id, contacts[partner.name]["ContactID"])
+            self.assertEqual(self.outcome(task, partner)[0], "created")
+        # A second run sends nothing and writes nothing to Xero.
+        self.emulator.clear_requests()
+        again = self.run_task("send_new_customers")
+        self.assertEqual(again.count_total, 0)
+        self.assertFalse(self.emulator.requests(method="POST"))
+        self.assertFalse(self.emulator.requests(method="PUT"))
+
+    def test_send_all_updates_changed_only(self):
+        kept = self.customer("Unchanged Ltd", email="same@example.com")
+        changed = self.customer("Changing Ltd", email="old@example.com")
+        self.run_task("send_new_customers")
+        changed.email = "new@example.com"
+        task = self.run_task("send_all_customers")
+        self.assertEqual(self.outcome(task, changed)[0], "updated")
+        outcome, message = self.outcome(task, kept)
+        self.assertEqual(outcome, "skipped")
+        self.assertIn("Unchanged", message)
+        contact = next(c for c in self.xero_contacts() if c["Name"] == "Changing Ltd")
+        self.assertEqual(contact["EmailAddress"], "new@example.com")
+        self.assertEqual(len(self.xero_contacts()), 2)
+
+    def test_one_off_create_then_update(self):
+        partner = self.customer("One Off Ltd", email="a@oneoff.com")
+        partner.action_xero_send()
+        self.assertTrue(partner.xero_contact_id)
+        partner.write({"name": "One Off Limited"})
+        action = partner.action_xero_send()
+        task = self.env["xero.task"].browse(action["res_id"])
+        self.assertEqual(task.task_type, "send_customer")
+        self.assertEqual(self.outcome(task, partner)[0], "updated")
+        names = [c["Name"] for c in self.xero_contacts()]
+        self.assertEqual(names, ["One Off Limited"])
+
+    def test_existing_contacts_linked_not_duplicated(self):
+        by_email = self.customer("Email Match Ltd", email="billing@match.com")
+        by_ref = self.customer("Ref Match Ltd", ref="ACC-9")
+        by_name = self.customer("Name Only Ltd")
+        name_clash = self.customer("Clash Ltd", email="mine@clash.com")
+        self.emulator.control("POST", "seed", {"organisations": [{
+            "tenant_id": DEMO_TENANT,
+            "contacts": [
+                {"Name": "Email Match (Xero)", "EmailAddress": "billing@match.com"},
+                {"Name": "Ref Match (Xero)", "AccountNumber": "ACC-9"},
+                {"Name": "Name Only Ltd"},
+                {"Name": "Clash Ltd", "EmailAddress": "someone.else@clash.com"},
+            ],
+        }]})
+        seeded = {c["Name"]: c["ContactID"] for c in self.xero_contacts()}
+        task = self.run_task("send_new_customers")
+        self.assertEqual(by_email.xero_contact_id, seeded["Email Match (Xero)"])
+        self.assertEqual(by_ref.xero_contact_id, seeded["Ref Match (Xero)"])
+        self.assertEqual(by_name.xero_contact_id, seeded["Name Only Ltd"])
+        for partner in by_email | by_ref | by_name:
+            self.assertEqual(self.outcome(task, partner)[0], "linked")
+        outcome, message = self.outcome(task, name_clash)
+        self.assertEqual(outcome, "blocked")
+        self.assertIn("someone.else@clash.com", message)
+        self.assertFalse(name_clash.xero_contact_id)
+        self.assertEqual(len(self.xero_contacts()), 4, "nothing created")
+        # A person decides: link by hand.
+        name_clash.action_xero_link_candidate()
+        self.assertEqual(name_clash.xero_contact_id, seeded["Clash Ltd"])
+
+    def test_duplicate_odoo_names_get_distinct_xero_names(self):
+        first = self.customer("John Smith", email="john1@example.com")
+        second = self.customer("John Smith", email="john2@example.com", ref="C0042")
+        task = self.run_task("send_new_customers")
+        self.assertEqual((task.count_created, task.count_error), (2, 0))
+        names = sorted(c["Name"] for c in self.xero_contacts())
+        self.assertEqual(names, ["John Smith", "John Smith (C0042)"])
+        self.assertNotEqual(first.xero_contact_id, second.xero_contact_id)
+        # A third one, sent later, against the name already in Xero.
+        third = self.customer("John Smith", email="john3@example.com")
+        self.run_task("send_new_customers")
+        self.assertIn(f"John Smith (ODOO-{third.id})", [c["Name"] for c in self.xero_contacts()])
+
+    def test_drop_after_write_rerun_links(self):
+        partners = self.env["res.partner"]
+        for i in range(5):
+            partners |= self.customer(f"Crash Test {i}", email=f"crash{i}@example.com")
+        self.emulator.fault(kind="drop_after_write", count=4, method="POST",
+                            path="/api.xro/2.0/Contacts")
+        first = self.run_task("send_new_customers")
+        self.assertEqual(first.state, "failed")
+        self.assertEqual(len(self.xero_contacts()), 5, "Xero applied the write")
+        self.assertFalse(any(partners.mapped("xero_contact_id")))
+        rerun = self.run_task("send_new_customers")
+        self.assertEqual(rerun.count_linked, 5)
+        self.assertEqual(len(self.xero_contacts()), 5, "no duplicate")
+        self.assertTrue(all(partners.mapped("xero_contact_id")))
+
+    def test_two_dealers_one_contact_each(self):
+        shared = self.customer("Shared Customer Ltd", email="shared@example.com")
+        dealer_b = self.env["res.company"].create({"name": "Dealer B"})
+        self.emulator.control("POST", "seed", {"organisations": [{
+            "tenant_id": OTHER_TENANT, "name": "Dealer B Org", "base_currency": "NZD"}]})
+        self.make_connection(dealer_b, tenant=OTHER_TENANT)
+        self.env.user.company_ids |= dealer_b
+        self.run_task("send_new_customers")
+        self.run_task("send_new_customers", company=dealer_b)
+        id_a = shared.with_company(self.company).xero_contact_id
+        id_b = shared.with_company(dealer_b).xero_contact_id
+        self.assertTrue(id_a and id_b)
+        self.assertNotEqual(id_a, id_b)
+        self.assertEqual([c["ContactID"] for c in self.xero_contacts(DEMO_TENANT)
+                          if c["Name"] == "Shared Customer Ltd"], [id_a])
+        self.assertEqual([c["ContactID"] for c in self.xero_contacts(OTHER_TENANT)
+                          if c["Name"] == "Shared Customer Ltd"], [id_b])
+
+    def test_phones_of_several_countries(self):
+        au = self.customer("Sydney Pty", country_id=self.au.id, phone="(02) 9876 5432")
+        gb = self.customer("London Ltd", country_id=self.gb.id, phone="020 7946 0958")
+        odd = self.customer("Odd Phone Ltd", country_id=self.nz.id, phone="ask for Bob")
+        self.run_task("send_new_customers")
+        contacts = {c["Name"]: c for c in self.xero_contacts()}
+
+        def phone(partner):
+            p = next(p for p in contacts[partner.name]["Phones"] if p["PhoneType"] == "DEFAULT")
+            return p.get("PhoneCountryCode"), p.get("PhoneAreaCode"), p.get("PhoneNumber")
+
+        self.assertEqual(phone(au), ("61", "2", "98765432"))
+        self.assertEqual(phone(gb), ("44", "20", "79460958"))
+        self.assertEqual(phone(odd)[2], "ask for Bob")
+
+    def test_bad_inputs_never_stop_the_batch(self):
+        long_name = "L" * 300
+        long = self.customer(long_name)
+        emoji = self.customer("Café ☕ Ltd 🚀")
+        bad_email = self.customer("Bad Email Ltd", email="not-an-email")
+        no_country = self.customer("Nowhere Ltd", phone="+64 9 123 4567")
+        unnamed = self.customer("placeholder")
+        self.env.cr.execute("UPDATE res_partner SET name = '' WHERE id = %s", [unnamed.id])
+        unnamed.invalidate_recordset(["name"])
+        good = self.customer("Good Ltd")
+        task = self.run_task("send_new_customers")
+        self.assertEqual(self.outcome(task, unnamed)[0], "blocked")
+        self.assertIn("no name", self.outcome(task, unnamed)[1])
+        for partner in long | emoji | bad_email | no_country | good:
+            self.assertEqual(self.outcome(task, partner)[0], "created", partner.name)
+        contacts = {c["ContactID"]: c for c in self.xero_contacts()}
+        self.assertEqual(len(contacts[long.xero_contact_id]["Name"]), 255)
+        self.assertIn("Name", self.outcome(task, long)[1])
+        self.assertEqual(contacts[emoji.xero_contact_id]["Name"], "Café ☕ Ltd 🚀")
+        self.assertNotIn("EmailAddress", contacts[bad_email.xero_contact_id])
+        self.assertIn("mail", self.outcome(task, bad_email)[1])
+        phone = contacts[no_country.xero_contact_id]["Phones"][0]
+        self.assertEqual(phone["PhoneCountryCode"], "64")
+
+    def test_archived_partner_archives_contact(self):
+        partner = self.customer("Closing Down Ltd")
+        partner.action_xero_send()
+        partner.active = False
+        partner.with_context(active_test=False).action_xero_send()
+        contact = next(c for c in self.xero_contacts() if c["ContactID"] == partner.xero_contact_id)
+        self.assertEqual(contact["ContactStatus"], "ARCHIVED")
+
+    def test_batches_of_fifty_and_bounded_queries(self):
+        for i in range(120):
+            self.customer(f"Bulk Customer {i:03d}")
+        task = self.run_task("send_new_customers")
+        self.assertEqual(task.count_created, 120)
+        posts = self.emulator.requests(method="POST", path="/api.xro/2.0/Contacts")
+        self.assertEqual([r["items"] for r in posts], [50, 50, 20])
+        gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
+        self.assertEqual(len(gets), 3, "one candidate look-up per batch")

@@ -1,0 +1,153 @@
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import DEMO_TENANT, XeroTransactionCase
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying (after a batch was committed)."""
+
+
+@tagged("post_install", "-at_install")
+class TestTaskRunner(XeroTransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.connection = cls.make_connection(cls.company)
+        cls.env["res.partner"].search([("customer_rank", ">", 0)]).customer_rank = 0
+        cls.Task = cls.env["xero.task"]
+
+    def customers(self, count, prefix="Customer"):
+        return self.env["res.partner"].create([
+            {"name": f"{prefix} {i:03d}", "customer_rank": 1} for i in range(count)])
+
+    def run_cron_until_idle(self, limit=50):
+        for _i in range(limit):
+            if not self.Task.search_count(self.Task._runnable_domain()):
+                return
+            self.Task._cron_run_tasks()
+        self.fail("the runner did not finish")
+
+    def test_queue_and_run_via_cron(self):
+        partners = self.customers(60)
+        cron = self.env.ref("account_xero_sync.ir_cron_xero_run_tasks")
+        triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        task = self.Task._queue(self.company, "send_new_customers")
+        self.assertEqual(task.state, "queued")
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers_before, "queuing triggers the runner")
+        self.Task._cron_run_tasks()  # first batch
+        self.assertEqual(task.state, "running")
+        self.assertEqual((task.count_total, task.count_done, task.count_created), (60, 50, 50))
+        self.assertAlmostEqual(task.progress, 50 / 60 * 100, places=2)
+        self.run_cron_until_idle()
+        self.assertEqual(task.state, "done")
+        self.assertEqual((task.count_created, task.count_error, task.progress), (60, 0, 100))
+        self.assertTrue(task.date_started and task.date_finished)
+        by_partner = {line.res_id: line for line in task.line_ids}
+        for partner in partners:
+            line = by_partner[partner.id]
+            self.assertEqual(line.outcome, "created")
+            self.assertEqual(line.xero_id, partner.xero_contact_id)
+        self.assertIn("60 created", task.summary)
+
+    def test_one_task_per_dealer_at_a_time(self):
+        """A second task of the same dealer waits: it never sends the first one's records."""
+        self.customers(3)
+        first = self.Task._queue(self.company, "send_new_customers")
+        second = self.Task._queue(self.company, "send_new_customers")
+        claimed = self.Task._claim_next()
+        self.assertEqual(claimed, first)
+        # Same transaction holds the dealer's advisory lock: a second runner (simulated by a
+        # second connection) must not get this dealer. Checked with a real second cursor below.
+        with self.env.registry.cursor() as other_cr:
+            other_cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
+                             [1480938032, self.company.id])
+            self.assertFalse(other_cr.fetchone()[0], "the dealer is locked by the runner")
+        claimed._run_step()
+        self.run_cron_until_idle()
+        self.assertEqual(first.count_created, 3)
+        self.assertEqual(second.state, "done")
+        self.assertEqual(second.count_total, 0, "nothing left for the second task")
+        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["contacts"]), 3)
+
+    def test_killed_after_second_batch_resumes_without_resending(self):
+        self.customers(130)
+        task = self.Task._queue(self.company, "send_new_customers")
+        commits = {"n": 0}
+        original = type(task)._commit_batch
+
+        def commit_then_die(this):
+            original(this)
+            commits["n"] += 1
+            if commits["n"] == 2:
+                raise WorkerKilled()
+
+        with patch.object(type(task), "_commit_batch", commit_then_die):
+            with self.assertRaises(WorkerKilled):
+                self.run_cron_until_idle()
+        self.assertEqual(task.state, "running")
+        self.assertEqual(task.count_done, 100)
+        self.run_cron_until_idle()
+        self.assertEqual(task.state, "done")
+        self.assertEqual(task.count_created, 130)
+        posts = self.emulator.requests(method="POST", path="/api.xro/2.0/Contacts")
+        self.assertEqual(sum(r["items"] for r in posts), 130, "no record sent twice")
+        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["contacts"]), 130)
+
+    def test_cancel_and_retry_failed(self):
+        self.customers(2)
+        queued = self.Task._queue(self.company, "send_new_customers")
+        queued.action_cancel()
+        self.assertEqual(queued.state, "cancelled")
+        bad = self.env["res.partner"].create({"name": "x", "customer_rank": 1})
+        self.env.cr.execute("UPDATE res_partner SET name = ' ' WHERE id = %s", [bad.id])
+        bad.invalidate_recordset(["name"])
+        task = self.Task._queue(self.company, "send_new_customers")
+        task.action_run()
+        self.assertEqual(task.state, "done_with_errors")
+        self.assertEqual((task.count_created, task.count_blocked), (2, 1))
+        self.assertTrue(task.activity_ids, "the user who queued it is told")
+        bad.name = "Now Named Ltd"
+        retry = self.Task.browse(task.action_retry_failed()["res_id"])
+        self.assertEqual(retry.task_type, "send_customer")
+        retry.action_run()
+        self.assertEqual((retry.count_total, retry.count_created), (1, 1))
+
+    def test_wizard_preview_queue(self):
+        self.customers(2)
+        self.emulator.control("POST", "seed", {"organisations": [{
+            "tenant_id": DEMO_TENANT, "contacts": [{"Name": "Customer 001"}]}]})
+        wizard = self.env["xero.bulk.task.wizard"].create({"task_type": "send_new_customers"})
+        self.assertEqual(wizard.company_id, self.company, "the dealer is preselected")
+        wizard.action_preview()
+        actions = sorted(wizard.line_ids.mapped("action"))
+        self.assertEqual(actions, ["create", "link"])
+        self.assertIn("Customer 001", wizard.line_ids.filtered(lambda l: l.action == "link").reason)
+        self.assertFalse(self.emulator.requests(method="POST"), "a preview writes nothing")
+        task = self.Task.browse(wizard.action_queue()["res_id"])
+        self.assertEqual(task.state, "queued")
+
+    def test_access_between_dealers_and_menus(self):
+        dealer_b = self.env["res.company"].create({"name": "Dealer B"})
+        task_a = self.Task._queue(self.company, "send_new_customers")
+        user_b = new_test_user(self.env, "xero_user_b2",
+                               groups="base.group_user,account_xero_sync.group_xero_user",
+                               company_ids=[dealer_b.id], company_id=dealer_b.id)
+        self.assertFalse(self.Task.with_user(user_b).search([]))
+        with self.assertRaises(AccessError):
+            task_a.with_user(user_b).read(["state"])
+        with self.assertRaises(AccessError):
+            task_a.with_user(user_b).action_run()
+        plain = new_test_user(self.env, "no_xero_user", groups="base.group_user")
+        menu = self.env.ref("account_xero_sync.menu_xero_root")
+        visible = self.env["ir.ui.menu"].with_user(plain)._visible_menu_ids()
+        self.assertNotIn(menu.id, visible)
+        visible_b = self.env["ir.ui.menu"].with_user(user_b)._visible_menu_ids()
+        self.assertIn(menu.id, visible_b)
+        config = self.env.ref("account_xero_sync.menu_xero_config")
+        self.assertNotIn(config.id, visible_b, "configuration is for Xero Managers")

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The test command (`make test`): xero_api/tests always; the Odoo tests whenever `import odoo`
+# works, in a fresh database on 127.0.0.1 with the addon linked from a temporary addons folder.
+# Exits non-zero on any failure, on Odoo tests that did not run, and on warnings from the addon.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=${PYTHON:-python3}
+DB_HOST=${XERO_TEST_DB_HOST:-127.0.0.1}
+DB_USER=${XERO_TEST_DB_USER:-root}
+ODOO_ONLY=0
+[ "${1:-}" = "--odoo-only" ] && ODOO_ONLY=1
+mkdir -p .tmp
+status=0
+api_passed=0
+api_failed=0
+
+if [ "$ODOO_ONLY" = 0 ]; then
+  echo "== xero_api tests (no Odoo needed)"
+  "$PY" -m pytest -p no:odoo xero_api/tests -q 2>&1 | tee .tmp/api-tests.log
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  last=$(grep -E '[0-9]+ (passed|failed)' .tmp/api-tests.log | tail -n 1)
+  api_passed=$(grep -oE '[0-9]+ passed' <<<"$last" | grep -oE '[0-9]+' || echo 0)
+  api_failed=$(( $(grep -oE '[0-9]+ failed' <<<"$last" | grep -oE '[0-9]+' || echo 0) \
+    + $(grep -oE '[0-9]+ errors?' <<<"$last" | grep -oE '[0-9]+' || echo 0) ))
+fi
+
+if ! "$PY" -c 'import odoo' >/dev/null 2>&1; then
+  echo
+  echo "!!! THE ODOO TESTS DID NOT RUN: 'import odoo' fails in $PY."
+  echo "!!! Only xero_api/tests ran. Install Odoo 18.0 into this Python (README, 'Install') to run them."
+  echo "total: $api_passed passed, $api_failed failed"
+  exit $status
+fi
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+ADDONS=$(mktemp -d)
+ln -s "$ROOT" "$ADDONS/account_xero_sync"
+DB="xero_test_$(date +%s)_$$"
+DB_DEMO="${DB}_demo"
+cleanup() {
+  for db in "$DB" "$DB_DEMO"; do
+    dropdb -h "$DB_HOST" -U "$DB_USER" --if-exists "$db" >/dev/null 2>&1 || true
+  done
+  rm -rf "$ADDONS"
+}
+trap cleanup EXIT
+odoo() {
+  TZ=UTC "$PY" -m odoo --db_host "$DB_HOST" --db_user "$DB_USER" --addons-path "$ADDONS" \
+    --http-interface 127.0.0.1 --http-port "$(free_port)" --workers 0 --max-cron-threads 0 "$@"
+}
+
+echo "== Odoo tests: database $DB (no demo data), addon from $ADDONS"
+odoo -d "$DB" -i account_xero_sync --without-demo=all --test-enable \
+  --test-tags /account_xero_sync --stop-after-init --log-level=info >.tmp/odoo-tests.log 2>&1
+odoo_rc=$?
+summary=$(grep -E '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' .tmp/odoo-tests.log | tail -n 1)
+grep -E ' (ERROR|CRITICAL) |^(FAIL|ERROR):|Traceback' .tmp/odoo-tests.log | head -n 60
+odoo_failed=0
+odoo_total=0
+if [ -z "$summary" ]; then
+  echo "!!! THE ODOO TESTS DID NOT RUN (no result line; exit code $odoo_rc): see .tmp/odoo-tests.log"
+  tail -n 40 .tmp/odoo-tests.log
+  status=1
+else
+  echo "$summary"
+  read -r f e t < <(sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/' <<<"$summary")
+  odoo_failed=$((f + e))
+  odoo_total=$t
+  [ "$odoo_failed" -eq 0 ] || status=1
+fi
+if grep -qE ' (ERROR|CRITICAL) ' .tmp/odoo-tests.log; then
+  echo "!!! Odoo logged errors (above)."; status=1
+  [ "$odoo_failed" -gt 0 ] || odoo_failed=1
+fi
+if grep -qE 'websocket-client module is not installed|Chrome executable not found' .tmp/odoo-tests.log; then
+  echo "!!! Browser tests were skipped (websocket-client or Chromium missing)."; status=1
+fi
+warnings=$(grep -E ' WARNING .*(account_xero_sync|xero\.)' .tmp/odoo-tests.log | grep -v 'Xero OAuth callback rejected' || true)
+if [ -n "$warnings" ]; then
+  echo "!!! The addon caused warnings:"; echo "$warnings" | head -n 20; status=1
+fi
+
+echo "== Install with demo data, then uninstall: database $DB_DEMO"
+if odoo -d "$DB_DEMO" -i account_xero_sync --stop-after-init --log-level=warn >.tmp/odoo-demo.log 2>&1 \
+  && echo "env['ir.module.module'].search([('name', '=', 'account_xero_sync')]).button_immediate_uninstall(); env.cr.commit(); print('UNINSTALLED', env['ir.module.module'].search([('name', '=', 'account_xero_sync')]).state)" \
+    | odoo shell -d "$DB_DEMO" --log-level=warn >>.tmp/odoo-demo.log 2>&1 \
+  && grep -q 'UNINSTALLED uninstalled' .tmp/odoo-demo.log \
+  && ! grep -qE ' (ERROR|CRITICAL) ' .tmp/odoo-demo.log; then
+  echo "installed with demo data and uninstalled cleanly"
+else
+  echo "!!! install with demo data / uninstall failed: .tmp/odoo-demo.log"; tail -n 30 .tmp/odoo-demo.log
+  status=1; odoo_failed=$((odoo_failed + 1))
+fi
+
+echo "total: $((api_passed + odoo_total - odoo_failed)) passed, $((api_failed + odoo_failed)) failed"
+exit $status

@@ -1,0 +1,1 @@
+from . import xero_bulk_task_wizard

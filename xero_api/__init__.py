@@ -1,0 +1,1 @@
+"""Plain-Python Xero layer: gateway, throttle, payloads, phones, errors, emulator. Never imports odoo."""
