@@ -16,6 +16,7 @@
         "views/xero_connection_views.xml",
         "views/xero_task_views.xml",
         "views/res_partner_views.xml",
+        "views/account_move_views.xml",
         "wizards/xero_bulk_task_wizard_views.xml",
         "views/menus.xml",
     ],

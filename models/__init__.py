@@ -1,5 +1,7 @@
 from . import (
     xero_connection,
+    xero_connection_mappings,
+    xero_code,
     xero_connection_tenant,
     xero_connection_token,
     xero_mapping,
@@ -8,4 +10,8 @@ from . import (
     xero_task_line,
     xero_sync_mixin,
     res_partner,
+    account_move,
+    account_move_line,
+    account_move_pdf,
+    account_move_update,
 )

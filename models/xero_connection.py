@@ -82,6 +82,10 @@ class XeroConnection(models.Model):
         [("AUTHORISED", "Approved (AUTHORISED)"), ("DRAFT", "Draft")],
         string="Invoice status in Xero", required=True, default="AUTHORISED",
     )
+    no_tax_type = fields.Char(
+        string="Tax type for untaxed lines", required=True, default="NONE",
+        help="Xero tax type of invoice lines without tax, on invoices with taxed lines.",
+    )
     auto_fetch_payments = fields.Boolean(
         help="The scheduled action 'Xero: fetch new payments' fetches this dealer's payments.",
     )

@@ -26,6 +26,10 @@ class XeroMapping(models.Model):
     account_id = fields.Many2one("account.account", string="Odoo account", ondelete="cascade")
     tax_id = fields.Many2one("account.tax", string="Odoo tax", ondelete="cascade")
     journal_id = fields.Many2one("account.journal", string="Odoo journal", ondelete="cascade")
+    xero_code_id = fields.Many2one(
+        "xero.code", string="Pick from Xero",
+        domain="[('connection_id', '=', connection_id), ('kind', '=', kind == 'journal' and 'bank' or kind)]",
+    )
     xero_code = fields.Char(
         string="Xero code", required=True,
         help="Account code (e.g. 200), tax type (e.g. OUTPUT2) or bank account code (e.g. 090).",
@@ -38,6 +42,13 @@ class XeroMapping(models.Model):
         ("tax_uniq", "unique(connection_id, kind, tax_id)", "One mapping per tax."),
         ("journal_uniq", "unique(connection_id, kind, journal_id)", "One mapping per journal."),
     ]
+
+    @api.onchange("xero_code_id")
+    def _onchange_xero_code_id(self):
+        if self.xero_code_id:
+            self.xero_code = self.xero_code_id.code
+            self.xero_name = self.xero_code_id.name
+            self.xero_id = self.xero_code_id.xero_id
 
     @api.constrains("kind", "account_id", "tax_id", "journal_id")
     def _check_kind_target(self):

@@ -1,0 +1,229 @@
+from unittest.mock import patch
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from .common import DEMO_TENANT, XeroCommon
+
+
+class XeroInvoiceCommon(XeroCommon, AccountTestInvoicingCommon):
+    """A dealer with a chart of accounts, mapped to the emulator's organisation."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_emulator()
+        cls.company = cls.env.company
+        cls.emulator_seed = {"organisations": [{
+            "tenant_id": DEMO_TENANT, "name": "Demo Company",
+            "base_currency": cls.company.currency_id.name,
+        }]}
+        cls.connection = cls.make_connection(cls.company, mapping_ids=[
+            Command.create({"kind": "account", "xero_code": "200"}),
+            Command.create({"kind": "tax", "tax_id": cls.tax_sale_a.id, "xero_code": "OUTPUT2"}),
+            Command.create({"kind": "journal", "xero_code": "090"}),
+        ])
+        cls.connection.org_currency = cls.company.currency_id.name
+        cls.partner_a.customer_rank = 1
+        cls.other_currency = cls.setup_other_currency("AUD", rates=[("2019-01-01", 2.0)])
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.emulator.control("POST", "seed", self.emulator_seed)
+
+    def invoice(self, amounts, taxes=None, partner=None, currency=None, post=True):
+        return self.init_invoice("out_invoice", partner=partner or self.partner_a,
+                                 amounts=amounts, taxes=taxes if taxes is not None
+                                 else self.tax_sale_a, currency=currency, post=post,
+                                 invoice_date=fields.Date.from_string("2026-10-31"))
+
+    def run_task(self, task_type, records=None):
+        task = self.env["xero.task"]._queue(self.company, task_type, records)
+        task.action_run()
+        return task
+
+    def xero_invoice(self, move):
+        return next(i for i in self.emulator.state(DEMO_TENANT)["invoices"]
+                    if i["InvoiceID"] == move.xero_invoice_id)
+
+    def line_of(self, task, record):
+        line = task.line_ids.filtered(lambda ln: ln.res_model == record._name
+                                      and ln.res_id == record.id)
+        self.assertEqual(len(line), 1)
+        return line
+
+
+@tagged("post_install", "-at_install")
+class TestInvoices(XeroInvoiceCommon):
+    def test_send_new_invoices_lines_accounts_taxes_totals(self):
+        inv = self.invoice([100.0, 55.55])
+        inv2 = self.invoice([10.0], partner=self.partner_b)
+        task = self.run_task("send_new_invoices")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        # The customers were sent first, in the same task.
+        self.assertTrue(self.partner_a.xero_contact_id and self.partner_b.xero_contact_id)
+        self.assertEqual(self.line_of(task, self.partner_b).outcome, "created")
+        xero = self.xero_invoice(inv)
+        self.assertEqual(xero["InvoiceNumber"], inv.name)
+        self.assertEqual(xero["Type"], "ACCREC")
+        self.assertEqual(xero["Status"], "AUTHORISED")
+        self.assertEqual(xero["Contact"]["ContactID"], self.partner_a.xero_contact_id)
+        self.assertEqual([li["AccountCode"] for li in xero["LineItems"]], ["200", "200"])
+        self.assertEqual([li["TaxType"] for li in xero["LineItems"]], ["OUTPUT2", "OUTPUT2"])
+        self.assertEqual([li["UnitAmount"] for li in xero["LineItems"]], [100.0, 55.55])
+        self.assertAlmostEqual(xero["Total"], inv.amount_total, places=2)
+        self.assertAlmostEqual(xero["TotalTax"], inv.amount_tax, places=2)
+        self.assertEqual(self.line_of(task, inv2).outcome, "created")
+        # A rerun sends nothing.
+        self.emulator.clear_requests()
+        again = self.run_task("send_new_invoices")
+        self.assertEqual(again.count_total, 0)
+        self.assertFalse(self.emulator.requests(method="PUT"))
+
+    def test_rounding_global_and_foreign_currency_totals_equal(self):
+        self.company.tax_calculation_rounding_method = "round_globally"
+        odd = self.invoice([0.10, 0.10, 0.10])
+        many = self.invoice([0.33, 1.17, 2.21, 4.45, 9.99])
+        foreign = self.invoice([123.45, 0.07], currency=self.other_currency["currency"])
+        self.company.tax_calculation_rounding_method = "round_per_line"
+        per_line = self.invoice([0.10, 0.10, 0.10])
+        task = self.run_task("send_new_invoices")
+        self.assertEqual(task.count_error, 0, task.line_ids.mapped("message"))
+        for move in odd | many | foreign | per_line:
+            xero = self.xero_invoice(move)
+            self.assertAlmostEqual(xero["Total"], move.amount_total, places=2, msg=move.name)
+            self.assertAlmostEqual(xero["TotalTax"], move.amount_tax, places=2, msg=move.name)
+        self.assertEqual(self.xero_invoice(foreign)["CurrencyCode"], "AUD")
+        self.assertNotEqual(odd.amount_tax, per_line.amount_tax, "the rounding really differs")
+
+    def test_blocked_cases_rest_goes_through(self):
+        unmapped_tax = self.tax_sale_a.copy({"name": "Unmapped 15%"})
+        no_tax_mapping = self.invoice([50.0], taxes=unmapped_tax)
+        eur = self.setup_other_currency("EUR", rates=[("2019-01-01", 1.5)])
+        disabled_currency = self.invoice([20.0], currency=eur["currency"])
+        zero = self.invoice([0.0])
+        archived_partner = self.env["res.partner"].create({"name": "Archived In Xero"})
+        archived = self.invoice([30.0], partner=archived_partner)
+        self.emulator.control("POST", "seed", {"organisations": [{
+            "tenant_id": DEMO_TENANT,
+            "contacts": [{"Name": "Archived In Xero", "ContactStatus": "ARCHIVED"}]}]})
+        good = self.invoice([40.0])
+        task = self.run_task("send_new_invoices")
+        self.assertEqual(self.line_of(task, good).outcome, "created")
+        for move, words in ((no_tax_mapping, "Unmapped 15%"), (disabled_currency, "EUR"),
+                            (zero, "Zero"), (archived, "rchived")):
+            line = self.line_of(task, move)
+            self.assertEqual(line.outcome, "blocked", move.name)
+            self.assertIn(words, line.message)
+            self.assertFalse(move.xero_invoice_id)
+        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["invoices"]), 1)
+
+    def test_unmapped_account_blocks_and_names_it(self):
+        self.connection.mapping_ids.filtered(lambda m: m.kind == "account").unlink()
+        move = self.invoice([10.0])
+        task = self.run_task("send_new_invoices")
+        line = self.line_of(task, move)
+        self.assertEqual(line.outcome, "blocked")
+        self.assertIn(move.invoice_line_ids.account_id.display_name, line.message)
+
+    def test_drop_after_write_rerun_links(self):
+        moves = self.invoice([10.0]) | self.invoice([20.0]) | self.invoice([30.0])
+        self.run_task("send_new_customers")
+        self.emulator.fault(kind="drop_after_write", count=4, method="PUT",
+                            path="/api.xro/2.0/Invoices")
+        first = self.run_task("send_new_invoices")
+        self.assertEqual(first.state, "failed")
+        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["invoices"]), 3)
+        rerun = self.run_task("send_new_invoices")
+        self.assertEqual(rerun.count_linked, 3)
+        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["invoices"]), 3)
+        self.assertTrue(all(moves.mapped("xero_invoice_id")))
+
+    def test_existing_number_linked_other_total_blocked(self):
+        same = self.invoice([100.0])
+        other = self.invoice([200.0])
+        self.run_task("send_new_customers")
+        contact = self.partner_a.xero_contact_id
+        self.emulator.control("POST", "seed", {"organisations": [{
+            "tenant_id": DEMO_TENANT, "invoices": [
+                {"Type": "ACCREC", "InvoiceNumber": same.name, "Contact": {"ContactID": contact},
+                 "Status": "AUTHORISED", "Date": "2026-10-31", "LineAmountTypes": "Exclusive",
+                 "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 100.0,
+                                "AccountCode": "200", "TaxType": "OUTPUT2"}]},
+                {"Type": "ACCREC", "InvoiceNumber": other.name, "Contact": {"ContactID": contact},
+                 "Status": "AUTHORISED", "Date": "2026-10-31", "LineAmountTypes": "Exclusive",
+                 "LineItems": [{"Description": "y", "Quantity": 1, "UnitAmount": 5.0,
+                                "AccountCode": "200", "TaxType": "OUTPUT2"}]},
+            ]}]})
+        task = self.run_task("send_new_invoices")
+        self.assertEqual(self.line_of(task, same).outcome, "linked")
+        self.assertEqual(self.line_of(task, other).outcome, "blocked")
+        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["invoices"]), 2)
+
+    def test_one_off_update_unpaid_and_paid(self):
+        move = self.invoice([100.0])
+        move.action_xero_send()
+        move.with_context(skip_readonly_check=True).ref = "PO-778"
+        move.action_xero_send()
+        self.assertEqual(self.xero_invoice(move)["Reference"], "PO-778")
+        # Paid in Xero: only the editable fields go; the log says what could not be sent.
+        self.emulator.control("POST", "bank_payments", {"tenant_id": DEMO_TENANT, "payments": [{
+            "Invoice": {"InvoiceID": move.xero_invoice_id}, "Account": {"Code": "090"},
+            "Date": "2026-11-01", "Amount": 20.0}]})
+        move.button_draft()
+        move.invoice_line_ids.price_unit = 120.0
+        move.ref = "PO-779"
+        move.action_post()
+        task = self.env["xero.task"].browse(move.action_xero_send()["res_id"])
+        line = self.line_of(task, move)
+        self.assertEqual(line.outcome, "updated", line.message)
+        self.assertIn("could not be sent", line.message)
+        self.assertIn("UnitAmount", line.message)
+        xero = self.xero_invoice(move)
+        self.assertEqual(xero["Reference"], "PO-779")
+        self.assertEqual(xero["LineItems"][0]["UnitAmount"], 100.0)
+
+    def test_void_cancelled_invoice(self):
+        move = self.invoice([100.0])
+        move.action_xero_send()
+        move.button_draft()
+        move.button_cancel()
+        move.action_xero_send()
+        self.assertEqual(self.xero_invoice(move)["Status"], "VOIDED")
+        self.assertEqual(move.xero_sync_state, "voided")
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePdfs(XeroInvoiceCommon):
+    def test_pdf_attached_once_then_again_when_changed(self):
+        move = self.invoice([100.0])
+        self.run_task("send_new_invoices")
+        task = self.run_task("send_invoice_pdfs")
+        self.assertEqual(self.line_of(task, move).outcome, "created", task.line_ids.message)
+        attachments = self.emulator.state(DEMO_TENANT)["attachments"][move.xero_invoice_id]
+        self.assertEqual(len(attachments), 1)
+        self.assertTrue(attachments[0]["IncludeOnline"])
+        self.assertEqual(move.xero_pdf_name, attachments[0]["FileName"])
+        again = self.run_task("send_invoice_pdfs")
+        self.assertEqual(self.line_of(again, move).outcome, "skipped")
+        move.button_draft()
+        move.invoice_line_ids.name = "Changed description"
+        move.action_post()
+        changed = self.run_task("send_invoice_pdfs")
+        self.assertEqual(self.line_of(changed, move).outcome, "updated")
+        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["attachments"][move.xero_invoice_id]), 1)
+
+    def test_missing_wkhtmltopdf_reported(self):
+        move = self.invoice([100.0])
+        self.run_task("send_new_invoices")
+        with patch.object(type(self.env["ir.actions.report"]), "get_wkhtmltopdf_state",
+                          return_value="install"):
+            task = self.run_task("send_invoice_pdfs")
+        line = self.line_of(task, move)
+        self.assertEqual(line.outcome, "error")
+        self.assertIn("wkhtmltopdf", line.message)
+        self.assertFalse(self.emulator.state(DEMO_TENANT).get("attachments", {}).get(
+            move.xero_invoice_id))

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""`make demo`: the monthly Xero cycle of a dealer, end to end, on the built-in defaults.
+
+Creates a throwaway Odoo 18 database on 127.0.0.1 (PostgreSQL, role of the current user or
+$PGUSER), installs the addon from a temporary addons folder linked to this checkout, starts the
+bundled Xero emulator on a free loopback port, connects the company to it, and runs the tasks
+of a month (tools/demo_cycle.py), printing each one's summary. The database is dropped at the
+end unless --keep is given.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fail(message):
+    print(f"demo: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_prerequisites(db_host, db_user):
+    try:
+        import odoo  # noqa: F401
+    except ImportError:
+        fail(
+            "Odoo 18.0 is not importable in this Python (%s).\n"
+            "Install Odoo 18.0 Community into it (source from github.com/odoo/odoo, branch 18.0:\n"
+            "  pip install -r requirements.txt of Odoo (on Python 3.11 use cbor2==5.6.2), then\n"
+            "  pip install -e <odoo source>), then run `make demo` again." % sys.executable
+        )
+    try:
+        import psycopg2
+
+        psycopg2.connect(host=db_host, user=db_user, dbname="postgres", connect_timeout=5).close()
+    except Exception as exc:  # noqa: BLE001 - any connection failure is reported as is
+        fail(f"PostgreSQL is not reachable at {db_host} as {db_user}: {exc}")
+
+
+def odoo_cmd(db, addons, db_host, db_user, *args):
+    return [sys.executable, "-m", "odoo", "-d", db, "--db_host", db_host, "--db_user", db_user,
+            "--addons-path", addons, "--http-interface", "127.0.0.1",
+            "--http-port", str(free_port()), *args]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "127.0.0.1"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "root"))
+    args = parser.parse_args()
+    check_prerequisites(args.db_host, args.db_user)
+    env = dict(os.environ, TZ="UTC")
+    db = f"xero_demo_{int(time.time())}"
+    addons = tempfile.mkdtemp(prefix="xero_demo_addons_")
+    os.symlink(ROOT, os.path.join(addons, "account_xero_sync"))
+    port = free_port()
+    emulator = None
+    try:
+        print(f"== database {db}: installing account_xero_sync (about a minute)")
+        subprocess.run(
+            odoo_cmd(db, addons, args.db_host, args.db_user, "-i", "account_xero_sync",
+                     "--without-demo=all", "--stop-after-init", "--log-level=warn"),
+            check=True, env=env)
+        print(f"== Xero emulator on http://127.0.0.1:{port}")
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "xero_api.emulator", "--host", "127.0.0.1", "--port",
+             str(port), "--base-currency", "USD", "--org-name", "Demo Company (Dealer North)"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, env=env)
+        for _i in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/state", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            fail("the Xero emulator did not start")
+        # The shell runs one line: the cycle script, with the shell's `env`.
+        script = os.path.join(ROOT, "tools", "demo_cycle.py")
+        shell = subprocess.run(
+            odoo_cmd(db, addons, args.db_host, args.db_user, "shell", "--log-level=warn"),
+            input=f"exec(open({script!r}).read())\n".encode(), capture_output=True,
+            env=dict(env, XERO_EMULATOR_URL=f"http://127.0.0.1:{port}"), check=False)
+        output = shell.stdout.decode()
+        print(output)
+        if "DEMO OK" not in output:
+            print(shell.stderr.decode()[-4000:], file=sys.stderr)
+            fail("the demo cycle failed")
+    except subprocess.CalledProcessError as exc:
+        fail(f"{' '.join(exc.cmd[:4])} failed with exit code {exc.returncode}")
+    finally:
+        if emulator:
+            emulator.terminate()
+        shutil.rmtree(addons, ignore_errors=True)
+        if not args.keep:
+            subprocess.run(["dropdb", "-h", args.db_host, "-U", args.db_user, "--if-exists", db],
+                           check=False)
+        else:
+            print(f"== kept database {db}")
+
+
+if __name__ == "__main__":
+    main()
