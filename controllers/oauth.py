@@ -27,4 +27,5 @@ class XeroOAuthController(http.Controller):
             message = exc.user_message() if isinstance(exc, xero_errors.XeroError) else str(exc)
             return request.make_response(
                 message, status=400, headers=[("Content-Type", "text/plain; charset=utf-8")])
-        return request.redirect(f"/odoo/action-account_xero_sync.action_xero_connection/{connection.id}")
+        return request.redirect(
+            f"/odoo/action-account_xero_sync.action_xero_connection/{connection.id}")

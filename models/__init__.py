@@ -1,9 +1,10 @@
+# ruff: noqa: I001 - order matters: the mixin before the models that inherit it
 from . import (
     xero_connection,
     xero_connection_mappings,
-    xero_code,
     xero_connection_tenant,
     xero_connection_token,
+    xero_code,
     xero_mapping,
     xero_rate_call,
     xero_task,

@@ -342,9 +342,9 @@ class AccountMove(models.Model):
             answer = connection._xero_call(method, invoices={"Invoices": bodies},
                                            summarize_errors=False, unitdp=4)
         except xero_errors.XeroValidationError as exc:
-            by_index = {item["index"]: item["messages"] for item in exc.items}
-            return [{"errors": by_index.get(i) or [exc.user_message()]}
-                    for i in range(len(bodies))]
+            # The whole call was refused (Elements lists only the failing items, not by
+            # batch position): every item of the batch carries Xero's message.
+            return [{"errors": [exc.user_message()]} for _body in bodies]
         out = []
         for invoice in answer.get("Invoices") or []:
             messages = [e.get("Message") for e in invoice.get("ValidationErrors") or []]

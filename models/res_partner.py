@@ -16,6 +16,11 @@ def contact_key(partner_id):
     return "ODOO-%d" % partner_id
 
 
+def _checksum(payload):
+    """What was sent, whether as a create or an update (the ContactID is not content)."""
+    return payloads.payload_checksum({k: v for k, v in payload.items() if k != "ContactID"})
+
+
 def _where_or(terms):
     """A Xero ``where`` clause matching any of ``(field, value)`` (values quoted, escaped)."""
     quoted = ('%s=="%s"' % (field, value.replace("\\", "\\\\").replace('"', '\\"'))
@@ -138,7 +143,7 @@ class ResPartner(models.Model):
                 partner.xero_last_error = str(exc)
                 continue
             if action == "update" and not self.env.context.get("xero_force") and \
-                    partner.xero_payload_hash == payloads.payload_checksum(payload):
+                    partner.xero_payload_hash == _checksum(payload):
                 results[partner.id] = ("skipped", partner.xero_contact_id,
                                        _("Unchanged since the last send."))
                 continue
@@ -169,9 +174,9 @@ class ResPartner(models.Model):
                 "update_or_create_contacts", contacts={"Contacts": contacts},
                 summarize_errors=False)
         except xero_errors.XeroValidationError as exc:
-            by_index = {item["index"]: item["messages"] for item in exc.items}
-            return [{"errors": by_index.get(i) or [exc.user_message()]}
-                    for i in range(len(contacts))]
+            # The whole call was refused (Elements lists only the failing items, not by
+            # batch position): every item of the batch carries Xero's message.
+            return [{"errors": [exc.user_message()]} for _contact in contacts]
         out = []
         for contact in answer.get("Contacts", []):
             messages = [e.get("Message") for e in contact.get("ValidationErrors") or []]
@@ -191,7 +196,7 @@ class ResPartner(models.Model):
         contact_id = answer["contact"]["ContactID"]
         self.write({
             "xero_contact_id": contact_id, "xero_last_sync": fields.Datetime.now(),
-            "xero_last_error": False, "xero_payload_hash": payloads.payload_checksum(payload),
+            "xero_last_error": False, "xero_payload_hash": _checksum(payload),
             "xero_candidate_id": False, "xero_candidate_name": False,
         })
         notes = list(warnings) + list(answer.get("warnings") or [])

@@ -109,7 +109,8 @@ class XeroConnection(models.Model):
             conn.name = conn.company_id.name
 
     def _compute_state(self):
-        tokens = self.env["xero.connection.token"].sudo().search([("connection_id", "in", self.ids)])
+        tokens = self.env["xero.connection.token"].sudo().search(
+            [("connection_id", "in", self.ids)])
         by_conn = {t.connection_id.id: t for t in tokens}
         for conn in self:
             token = by_conn.get(conn.id)
@@ -149,14 +150,17 @@ class XeroConnection(models.Model):
         Xero's reason, so the manager sees exactly what is wrong.
         """
         self.ensure_one()
+        self._check_manager()
+        self.check_access("write")
         try:
             if self.auth_mode == "client_credentials" and not self.tenant_id:
                 self._pick_tenant_from_connections()
             gateway = self._gateway()
             orgs = self._xero_call("get_organisations", gateway=gateway)
-        except (xero_errors.XeroError, UserError) as exc:
-            message = exc.user_message() if isinstance(exc, xero_errors.XeroError) else str(exc)
-            self._token_record().sudo().write({"last_error": message})
+        except xero_errors.XeroError as exc:
+            message = exc.user_message()
+            self._token_record().write({"last_error": message})
+            self.invalidate_recordset(["state", "last_error"])
             return self._notify(_("Xero connection failed"), message, "danger")
         org = (orgs.get("Organisations") or [{}])[0]
         rate = gateway.last_rate or {}
@@ -167,7 +171,8 @@ class XeroConnection(models.Model):
             "day_remaining": rate.get("day_remaining") or 0,
             "last_test_date": fields.Datetime.now(),
         })
-        self._token_record().sudo().write({"last_error": False, "needs_reauth": False})
+        self._token_record().write({"last_error": False, "needs_reauth": False})
+        self.invalidate_recordset(["state", "last_error"])
         message = _(
             "%(org)s (%(currency)s): %(minute)s calls left this minute, %(day)s today.",
             org=self.tenant_name, currency=self.org_currency,
@@ -262,8 +267,10 @@ class XeroConnection(models.Model):
             conn.client_id or "", conn.client_secret or "", tenant_id=conn.tenant_id or None,
             token_getter=self._access_token,
             on_unauthorized=lambda: self._access_token(force=True),
+            # Tests may pass a virtual clock: retries and throttle waits then take no real time.
             throttle=xero_throttle.Throttle(
-                xero_throttle.PgThrottleStore(self._side_cursor), xero_throttle.RealClock()
+                xero_throttle.PgThrottleStore(self._side_cursor),
+                self.env.context.get("xero_clock") or xero_throttle.RealClock(),
             ),
         )
 
@@ -276,19 +283,39 @@ class XeroConnection(models.Model):
         return self._renew_token(stale=token.access_token)
 
     def _renew_token(self, stale=None):
-        """Get a new access token under a row lock, committed at once (outside tests).
+        """Get a new access token; a rotated refresh token is committed at once (not in tests).
 
-        The lock serialises workers: the second one finds the token the first one stored and
-        uses it instead of spending the (single-use) refresh token a second time.
+        Client credentials: a new token is simply asked for (two workers asking at once is
+        harmless). Refresh token: under a row lock, in its own committed transaction, so the
+        second worker finds the token the first one stored instead of spending the single-use
+        refresh token again, and a rollback of the caller never loses the rotated token.
         """
-        token_id = self._token_record().id
+        token = self._token_record()
+        if self.auth_mode == "client_credentials":
+            try:
+                grant = self._new_grant(None)
+            except xero_errors.XeroAuthError as exc:
+                token.write({"needs_reauth": exc.needs_reauth, "last_error": exc.user_message()})
+                raise
+            token.write({"access_token": grant["access_token"], "expires_at": grant["expires_at"],
+                         "needs_reauth": False, "last_error": False})
+            return grant["access_token"]
+        token.flush_recordset()
         failure = None
         with self._side_cursor() as cr:
             cr.execute(
                 "SELECT access_token, refresh_token, expires_at FROM xero_connection_token "
-                "WHERE id = %s FOR UPDATE", [token_id],
+                "WHERE id = %s FOR UPDATE", [token.id],
             )
-            access, refresh, expires_at = cr.fetchone()
+            row = cr.fetchone()
+            if row is None:
+                # Created by the caller's own, uncommitted transaction: nobody else can see
+                # it, so it is renewed there (under the same row lock).
+                cr = self.env.cr
+                cr.execute("SELECT access_token, refresh_token, expires_at FROM "
+                           "xero_connection_token WHERE id = %s FOR UPDATE", [token.id])
+                row = cr.fetchone()
+            access, refresh, expires_at = row
             if access and access != stale and (expires_at or 0) > time.time() + TOKEN_MARGIN:
                 return access
             try:
@@ -296,20 +323,20 @@ class XeroConnection(models.Model):
             except xero_errors.XeroAuthError as exc:
                 # Recorded in this committed transaction, raised once it is closed.
                 failure = exc
-                if exc.needs_reauth:
-                    cr.execute(
-                        "UPDATE xero_connection_token SET needs_reauth = TRUE, last_error = %s "
-                        "WHERE id = %s", [exc.user_message(), token_id],
-                    )
+                cr.execute(
+                    "UPDATE xero_connection_token SET needs_reauth = %s, last_error = %s "
+                    "WHERE id = %s", [exc.needs_reauth, exc.user_message(), token.id],
+                )
             else:
                 cr.execute(
                     "UPDATE xero_connection_token SET access_token = %s, "
                     "refresh_token = COALESCE(%s, refresh_token), expires_at = %s, "
                     "needs_reauth = FALSE, last_error = NULL WHERE id = %s",
                     [grant["access_token"], grant.get("refresh_token"), grant["expires_at"],
-                     token_id],
+                     token.id],
                 )
-        self.env["xero.connection.token"].invalidate_model()
+        token.invalidate_recordset()
+        self.invalidate_recordset(["state", "last_error"])
         if failure:
             raise failure
         return grant["access_token"]

@@ -37,7 +37,8 @@ class XeroConnection(models.Model):
             if account.id not in mapped_accounts and account.code in revenue:
                 new.append({"kind": "account", "account_id": account.id, "xero_code": account.code,
                             "xero_name": revenue[account.code]["Name"]})
-        sale_rates = [r for r in rates if r.get("CanApplyToRevenue") and r.get("Status") == "ACTIVE"]
+        sale_rates = [r for r in rates
+                      if r.get("CanApplyToRevenue") and r.get("Status") == "ACTIVE"]
         taxes = self.env["account.tax"].search([("company_id", "=", self.company_id.id),
                                                 ("type_tax_use", "=", "sale"),
                                                 ("amount_type", "=", "percent")])

@@ -28,7 +28,8 @@ class XeroMapping(models.Model):
     journal_id = fields.Many2one("account.journal", string="Odoo journal", ondelete="cascade")
     xero_code_id = fields.Many2one(
         "xero.code", string="Pick from Xero",
-        domain="[('connection_id', '=', connection_id), ('kind', '=', kind == 'journal' and 'bank' or kind)]",
+        domain="[('connection_id', '=', connection_id), "
+               "('kind', '=', kind == 'journal' and 'bank' or kind)]",
     )
     xero_code = fields.Char(
         string="Xero code", required=True,

@@ -1,1 +1,1 @@
-from . import test_connection, test_customers, test_task
+from . import test_connection, test_customers, test_invoices, test_task

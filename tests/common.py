@@ -22,7 +22,7 @@ class Emulator:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", "xero_api.emulator", "--host", "127.0.0.1",
              "--port", str(self.port), "--client-id", CLIENT_ID,
              "--client-secret", CLIENT_SECRET, *args],
@@ -55,7 +55,7 @@ class Emulator:
             f"{self.url}/_emulator/{path}", data=data, method=method,
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(req, timeout=10) as resp:
             raw = resp.read()
         return json.loads(raw) if raw else None
 

@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.account_xero_sync.xero_api.errors import XeroAuthError
+
 from .common import CLIENT_ID, CLIENT_SECRET, DEMO_TENANT, XeroCommon, XeroTransactionCase
 
 
@@ -118,8 +120,14 @@ class TestConnection(XeroTransactionCase):
         conn, code, state = self._oauth_connection()
         conn._oauth_callback(code, state)
         conn._token_record().write({"refresh_token": "revoked-elsewhere", "expires_at": 0})
-        with self.assertRaises(Exception):
+        # Not assertRaises: its savepoint would roll back what the failure recorded, which in
+        # production is committed by the token's own transaction.
+        try:
             conn._xero_call("get_organisations")
+        except XeroAuthError as exc:
+            self.assertTrue(exc.needs_reauth)
+        else:
+            self.fail("a dead refresh token must raise")
         self.assertEqual(conn.state, "needs_reauth")
         self.assertTrue(conn.last_error)
 
@@ -133,7 +141,7 @@ class TestConnection(XeroTransactionCase):
         grant_again = conn._token_record()
         grant_again.refresh_token = refresh
         grant_again.expires_at = 0
-        with self.assertRaises(Exception):
+        with self.assertRaises(XeroAuthError):
             conn._xero_call("get_organisations")
 
     def test_multi_company_isolation(self):
@@ -149,7 +157,8 @@ class TestConnection(XeroTransactionCase):
 
     def test_secrets_hidden_from_non_admin(self):
         manager = new_test_user(self.env, "xero_manager_a",
-                                groups="base.group_user,account_xero_sync.group_xero_manager",
+                                groups="base.group_user,base.group_allow_export,"
+                                       "account_xero_sync.group_xero_manager",
                                 company_ids=[self.company_a.id], company_id=self.company_a.id)
         self.connection.action_test_connection()
         conn = self.connection.with_user(manager)

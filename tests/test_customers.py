@@ -1,4 +1,9 @@
+import time
+
 from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 from .common import DEMO_TENANT, XeroTransactionCase
 
@@ -22,7 +27,8 @@ class TestCustomers(XeroTransactionCase):
         return self.env["res.partner"].create({"name": name, "customer_rank": 1, **vals})
 
     def run_task(self, task_type, records=None, company=None):
-        task = self.env["xero.task"]._queue(company or self.company, task_type, records)
+        task = self.env["xero.task"].with_context(xero_clock=VirtualClock(time.time()))._queue(
+            company or self.company, task_type, records)
         task.action_run()
         return task
 
@@ -30,8 +36,8 @@ class TestCustomers(XeroTransactionCase):
         return self.emulator.state(tenant)["contacts"]
 
     def outcome(self, task, partner):
-        line = task.line_ids.filtered(lambda l: l.res_model == "res.partner"
-                                      and l.res_id == partner.id)
+        line = task.line_ids.filtered(lambda ln: ln.res_model == "res.partner"
+                                      and ln.res_id == partner.id)
         self.assertEqual(len(line), 1, f"one log line for {partner.name}")
         return line.outcome, line.message or ""
 
@@ -130,20 +136,39 @@ class TestCustomers(XeroTransactionCase):
         self.run_task("send_new_customers")
         self.assertIn(f"John Smith (ODOO-{third.id})", [c["Name"] for c in self.xero_contacts()])
 
+    def test_drop_after_write_retried_with_same_key(self):
+        """Xero applies the write, the answer is lost: the retry replays, nothing doubles."""
+        partners = self.env["res.partner"]
+        for i in range(5):
+            partners |= self.customer(f"Retry Test {i}")
+        self.emulator.fault(kind="drop_after_write", count=2, method="POST",
+                            path="/api.xro/2.0/Contacts")
+        with mute_logger("odoo.addons.account_xero_sync.xero_api.client"):
+            task = self.run_task("send_new_customers")
+        self.assertEqual((task.state, task.count_created), ("done", 5))
+        posts = self.emulator.requests(method="POST", path="/api.xro/2.0/Contacts")
+        self.assertEqual(len(posts), 3)
+        self.assertEqual(len({p["idempotency_key"] for p in posts}), 1)
+        self.assertEqual(len(self.xero_contacts()), 5)
+
     def test_drop_after_write_rerun_links(self):
+        """Every answer to the create is lost: the next step finds the contacts by our key."""
         partners = self.env["res.partner"]
         for i in range(5):
             partners |= self.customer(f"Crash Test {i}", email=f"crash{i}@example.com")
-        self.emulator.fault(kind="drop_after_write", count=4, method="POST",
+        self.emulator.fault(kind="drop_after_write", count=100, method="POST",
                             path="/api.xro/2.0/Contacts")
-        first = self.run_task("send_new_customers")
-        self.assertEqual(first.state, "failed")
-        self.assertEqual(len(self.xero_contacts()), 5, "Xero applied the write")
-        self.assertFalse(any(partners.mapped("xero_contact_id")))
-        rerun = self.run_task("send_new_customers")
-        self.assertEqual(rerun.count_linked, 5)
+        with mute_logger("odoo.addons.account_xero_sync.xero_api.client"):
+            task = self.run_task("send_new_customers")
+        self.assertEqual((task.count_created, task.count_linked), (0, 5))
+        self.assertIn("same contact key", task.line_ids[0].message)
         self.assertEqual(len(self.xero_contacts()), 5, "no duplicate")
-        self.assertTrue(all(partners.mapped("xero_contact_id")))
+        self.assertEqual(
+            sorted(partners.mapped("xero_contact_id")),
+            sorted(c["ContactID"] for c in self.xero_contacts()))
+        self.emulator.control("DELETE", "faults")
+        rerun = self.run_task("send_new_customers")
+        self.assertEqual(rerun.count_total, 0)
 
     def test_two_dealers_one_contact_each(self):
         shared = self.customer("Shared Customer Ltd", email="shared@example.com")
@@ -197,7 +222,7 @@ class TestCustomers(XeroTransactionCase):
         self.assertEqual(len(contacts[long.xero_contact_id]["Name"]), 255)
         self.assertIn("Name", self.outcome(task, long)[1])
         self.assertEqual(contacts[emoji.xero_contact_id]["Name"], "Café ☕ Ltd 🚀")
-        self.assertNotIn("EmailAddress", contacts[bad_email.xero_contact_id])
+        self.assertFalse(contacts[bad_email.xero_contact_id].get("EmailAddress"))
         self.assertIn("mail", self.outcome(task, bad_email)[1])
         phone = contacts[no_country.xero_contact_id]["Phones"][0]
         self.assertEqual(phone["PhoneCountryCode"], "64")

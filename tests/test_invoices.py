@@ -214,7 +214,8 @@ class TestInvoicePdfs(XeroInvoiceCommon):
         move.action_post()
         changed = self.run_task("send_invoice_pdfs")
         self.assertEqual(self.line_of(changed, move).outcome, "updated")
-        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["attachments"][move.xero_invoice_id]), 1)
+        attachments = self.emulator.state(DEMO_TENANT)["attachments"][move.xero_invoice_id]
+        self.assertEqual(len(attachments), 1)
 
     def test_missing_wkhtmltopdf_reported(self):
         move = self.invoice([100.0])

@@ -46,7 +46,7 @@ def check_prerequisites(db_host, db_user):
         import psycopg2
 
         psycopg2.connect(host=db_host, user=db_user, dbname="postgres", connect_timeout=5).close()
-    except Exception as exc:  # noqa: BLE001 - any connection failure is reported as is
+    except Exception as exc:
         fail(f"PostgreSQL is not reachable at {db_host} as {db_user}: {exc}")
 
 

@@ -1,0 +1,261 @@
+"""Contacts: create, create-or-update, and the rules Xero applies to them."""
+
+import copy
+import uuid
+
+from .wire import ms_date
+
+CONTACT_LIMITS = {
+    "Name": 255,
+    "ContactNumber": 50,
+    "AccountNumber": 50,
+    "FirstName": 255,
+    "LastName": 255,
+    "EmailAddress": 255,
+    "TaxNumber": 50,
+    "CompanyNumber": 50,
+}
+PHONE_LIMITS = {"PhoneNumber": 50, "PhoneAreaCode": 10, "PhoneCountryCode": 20}
+ADDRESS_LIMITS = {
+    "AddressLine1": 500,
+    "AddressLine2": 500,
+    "AddressLine3": 500,
+    "AddressLine4": 500,
+    "City": 255,
+    "Region": 255,
+    "PostalCode": 50,
+    "Country": 50,
+    "AttentionTo": 255,
+}
+PHONE_TYPES = ("DEFAULT", "DDI", "FAX", "MOBILE", "OFFICE")
+ADDRESS_TYPES = ("STREET", "POBOX")
+CONTACT_STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
+# Set by Xero, never by the caller (IsCustomer turns true with the first sales invoice).
+READ_ONLY = {
+    "ContactID",
+    "UpdatedDateUTC",
+    "IsCustomer",
+    "IsSupplier",
+    "HasAttachments",
+    "HasValidationErrors",
+    "ValidationErrors",
+    "StatusAttributeString",
+    "Balances",
+    "Website",
+    "Discount",
+    "Attachments",
+    "MergedToContactID",
+}
+SUMMARY_FIELDS = (
+    "ContactID",
+    "ContactNumber",
+    "AccountNumber",
+    "ContactStatus",
+    "Name",
+    "FirstName",
+    "LastName",
+    "EmailAddress",
+    "DefaultCurrency",
+    "IsSupplier",
+    "IsCustomer",
+)
+
+NIL_ID = "00000000-0000-0000-0000-000000000000"
+MSG_NAME_REQUIRED = "The contact name must be specified."
+MSG_NAME_TAKEN = (
+    "The contact name %s is already assigned to another contact. "
+    "The contact name must be unique across all active contacts."
+)
+MSG_NUMBER_TAKEN = (
+    "The contact number %s is already assigned to another contact. "
+    "The contact number must be unique across all contacts."
+)
+MSG_NOT_FOUND = "The contact with the specified contact details could not be found."
+MSG_ARCHIVED = (
+    "The contact with the specified contact details has been archived. "
+    "The contact must be un-archived before creating new invoices or credit notes."
+)
+MSG_CURRENCY = "Organisation is not subscribed to currency %s"
+
+
+def length_errors(values, limits, label=""):
+    """Messages for every string in `values` longer than its limit in `limits`."""
+    errors = []
+    for name, limit in limits.items():
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            errors.append(
+                "%s%s must not be more than %d characters long (it is %d)."
+                % (label, name, limit, len(value))
+            )
+    return errors
+
+
+def _empty_address(kind):
+    return {"AddressType": kind, "City": "", "Region": "", "PostalCode": "", "Country": ""}
+
+
+def _empty_phone(kind):
+    return {"PhoneType": kind, "PhoneNumber": "", "PhoneAreaCode": "", "PhoneCountryCode": ""}
+
+
+def new_contact_record(contact_id=None):
+    """A contact as Xero creates it, before the caller's fields are applied."""
+    return {
+        "ContactID": contact_id or str(uuid.uuid4()),
+        "ContactStatus": "ACTIVE",
+        "Name": "",
+        "EmailAddress": "",
+        "BankAccountDetails": "",
+        "Addresses": [_empty_address(kind) for kind in ADDRESS_TYPES],
+        "Phones": [_empty_phone(kind) for kind in PHONE_TYPES[:4]],
+        "ContactGroups": [],
+        "IsSupplier": False,
+        "IsCustomer": False,
+        "SalesTrackingCategories": [],
+        "PurchasesTrackingCategories": [],
+        "ContactPersons": [],
+        "HasAttachments": False,
+        "HasValidationErrors": False,
+    }
+
+
+def contact_summary(record):
+    """The contact as Xero embeds it in an invoice or payment."""
+    summary = {key: record[key] for key in SUMMARY_FIELDS if key in record}
+    summary.update(
+        Addresses=[], Phones=[], ContactGroups=[], ContactPersons=[], HasValidationErrors=False
+    )
+    return summary
+
+
+def is_archived(record):
+    """True when a contact takes no new invoices or payments."""
+    return record.get("ContactStatus", "ACTIVE") != "ACTIVE"
+
+
+def _merge_typed(current, incoming, type_key, allowed, limits, errors):
+    """Merge Phones/Addresses by type: a sent type replaces the stored one of that type."""
+    merged = [dict(item) for item in current]
+    for item in incoming if isinstance(incoming, list) else []:
+        if not isinstance(item, dict):
+            errors.append("%s entries must be objects." % type_key[:-4])
+            continue
+        kind = str(item.get(type_key) or allowed[0]).upper()
+        if kind not in allowed:
+            errors.append("%s '%s' is not valid." % (type_key, item.get(type_key)))
+            continue
+        errors.extend(length_errors(item, limits, "%s %s: " % (kind.title(), type_key[:-4])))
+        clean = {k: v for k, v in item.items() if v is not None}
+        clean[type_key] = kind
+        slot = next((entry for entry in merged if entry.get(type_key) == kind), None)
+        if slot is None:
+            merged.append(clean)
+        else:
+            slot.update(clean)
+    return merged
+
+
+def find_contact(org, contact_id=None, number=None, name=None):
+    """A contact by id, by ContactNumber, or (active only) by name; None when absent."""
+    if contact_id:
+        return org.contacts.get(str(contact_id).lower())
+    if number:
+        wanted = str(number).strip().casefold()
+        return next(
+            (
+                c
+                for c in org.contacts.values()
+                if str(c.get("ContactNumber") or "").casefold() == wanted
+            ),
+            None,
+        )
+    if name:
+        wanted = str(name).strip().casefold()
+        return next(
+            (
+                c
+                for c in org.contacts.values()
+                if not is_archived(c) and c.get("Name", "").casefold() == wanted
+            ),
+            None,
+        )
+    return None
+
+
+def _uniqueness_errors(org, record):
+    errors = []
+    own_id = record["ContactID"].lower()
+    others = [c for c in org.contacts.values() if c["ContactID"].lower() != own_id]
+    name = record.get("Name", "").casefold()
+    if not is_archived(record) and any(
+        not is_archived(c) and c.get("Name", "").casefold() == name for c in others
+    ):
+        errors.append(MSG_NAME_TAKEN % record["Name"])
+    number = str(record.get("ContactNumber") or "").casefold()
+    if number and any(str(c.get("ContactNumber") or "").casefold() == number for c in others):
+        errors.append(MSG_NUMBER_TAKEN % record["ContactNumber"])
+    return errors
+
+
+def upsert_contact(org, raw, now, mode="upsert", path_id=None):
+    """Create or update one contact; returns (stored record or None, errors, echo).
+
+    `mode` is `create` (PUT: match by ContactID only) or `upsert` (POST: ContactID, then
+    ContactNumber). `path_id` is the id of `POST /Contacts/{id}`. Nothing is stored on error.
+    """
+    if not isinstance(raw, dict):
+        return None, ["A contact must be a JSON object."], {}
+    contact_id = path_id or raw.get("ContactID")
+    existing = None
+    if contact_id:
+        existing = find_contact(org, contact_id=contact_id)
+        if existing is None and (path_id or mode == "upsert"):
+            return None, [MSG_NOT_FOUND], dict(raw)
+    elif mode == "upsert" and raw.get("ContactNumber"):
+        existing = find_contact(org, number=raw["ContactNumber"])
+    record = copy.deepcopy(existing) if existing else new_contact_record(contact_id)
+    errors = length_errors(raw, CONTACT_LIMITS)
+    for key, value in raw.items():
+        if key in READ_ONLY or key in ("Phones", "Addresses") or value is None:
+            continue
+        record[key] = value.strip() if key == "Name" and isinstance(value, str) else value
+    record["Phones"] = _merge_typed(
+        record["Phones"], raw.get("Phones"), "PhoneType", PHONE_TYPES, PHONE_LIMITS, errors
+    )
+    record["Addresses"] = _merge_typed(
+        record["Addresses"],
+        raw.get("Addresses"),
+        "AddressType",
+        ADDRESS_TYPES,
+        ADDRESS_LIMITS,
+        errors,
+    )
+    status = str(record.get("ContactStatus") or "ACTIVE").upper()
+    if status not in CONTACT_STATUSES:
+        errors.append("ContactStatus '%s' is not valid." % record.get("ContactStatus"))
+        status = "ACTIVE"
+    record["ContactStatus"] = status
+    currency = record.get("DefaultCurrency")
+    if currency and currency not in org.currencies:
+        errors.append(MSG_CURRENCY % currency)
+        record.pop("DefaultCurrency")
+    if not str(record.get("Name") or "").strip():
+        errors.append(MSG_NAME_REQUIRED)
+    errors.extend(_uniqueness_errors(org, record))
+    if errors:
+        if existing is None and not contact_id:
+            record["ContactID"] = NIL_ID
+        return None, errors, record
+    record["UpdatedDateUTC"] = ms_date(now)
+    org.contacts[record["ContactID"].lower()] = record
+    return record, [], record
+
+
+def mark_customer(org, contact, now):
+    """Xero sets IsCustomer with the first sales invoice; returns the stored record."""
+    if contact.get("IsCustomer"):
+        return contact
+    updated = dict(contact, IsCustomer=True, UpdatedDateUTC=ms_date(now))
+    org.contacts[updated["ContactID"].lower()] = updated
+    return updated

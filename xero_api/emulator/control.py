@@ -1,0 +1,227 @@
+"""The control API under `/_emulator/` (JSON in and out, no auth) and its urllib client.
+
+| call | body / answer |
+| --- | --- |
+| `GET /_emulator/` | url, client id and secret, tenants, clock, schema status |
+| `POST /_emulator/reset` | `{}`: the default organisation; `{"seed": SEED}`: exactly the seed |
+| `POST /_emulator/seed` | SEED, merged into the current state |
+| `GET /_emulator/state[?tenant_id=T]` | everything, in the SEED shape |
+| `GET` / `DELETE /_emulator/requests` | the request log / clear it |
+| `GET` / `POST` / `DELETE /_emulator/faults` | list / add one / clear |
+| `GET` / `POST /_emulator/clock` | `{"now"}` / `{"advance": s}` or `{"set": epoch}` |
+| `GET` / `POST /_emulator/limits` | `{"per_minute", "per_day", "concurrent", "app_per_minute"}` |
+| `POST /_emulator/bank_payments` | `{"tenant_id": T, "payments": [...]}`: payments made "in Xero" |
+| `POST /_emulator/tokens/expire` | expire every access token now |
+"""
+
+import json
+import urllib.error
+import urllib.request
+
+from .. import schema
+from . import payments as payment_rules
+from .seed import SeedError, apply_seed, dump
+from .wire import json_response, loads
+
+
+def _error(message, errors=None, status=400):
+    body = {"error": message}
+    if errors:
+        body["errors"] = errors
+    return json_response(status, body)
+
+
+def _info(emu, request):
+    return {
+        "url": request.base_url,
+        "client_id": emu.client_id,
+        "client_secret": emu.client_secret,
+        "tenants": [
+            {"tenant_id": org.tenant_id, "name": org.name, "base_currency": org.base_currency}
+            for org in emu.store.orgs.values()
+        ],
+        "virtual_clock": emu.clock.virtual,
+        "now": emu.clock.now(),
+        "schema": schema.status(emu.openapi_path),
+    }
+
+
+def _bank_payments(emu, body):
+    with emu.store.lock:
+        org = emu.store.org(body.get("tenant_id")) if body.get("tenant_id") else None
+        if org is None and not body.get("tenant_id") and emu.store.orgs:
+            org = next(iter(emu.store.orgs.values()))
+        if org is None:
+            return _error("unknown tenant_id %r" % body.get("tenant_id"), status=404)
+        snapshot = org.snapshot()
+        created, errors = [], []
+        for index, raw in enumerate(body.get("payments") or []):
+            record, problems, _echo = payment_rules.create_payment(org, raw, emu.clock.now(), True)
+            errors.extend("payments[%d]: %s" % (index, p) for p in problems)
+            if record:
+                created.append(record)
+        if errors:
+            org.restore(snapshot)
+            return _error("payments refused", errors)
+        rendered = [payment_rules.render_payment(org, p) for p in created]
+    return json_response(200, {"Payments": rendered})
+
+
+def handle(emu, request):
+    """Answer one control call."""
+    route = "/".join(part.lower() for part in request.segments[1:])
+    method = request.method
+    try:
+        body = loads(request.body) if request.body.strip() else {}
+    except ValueError:
+        return _error("the body must be JSON")
+    if not isinstance(body, dict):
+        return _error("the body must be a JSON object")
+    try:
+        if route == "" and method == "GET":
+            return json_response(200, _info(emu, request))
+        if route == "reset" and method == "POST":
+            emu.reset(body.get("seed"))
+            return json_response(200, {"tenants": emu.store.tenant_ids()})
+        if route == "seed" and method == "POST":
+            with emu.store.lock:
+                tenants = apply_seed(emu.store, body, emu.clock.now())
+            return json_response(200, {"tenants": tenants})
+        if route == "state" and method == "GET":
+            with emu.store.lock:
+                return json_response(200, dump(emu.store, request.query.get("tenant_id")))
+        if route == "requests":
+            if method == "DELETE":
+                emu.clear_log()
+            return json_response(200, emu.requests())
+        if route == "faults":
+            if method == "POST":
+                return json_response(200, emu.faults.add(body))
+            if method == "DELETE":
+                emu.faults.clear()
+            return json_response(200, emu.faults.list())
+        if route == "clock":
+            if method == "POST" and "advance" in body:
+                emu.clock.advance(float(body["advance"]))
+            elif method == "POST" and "set" in body:
+                emu.clock.set(float(body["set"]))
+            return json_response(200, {"now": emu.clock.now(), "virtual": emu.clock.virtual})
+        if route == "limits":
+            if method == "POST":
+                emu.limiter.configure(**body)
+            return json_response(
+                200, dict(vars(emu.limiter.limits), in_flight=emu.limiter.in_flight())
+            )
+        if route == "bank_payments" and method == "POST":
+            return _bank_payments(emu, body)
+        if route == "tokens/expire" and method == "POST":
+            return json_response(200, {"expired": emu.identity.expire_all()})
+    except SeedError as exc:
+        return _error("seed refused", exc.errors)
+    except (TypeError, ValueError) as exc:
+        return _error(str(exc))
+    return _error("no control call %s /_emulator/%s" % (method, route), status=404)
+
+
+class EmulatorControlError(Exception):
+    """A control call the emulator refused: `.status` and the decoded `.body`."""
+
+    def __init__(self, status, body):
+        super().__init__("emulator control call failed (%s): %s" % (status, body))
+        self.status = status
+        self.body = body
+
+
+class EmulatorControl:
+    """The control API over HTTP (urllib), for tests and scripts."""
+
+    def __init__(self, url, timeout=10):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def call(self, method, path, body=None):
+        """One control call; the decoded JSON answer (EmulatorControlError on 4xx/5xx)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            "%s/_emulator/%s" % (self.url, path.lstrip("/")),
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                return json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                decoded = json.loads(raw)
+            except ValueError:
+                decoded = raw.decode("utf-8", "replace")
+            raise EmulatorControlError(exc.code, decoded) from None
+
+    def info(self):
+        """URL, client id/secret, tenants, clock and schema status."""
+        return self.call("GET", "")
+
+    def reset(self, seed=None):
+        """Back to the default organisation, or exactly `seed`; returns the tenant ids."""
+        return self.call("POST", "reset", {"seed": seed} if seed is not None else {})["tenants"]
+
+    def seed(self, seed):
+        """Merge a SEED into the current state; returns the tenant ids."""
+        return self.call("POST", "seed", seed)["tenants"]
+
+    def state(self, tenant_id=None):
+        """The whole state (SEED shape), or one tenant's."""
+        return self.call("GET", "state" + ("?tenant_id=%s" % tenant_id if tenant_id else ""))
+
+    def requests(self):
+        """The request log: dicts with method, path, query, tenant, status, ..."""
+        return self.call("GET", "requests")
+
+    def clear_requests(self):
+        """Empty the request log."""
+        return self.call("DELETE", "requests")
+
+    def add_fault(self, kind, count=None, fraction=None, **options):
+        """Arm a fault (`429`, `500`, `503`, `delay`, `drop_after_write`) for N calls or a fraction.
+
+        Options: method, path (prefix, default `/api.xro/2.0`), retry_after, problem, delay.
+        """
+        body = dict(options, kind=str(kind), count=count, fraction=fraction)
+        return self.call("POST", "faults", body)
+
+    def faults(self):
+        """The faults still armed."""
+        return self.call("GET", "faults")
+
+    def clear_faults(self):
+        """Disarm every fault."""
+        return self.call("DELETE", "faults")
+
+    def now(self):
+        """The emulator's time (epoch seconds)."""
+        return self.call("GET", "clock")["now"]
+
+    def advance(self, seconds):
+        """Move the emulator's clock forward; returns the new time."""
+        return self.call("POST", "clock", {"advance": seconds})["now"]
+
+    def set_clock(self, epoch):
+        """Put the emulator's clock at `epoch`; returns the new time."""
+        return self.call("POST", "clock", {"set": epoch})["now"]
+
+    def limits(self, **values):
+        """Read, or change (per_minute, per_day, concurrent, app_per_minute), the limits."""
+        return self.call("POST", "limits", values) if values else self.call("GET", "limits")
+
+    def bank_payments(self, payments, tenant_id=None):
+        """Create payments as if entered in Xero (a bank feed); returns them as the API shows."""
+        body = {"payments": payments}
+        if tenant_id:
+            body["tenant_id"] = tenant_id
+        return self.call("POST", "bank_payments", body)["Payments"]
+
+    def expire_tokens(self):
+        """Expire every access token now; returns how many there were."""
+        return self.call("POST", "tokens/expire", {})["expired"]

@@ -1,0 +1,162 @@
+"""Rate limits, injected faults and Idempotency-Key through the real xero-python SDK."""
+
+import threading
+import time
+
+import pytest
+import urllib3
+from xero_python.exceptions import ApiException, RateLimitException
+from xero_python.exceptions.http_status_exceptions import AccountingBadRequestException
+
+
+def payment_body(invoice_id, amount):
+    return {"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": "090"}, "Date": "2026-03-02", "Amount": amount}
+
+
+@pytest.fixture
+def invoice(xero, tenant):
+    contact = xero.create_contacts(tenant, {"Contacts": [{"Name": "Limits Ltd"}]}).contacts[0]
+    body = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": contact.contact_id},
+        "Status": "AUTHORISED",
+        "DueDate": "2026-03-31",
+        "LineAmountTypes": "NoTax",
+        "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 100, "AccountCode": "200"}],
+    }
+    return xero.create_invoices(tenant, {"Invoices": [body]}).invoices[0]
+
+
+def test_rate_headers_on_every_answer(sdk, xero, tenant):
+    xero.get_contacts(tenant)
+    first = sdk.last_headers
+    xero.get_contacts(tenant)
+    second = sdk.last_headers
+    assert int(second["X-MinLimit-Remaining"]) == int(first["X-MinLimit-Remaining"]) - 1
+    assert int(second["X-DayLimit-Remaining"]) == int(first["X-DayLimit-Remaining"]) - 1
+    assert int(second["X-AppMinLimit-Remaining"]) < 10000
+    with pytest.raises(AccountingBadRequestException) as refused:
+        xero.create_contacts(tenant, {"Contacts": [{"EmailAddress": "no name"}]})
+    assert refused.value.headers["X-MinLimit-Remaining"] == str(int(second["X-MinLimit-Remaining"]) - 1)
+    status, headers, _body = sdk.raw("GET", "/api.xro/2.0/Nothing", tenant=tenant)
+    assert status == 404 and "X-DayLimit-Remaining" in headers
+
+
+def test_minute_limit_then_window_rolls(xero, tenant, control):
+    control.limits(per_minute=3)
+    for _ in range(3):
+        xero.get_contacts(tenant)
+    with pytest.raises(RateLimitException) as limited:
+        xero.get_contacts(tenant)
+    assert limited.value.rate_limit == "minute"
+    assert 1 <= int(limited.value.headers["Retry-After"]) <= 60
+    assert limited.value.headers["X-MinLimit-Remaining"] == "0"
+    control.advance(60)
+    assert xero.get_contacts(tenant).contacts == []
+
+
+def test_day_limit(sdk, xero, tenant, control):
+    control.limits(per_day=2)
+    xero.get_contacts(tenant)
+    xero.get_contacts(tenant)
+    with pytest.raises(RateLimitException) as limited:
+        xero.get_contacts(tenant)
+    assert limited.value.rate_limit == "day"
+    assert int(limited.value.headers["Retry-After"]) > 3600
+    assert limited.value.headers["X-DayLimit-Remaining"] == "0"
+    control.advance(86400)
+    sdk.client_credentials()  # the access token expired meanwhile
+    assert xero.get_contacts(tenant).contacts == []
+
+
+def test_sixth_concurrent_call_is_refused(xero, tenant, control):
+    control.add_fault("delay", count=5, method="GET", delay=1.5)
+    errors = []
+
+    def slow_call():
+        try:
+            xero.get_contacts(tenant)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=slow_call) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while control.limits()["in_flight"].get(tenant, 0) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with pytest.raises(RateLimitException) as limited:
+        xero.get_contacts(tenant)
+    assert limited.value.rate_limit == "concurrent"
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert xero.get_contacts(tenant).contacts == []
+
+
+def test_faults_429_500_503_for_next_calls(xero, tenant, control):
+    control.add_fault("429", count=1, retry_after=7, problem="minute")
+    with pytest.raises(RateLimitException) as limited:
+        xero.get_contacts(tenant)
+    assert limited.value.headers["Retry-After"] == "7" and limited.value.rate_limit == "minute"
+    control.add_fault("500", count=1, path="/api.xro/2.0/Invoices")
+    xero.get_contacts(tenant)  # another path: untouched
+    with pytest.raises(ApiException) as failed:
+        xero.get_invoices(tenant)
+    assert failed.value.status == 500
+    control.add_fault("503", fraction=1.0, method="PUT")
+    with pytest.raises(ApiException) as down:
+        xero.create_contacts(tenant, {"Contacts": [{"Name": "Down"}]})
+    assert down.value.status == 503
+    xero.get_contacts(tenant)  # GETs pass
+    control.clear_faults()
+    assert xero.create_contacts(tenant, {"Contacts": [{"Name": "Up"}]}).contacts[0].name == "Up"
+    faults = [r["fault"] for r in control.requests() if r["fault"]]
+    assert faults == ["429", "500", "503"]
+
+
+def test_delay_past_client_timeout(xero, tenant, control, invoice):
+    control.add_fault("delay", count=1, method="PUT", delay=1.5)
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        xero.create_payments(tenant, {"Payments": [payment_body(invoice.invoice_id, 10)]}, _request_timeout=1)
+    time.sleep(0.8)  # the emulator finishes the call the client gave up on
+    assert len(xero.get_payments(tenant).payments) == 1
+
+
+def test_drop_after_write_and_idempotent_retry(xero, tenant, control, invoice):
+    control.add_fault("drop_after_write", count=1, method="PUT", path="/api.xro/2.0/Payments")
+    body = {"Payments": [payment_body(invoice.invoice_id, 30)]}
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        xero.create_payments(tenant, body, idempotency_key="pay-1")
+    assert len(xero.get_payments(tenant).payments) == 1, "the write happened"
+    replay = xero.create_payments(tenant, body, idempotency_key="pay-1").payments
+    assert len(xero.get_payments(tenant).payments) == 1, "a retry with the key creates nothing"
+    assert replay[0].payment_id == xero.get_payments(tenant).payments[0].payment_id
+    xero.create_payments(tenant, body)  # a naive retry without the key duplicates
+    assert xero.get_invoice(tenant, invoice.invoice_id).invoices[0].amount_paid == 60
+    log = [r for r in control.requests() if r["path"] == "/api.xro/2.0/Payments" and r["method"] == "PUT"]
+    assert [(r["dropped"], r["replayed"], r["idempotency_key"], r["items"]) for r in log] == [
+        (True, False, "pay-1", 1),
+        (False, True, "pay-1", 1),
+        (False, False, None, 1),
+    ]
+
+
+def test_idempotency_key_replay_conflict_and_window(xero, tenant, control, invoice):
+    body = {"Payments": [payment_body(invoice.invoice_id, 10)]}
+    first = xero.create_payments(tenant, body, idempotency_key="k-1").payments[0]
+    again = xero.create_payments(tenant, body, idempotency_key="k-1").payments[0]
+    assert again.payment_id == first.payment_id
+    assert len(xero.get_payments(tenant).payments) == 1
+    with pytest.raises(AccountingBadRequestException) as conflict:
+        xero.create_payments(tenant, {"Payments": [payment_body(invoice.invoice_id, 11)]}, idempotency_key="k-1")
+    assert conflict.value.status == 400
+    assert "different request" in conflict.value.error_data["Message"]
+    control.advance(361)
+    later = xero.create_payments(tenant, body, idempotency_key="k-1").payments[0]
+    assert later.payment_id != first.payment_id, "past the window the key is forgotten"
+    refused = {"Payments": [payment_body(invoice.invoice_id, 1000)]}
+    for _ in range(2):  # a refused write replays its refusal
+        with pytest.raises(AccountingBadRequestException):
+            xero.create_payments(tenant, refused, idempotency_key="k-2")
+    assert len(xero.get_payments(tenant).payments) == 2

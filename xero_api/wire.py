@@ -1,0 +1,152 @@
+"""Wire-format helpers shared by ``payloads`` and ``phones``: clean text and cut it to Xero's
+limits, dates as ``"YYYY-MM-DD"`` and from Xero's ``/Date(...)/``, money rounded as Xero keeps it.
+
+Xero counts a string's length in UTF-16 code units (it is a .NET service): an emoji outside the
+Basic Multilingual Plane counts twice. Limits here are measured the same way, so a cut string fits
+both Xero and the OpenAPI ``maxLength`` (which counts code points, never more than UTF-16 units).
+"""
+
+import datetime
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+_MS_DATE_RE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+# Line and paragraph separators become newlines; other control characters are dropped.
+_NEWLINES = {"\r\n": "\n", "\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"}
+
+
+class PayloadError(ValueError):
+    """A record that Xero cannot take as it is; the message says what to fix.
+
+    Defined here so the helpers below can raise it; import it from ``payloads``.
+    """
+
+
+def utf16_len(text):
+    """Length of ``text`` as Xero counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def clean(value, multiline=False):
+    """Return ``value`` as a stripped string without control characters, or None when empty.
+
+    Odoo's ``False`` and ``None`` mean missing. Control whitespace (tabs, and newlines unless
+    ``multiline``) becomes a space; other control characters and lone surrogates are dropped.
+    Letters with accents, emoji and joiners (format characters) are kept: Xero accepts Unicode.
+    """
+    if value is None or value is False:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    for old, new in _NEWLINES.items():
+        text = text.replace(old, new)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char == "\n" and multiline:
+            kept.append(char)
+        elif category == "Cc" and char.isspace():  # tab, newline, vertical tab...
+            kept.append(" ")
+        elif category not in ("Cc", "Cs"):
+            kept.append(char)
+    text = "".join(kept)
+    if multiline:
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = text.strip()
+    return text or None
+
+
+def cut(text, limit, label, warnings):
+    """Return ``text`` cut to ``limit`` UTF-16 units; note the cut in ``warnings``.
+
+    Never splits a surrogate pair. ``label`` names the field in the warning, e.g. ``"Name"``.
+    """
+    if text is None or utf16_len(text) <= limit:
+        return text
+    units = 0
+    result = text
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            result = text[:index].rstrip()
+            break
+    warnings.append(
+        "%s was cut to %d characters (Xero's maximum); it was %d long."
+        % (label, limit, utf16_len(text))
+    )
+    return result
+
+
+def clean_cut(value, limit, label, warnings, multiline=False):
+    """``clean`` then ``cut``: the usual treatment of a text field."""
+    return cut(clean(value, multiline=multiline), limit, label, warnings)
+
+
+def parse_xero_date(value, as_date=False):
+    """Read a date from a Xero answer.
+
+    ``"/Date(1772323200000+0000)/"`` and ISO date-times give an aware UTC ``datetime``; ISO dates
+    (``"2026-03-01"``) give a ``date``; ``as_date=True`` always gives the (UTC) ``date``. Dates
+    and datetimes pass through; None or ``""`` give None.
+
+    :raises ValueError: an unreadable value.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        result = value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+        result = result.astimezone(datetime.timezone.utc)
+    elif isinstance(value, datetime.date):
+        return value
+    else:
+        text = str(value).strip()
+        match = _MS_DATE_RE.match(text)
+        if match:
+            seconds = int(match.group(1)) / 1000
+            result = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return datetime.date.fromisoformat(text)
+        else:
+            try:
+                result = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError("Not a Xero date: %r" % value) from None
+            return parse_xero_date(result, as_date)
+    return result.date() if as_date else result
+
+
+def date_text(value, what, required=False):
+    """``"YYYY-MM-DD"`` from a date, datetime or ISO string; None when missing and optional."""
+    if value is None or value is False or value == "":
+        if required:
+            raise PayloadError("%s is missing." % what)
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    try:
+        return datetime.date.fromisoformat(str(value).strip()[:10]).isoformat()
+    except ValueError:
+        raise PayloadError("%s %r is not a date." % (what, value)) from None
+
+
+def rounded(value, places, what, warnings=None):
+    """``value`` (Decimal, float, int or numeric string) rounded half-up to ``places``, as float.
+
+    With ``warnings``, a rounding that changes the value by more than float noise is noted.
+    """
+    if value is None or value is False or isinstance(value, bool):
+        raise PayloadError("%s is missing." % what)
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        result = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if not result.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:  # not a number, NaN, infinity, or too large
+        raise PayloadError("%s %r is not a usable number." % (what, value)) from None
+    if warnings is not None and abs(result - number) > Decimal("1e-9"):
+        warnings.append(
+            "%s %s was rounded to %s (Xero keeps %d decimals)." % (what, number, result, places)
+        )
+    return float(result) + 0.0  # + 0.0 turns -0.0 into 0.0
