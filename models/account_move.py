@@ -354,7 +354,7 @@ class AccountMove(models.Model):
                 out.append({"invoice": invoice, "warnings": messages})
         return out
 
-    def _xero_record_answer(self, answer, warnings, outcome):
+    def _xero_record_answer(self, answer, warnings, outcome, check_totals=True):
         self.ensure_one()
         if answer.get("errors"):
             message = "; ".join(answer["errors"])
@@ -363,7 +363,7 @@ class AccountMove(models.Model):
         invoice = answer["invoice"]
         self._xero_linked(invoice["InvoiceID"], invoice.get("LineItems"))
         notes = list(warnings) + list(answer.get("warnings") or [])
-        mismatch = self._xero_total_mismatch(invoice)
+        mismatch = check_totals and self._xero_total_mismatch(invoice)
         if mismatch:
             self.write({"xero_last_error": mismatch, "xero_sync_state": "error"})
             return ("error", invoice["InvoiceID"], mismatch)

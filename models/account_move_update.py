@@ -30,7 +30,8 @@ class AccountMove(models.Model):
         if not moves:
             return {}
         answer = connection._xero_call(
-            "get_invoices", i_ds=[m.xero_invoice_id for m in moves], unitdp=4)
+            # With a page, Xero's list carries the lines (needed to compare paid invoices).
+            "get_invoices", i_ds=[m.xero_invoice_id for m in moves], unitdp=4, page=1)
         current = {inv["InvoiceID"]: inv for inv in answer.get("Invoices") or []}
         results, bodies, sent = {}, [], []
         for move in moves:
@@ -65,14 +66,16 @@ class AccountMove(models.Model):
                 warnings.append(_("Paid in Xero: these changes could not be sent: %s.",
                                   ", ".join(unsent)))
             bodies.append(invoice)
-            sent.append((move, warnings, "update"))
+            sent.append((move, warnings, "update_paid" if left_out else "update"))
         answers = self._xero_put_invoices(connection, "update_or_create_invoices", bodies)
         for (move, warnings, kind), answer in zip(sent, answers, strict=True):
             if kind == "void" and not answer.get("errors"):
                 move.xero_sync_state = "voided"
                 results[move.id] = ("updated", move.xero_invoice_id, _("Voided in Xero."))
             else:
-                results[move.id] = move._xero_record_answer(answer, warnings, "updated")
+                # A paid invoice keeps Xero's amounts: its totals are not Odoo's to compare.
+                results[move.id] = move._xero_record_answer(
+                    answer, warnings, "updated", check_totals=kind == "update")
         return results
 
     @api.model

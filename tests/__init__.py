@@ -1,1 +1,6 @@
-from . import test_connection, test_customers, test_invoices, test_task
+from . import (
+    test_connection,
+    test_customers,
+    test_invoices,
+    test_task,
+)

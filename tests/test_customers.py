@@ -1,9 +1,5 @@
-import time
-
 from odoo.tests import tagged
 from odoo.tools import mute_logger
-
-from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 from .common import DEMO_TENANT, XeroTransactionCase
 
@@ -27,10 +23,7 @@ class TestCustomers(XeroTransactionCase):
         return self.env["res.partner"].create({"name": name, "customer_rank": 1, **vals})
 
     def run_task(self, task_type, records=None, company=None):
-        task = self.env["xero.task"].with_context(xero_clock=VirtualClock(time.time()))._queue(
-            company or self.company, task_type, records)
-        task.action_run()
-        return task
+        return self.run_xero_task(company or self.company, task_type, records)
 
     def xero_contacts(self, tenant=DEMO_TENANT):
         return self.emulator.state(tenant)["contacts"]

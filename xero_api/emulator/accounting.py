@@ -19,6 +19,7 @@ from .wire import (
     envelope,
     json_response,
     loads,
+    messages,
     not_found,
     post_data_invalid,
     query_parse_error,
@@ -105,7 +106,7 @@ class Accounting:
     @staticmethod
     def error_element(org, key, echo, errors):
         element = sanitize_echo(echo, set(org.currencies))
-        element["ValidationErrors"] = [{"Message": text} for text in errors]
+        element["ValidationErrors"] = messages(errors)
         element["StatusAttributeString"] = "ERROR"
         element[ERROR_FLAGS[key]] = True
         return element

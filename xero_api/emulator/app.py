@@ -38,6 +38,7 @@ from .wire import (
 _logger = logging.getLogger(__name__)
 API_PREFIX = "/api.xro/2.0"
 WRITE_KEYS = ("Contacts", "Invoices", "Payments", "Currencies")
+LOG_LIMIT = 10000  # the request log keeps the latest calls of a long-running demo
 
 
 class DropConnection(Exception):
@@ -85,6 +86,7 @@ class Emulator:
         self.idempotency = IdempotencyCache(self.clock, idempotency_window)
         self.accounting = Accounting(self.clock, self.schema_check)
         self._log_lock = threading.Lock()
+        self._seq = 0
         self.log = []
         self.reset(seed)
 
@@ -159,8 +161,11 @@ class Emulator:
 
     def _record(self, entry):
         with self._log_lock:
-            entry["seq"] = len(self.log) + 1
+            self._seq += 1
+            entry["seq"] = self._seq
             self.log.append(entry)
+            if len(self.log) > LOG_LIMIT:
+                del self.log[: len(self.log) - LOG_LIMIT]
 
     def _route(self, request, lowered, entry):
         method = request.method

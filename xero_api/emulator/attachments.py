@@ -9,7 +9,15 @@ import uuid
 from urllib.parse import quote
 
 from .invoices import find_invoice
-from .wire import Response, envelope, json_response, not_found, text_response, validation_exception
+from .wire import (
+    Response,
+    envelope,
+    json_response,
+    messages,
+    not_found,
+    text_response,
+    validation_exception,
+)
 
 MAX_ATTACHMENTS = 10
 MAX_BYTES = 10 * 1024 * 1024
@@ -43,7 +51,7 @@ def attachment_routes(org, request, invoice_ref, rest):
             413, "The file is too large. The maximum size of an attachment is 10MB."
         )
     if name.casefold() not in stored and len(stored) >= MAX_ATTACHMENTS:
-        element = {"FileName": name, "ValidationErrors": [{"Message": MSG_TOO_MANY}]}
+        element = {"FileName": name, "ValidationErrors": messages([MSG_TOO_MANY])}
         return validation_exception([element])
     content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip()
     if not content_type or content_type == "application/octet-stream":

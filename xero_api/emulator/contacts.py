@@ -3,6 +3,7 @@
 import copy
 import uuid
 
+from .sanitize import input_errors, sanitize_echo
 from .wire import ms_date
 
 CONTACT_LIMITS = {
@@ -215,6 +216,9 @@ def upsert_contact(org, raw, now, mode="upsert", path_id=None):
     elif mode == "upsert" and raw.get("ContactNumber"):
         existing = find_contact(org, number=raw["ContactNumber"])
     record = copy.deepcopy(existing) if existing else new_contact_record(contact_id)
+    errors = input_errors(raw)
+    if errors:
+        return None, errors, sanitize_echo(raw, set(org.currencies))
     errors = length_errors(raw, CONTACT_LIMITS)
     for key, value in raw.items():
         if key in READ_ONLY or key in ("Phones", "Addresses") or value is None:

@@ -112,6 +112,9 @@ class Identity:
 
     def _issue(self, grant, with_refresh):
         now = self.clock.now()
+        # Forget what can no longer be used, so a long-running emulator stays small.
+        self.access = {t: e for t, e in self.access.items() if e["expires"] > now - 86400}
+        self.refresh = {t: e for t, e in self.refresh.items() if e["expires"] > now}
         claims = {
             "nbf": int(now),
             "exp": int(now + self.access_ttl),

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from . import contacts as contact_rules
 from .lines import MSG_ACCOUNT_REQUIRED, ZERO, build_lines, compute_totals, number_or
+from .sanitize import input_errors
 from .wire import day_ms_date, day_string, ms_date, parse_day, quantize, to_decimal
 
 INVOICE_TYPES = ("ACCREC", "ACCPAY")
@@ -262,6 +263,9 @@ def upsert_invoice(org, raw, now, mode="upsert", unitdp=2, path_id=None):
     """
     if not isinstance(raw, dict):
         return None, ["An invoice must be a JSON object."], {}
+    problems = input_errors(raw)
+    if problems:
+        return None, problems, dict(raw)
     invoice_id = path_id or raw.get("InvoiceID")
     existing = None
     if invoice_id:
@@ -275,6 +279,8 @@ def upsert_invoice(org, raw, now, mode="upsert", unitdp=2, path_id=None):
     else:
         record, errors = _create(org, raw, now, unitdp, invoice_id)
     if errors:
+        if existing is None and not invoice_id:
+            record["InvoiceID"] = contact_rules.NIL_ID  # as Xero echoes a refused new invoice
         return None, errors, record
     record["UpdatedDateUTC"] = ms_date(now)
     org.invoices[record["InvoiceID"].lower()] = record

@@ -7,7 +7,7 @@ deserialises them, and raises ValueError on an invalid enum, a non-boolean flag 
 
 from decimal import Decimal
 
-from .wire import MS_DATE_RE
+from .wire import MS_DATE_RE, parse_datetime
 
 ENUMS = {
     "Type": {"ACCPAY", "ACCPAYCREDIT", "APOVERPAYMENT", "APPREPAYMENT", "ACCREC", "ACCRECCREDIT",
@@ -71,3 +71,30 @@ def sanitize_echo(obj, currencies):
             value = [sanitize_echo(v, currencies) for v in value if isinstance(v, dict)]
         clean[key] = value
     return clean
+
+
+def input_errors(obj, path=""):
+    """Messages for sent values that would be stored as they are and break a later answer.
+
+    Type, Status and LineAmountTypes are left to the rules (which give Xero's messages), and so
+    are currencies; dates may come in any accepted form.
+    """
+    errors = []
+    for key, value in (obj or {}).items() if isinstance(obj, dict) else ():
+        where = path + key
+        if value is None:
+            continue
+        if key in DATE_KEYS:
+            valid = parse_datetime(value) is not None
+        elif key in ("Type", "Status", "LineAmountTypes") or key in CURRENCY_KEYS:
+            valid = True
+        else:
+            valid = _valid(key, value, ())
+        if not valid:
+            errors.append("%r is not a valid value for %s." % (value, where))
+        elif isinstance(value, dict):
+            errors.extend(input_errors(value, where + "."))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                errors.extend(input_errors(item, "%s[%d]." % (where, index)))
+    return errors

@@ -25,6 +25,7 @@ _logger = logging.getLogger("xero_api.emulator")
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes
     server_version = "XeroEmulator/1.0"
     timeout = 120
 
@@ -133,14 +134,14 @@ class EmulatorServer:
         """Serve in a background thread; returns self."""
         httpd = self._bind()
         self._thread = threading.Thread(
-            target=httpd.serve_forever, name="xero-emulator", daemon=True
+            target=httpd.serve_forever, args=(0.1,), name="xero-emulator", daemon=True
         )
         self._thread.start()
         return self
 
     def serve_forever(self):
         """Serve in this thread until `stop()` (from another thread) or KeyboardInterrupt."""
-        self._bind().serve_forever()
+        self._bind().serve_forever(poll_interval=0.1)
 
     def stop(self):
         """Stop serving and close the listening socket (safe to call twice)."""

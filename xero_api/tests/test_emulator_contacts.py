@@ -33,7 +33,9 @@ def test_created_contact_reads_back_in_xero_shape(xero, tenant):
             "ContactNumber": "C-1",
             "EmailAddress": "a@acme.test",
             "Phones": [{"PhoneType": "MOBILE", "PhoneNumber": "555 1234", "PhoneAreaCode": "21"}],
-            "Addresses": [{"AddressType": "POBOX", "AddressLine1": "PO Box 1", "City": "Wellington"}],
+            "Addresses": [
+                {"AddressType": "POBOX", "AddressLine1": "PO Box 1", "City": "Wellington"}
+            ],
             "IsCustomer": True,
         },
     )[0]
@@ -130,24 +132,41 @@ def test_summarize_errors_flag_in_any_letter_case(sdk, tenant):
     sdk.accounting.create_contacts(tenant, {"Contacts": [{"Name": "Taken"}]})
     body = {"Contacts": [{"Name": "Taken"}]}
     for query in ("summarizeErrors=false", "SUMMARIZEERRORS=FALSE", "summarizeerrors=False"):
-        status, _headers, answer = sdk.raw("PUT", "/api.xro/2.0/Contacts", body, tenant, query=query)
+        status, _headers, answer = sdk.raw(
+            "PUT", "/api.xro/2.0/Contacts", body, tenant, query=query
+        )
         assert status == 200, query
         assert answer["Contacts"][0]["StatusAttributeString"] == "ERROR"
-    status, _headers, _answer = sdk.raw("PUT", "/api.xro/2.0/Contacts", body, tenant, query="summarizeErrors=true")
+    status, _headers, _answer = sdk.raw(
+        "PUT", "/api.xro/2.0/Contacts", body, tenant, query="summarizeErrors=true"
+    )
     assert status == 400
 
 
 def test_post_updates_by_id_or_contact_number_and_merges_phones(xero, tenant):
     contact = create(
-        xero, tenant, {"Name": "Merge", "ContactNumber": "M-1", "Phones": [{"PhoneType": "MOBILE", "PhoneNumber": "1"}]}
+        xero,
+        tenant,
+        {
+            "Name": "Merge",
+            "ContactNumber": "M-1",
+            "Phones": [{"PhoneType": "MOBILE", "PhoneNumber": "1"}],
+        },
     )[0]
     updated = xero.update_or_create_contacts(
-        tenant, {"Contacts": [{"ContactNumber": "M-1", "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "2"}]}]}
+        tenant,
+        {
+            "Contacts": [
+                {"ContactNumber": "M-1", "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "2"}]}
+            ]
+        },
     ).contacts[0]
     assert updated.contact_id == contact.contact_id
     numbers = {p.phone_type: p.phone_number for p in updated.phones}
     assert numbers["MOBILE"] == "1" and numbers["DEFAULT"] == "2"
-    renamed = xero.update_contact(tenant, contact.contact_id, {"Contacts": [{"Name": "Merged"}]}).contacts[0]
+    renamed = xero.update_contact(
+        tenant, contact.contact_id, {"Contacts": [{"Name": "Merged"}]}
+    ).contacts[0]
     assert renamed.name == "Merged" and renamed.email_address == ""
     assert renamed.updated_date_utc >= contact.updated_date_utc
 
@@ -166,11 +185,17 @@ def test_default_currency_must_be_enabled(xero, tenant):
 
 def test_contact_lists_where_search_archived_paging(xero, tenant, control):
     names = ["Alpha %02d" % i for i in range(5)] + ["Beta", "Gamma"]
-    contacts = create(xero, tenant, *({"Name": n, "EmailAddress": n[:4].lower() + "@x.test"} for n in names))
-    xero.update_contact(tenant, contacts[-1].contact_id, {"Contacts": [{"ContactStatus": "ARCHIVED"}]})
+    contacts = create(
+        xero, tenant, *({"Name": n, "EmailAddress": n[:4].lower() + "@x.test"} for n in names)
+    )
+    xero.update_contact(
+        tenant, contacts[-1].contact_id, {"Contacts": [{"ContactStatus": "ARCHIVED"}]}
+    )
     assert len(xero.get_contacts(tenant).contacts) == 6, "archived contacts are left out by default"
     assert len(xero.get_contacts(tenant, include_archived=True).contacts) == 7
-    found = xero.get_contacts(tenant, where='Name.StartsWith("alpha") AND EmailAddress=="alph@x.test"')
+    found = xero.get_contacts(
+        tenant, where='Name.StartsWith("alpha") AND EmailAddress=="alph@x.test"'
+    )
     assert len(found.contacts) == 5
     assert [c.name for c in xero.get_contacts(tenant, search_term="bet").contacts] == ["Beta"]
     ids = ",".join(c.contact_id for c in contacts[:2])
@@ -181,12 +206,16 @@ def test_contact_lists_where_search_archived_paging(xero, tenant, control):
     assert [c.name for c in page.contacts] == ["Alpha 01", "Alpha 00"]
     before = xero.get_contacts(tenant).contacts[-1].updated_date_utc
     control.advance(120)
-    xero.update_contact(tenant, contacts[0].contact_id, {"Contacts": [{"EmailAddress": "new@x.test"}]})
+    xero.update_contact(
+        tenant, contacts[0].contact_id, {"Contacts": [{"EmailAddress": "new@x.test"}]}
+    )
     since = before + datetime.timedelta(seconds=60)
     changed = xero.get_contacts(tenant, if_modified_since=since).contacts
     assert [c.name for c in changed] == ["Alpha 00"]
 
 
 def test_bad_where_is_a_query_parse_exception(sdk, tenant):
-    status, _headers, body = sdk.raw("GET", "/api.xro/2.0/Contacts", tenant=tenant, query="where=Name%3D%3D%22x")
+    status, _headers, body = sdk.raw(
+        "GET", "/api.xro/2.0/Contacts", tenant=tenant, query="where=Name%3D%3D%22x"
+    )
     assert status == 400 and body["Type"] == "QueryParseException"

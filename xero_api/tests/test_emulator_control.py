@@ -11,7 +11,12 @@ import pytest
 from conftest import SdkSession
 from xero_python.exceptions.http_status_exceptions import AccountingBadRequestException
 
-from xero_api.emulator import DEFAULT_CLIENT_ID, DEFAULT_TENANT_ID, EmulatorControlError, EmulatorServer
+from xero_api.emulator import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_TENANT_ID,
+    EmulatorControlError,
+    EmulatorServer,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "33333333-3333-4333-8333-333333333333"
@@ -22,10 +27,21 @@ SEED = {
             "name": "Staged Ltd",
             "base_currency": "NZD",
             "currencies": ["AUD"],
-            "accounts": [{"Code": "092", "Name": "Card Clearing", "Type": "CURRENT", "EnablePaymentsToAccount": True}],
+            "accounts": [
+                {
+                    "Code": "092",
+                    "Name": "Card Clearing",
+                    "Type": "CURRENT",
+                    "EnablePaymentsToAccount": True,
+                }
+            ],
             "tax_rates": [{"TaxType": "OUTPUT3", "Name": "9% Tax", "Rate": 9}],
             "contacts": [
-                {"ContactID": "44444444-4444-4444-8444-444444444444", "Name": "Existing Customer", "ContactNumber": "EX-1"},
+                {
+                    "ContactID": "44444444-4444-4444-8444-444444444444",
+                    "Name": "Existing Customer",
+                    "ContactNumber": "EX-1",
+                },
                 {"Name": "Old Customer", "ContactStatus": "ARCHIVED"},
             ],
             "invoices": [
@@ -37,7 +53,15 @@ SEED = {
                     "Contact": {"ContactNumber": "EX-1"},
                     "Date": "2026-01-05",
                     "DueDate": "2026-01-31",
-                    "LineItems": [{"Description": "Old", "Quantity": 1, "UnitAmount": 100, "AccountCode": "200", "TaxType": "OUTPUT3"}],
+                    "LineItems": [
+                        {
+                            "Description": "Old",
+                            "Quantity": 1,
+                            "UnitAmount": 100,
+                            "AccountCode": "200",
+                            "TaxType": "OUTPUT3",
+                        }
+                    ],
                 },
                 {
                     "Type": "ACCREC",
@@ -46,15 +70,27 @@ SEED = {
                     "Contact": {"ContactNumber": "EX-1"},
                     "Date": "2026-01-05",
                     "DueDate": "2026-01-31",
-                    "LineItems": [{"Description": "Void", "Quantity": 1, "UnitAmount": 5, "AccountCode": "200"}],
+                    "LineItems": [
+                        {
+                            "Description": "Void",
+                            "Quantity": 1,
+                            "UnitAmount": 5,
+                            "AccountCode": "200",
+                        }
+                    ],
                 },
             ],
             "payments": [
-                {"Invoice": {"InvoiceNumber": "OLD-1"}, "Account": {"Code": "092"}, "Date": "2026-01-15", "Amount": 109}
+                {
+                    "Invoice": {"InvoiceNumber": "OLD-1"},
+                    "Account": {"Code": "092"},
+                    "Date": "2026-01-15",
+                    "Amount": 109,
+                }
             ],
         }
     ]
-}  # fmt: skip
+}
 
 
 def test_seed_stages_records_already_in_xero(emu, control):
@@ -77,7 +113,9 @@ def test_seed_stages_records_already_in_xero(emu, control):
 
 
 def test_seed_merges_and_refuses_what_xero_would(emu, control):
-    control.seed({"organisations": [{"tenant_id": DEFAULT_TENANT_ID, "contacts": [{"Name": "Added"}]}]})
+    control.seed(
+        {"organisations": [{"tenant_id": DEFAULT_TENANT_ID, "contacts": [{"Name": "Added"}]}]}
+    )
     names = [c["Name"] for c in control.state(DEFAULT_TENANT_ID)["organisations"][0]["contacts"]]
     assert names == ["Added"]
     bad = {"organisations": [{"tenant_id": DEFAULT_TENANT_ID, "contacts": [{"Name": "Added"}]}]}
@@ -96,7 +134,8 @@ def test_nothing_changes_in_a_locked_period(emu, control):
     session = SdkSession(emu.url, emu.client_id, emu.client_secret)
     session.client_credentials()
     xero = session.accounting
-    locked = "The document date cannot be on or before the period lock date, currently set at 2026-02-28."
+    locked = "The document date cannot be on or before the period lock date, currently set at %s."
+    locked %= "2026-02-28"
     with pytest.raises(AccountingBadRequestException) as edit:
         xero.update_invoice(TENANT, "OLD-1", {"Invoices": [{"Reference": "late edit"}]})
     assert edit.value.reason == locked
@@ -115,10 +154,17 @@ def test_nothing_changes_in_a_locked_period(emu, control):
 
 def test_request_log(xero, tenant, control):
     control.clear_requests()
-    xero.create_contacts(tenant, {"Contacts": [{"Name": "A"}, {"Name": "B"}]}, idempotency_key="log-1")
+    xero.create_contacts(
+        tenant, {"Contacts": [{"Name": "A"}, {"Name": "B"}]}, idempotency_key="log-1"
+    )
     xero.get_contacts(tenant, where='Name=="A"')
     put, get = control.requests()
-    assert (put["method"], put["path"], put["tenant"], put["status"]) == ("PUT", "/api.xro/2.0/Contacts", tenant, 200)
+    assert (put["method"], put["path"], put["tenant"], put["status"]) == (
+        "PUT",
+        "/api.xro/2.0/Contacts",
+        tenant,
+        200,
+    )
     assert (put["idempotency_key"], put["items"]) == ("log-1", 2)
     assert get["query"] == {"where": 'Name=="A"'} and get["items"] == 0
     control.clear_requests()
@@ -139,7 +185,9 @@ def test_clock_and_limits_controls(control):
 
 
 def test_options_name_currency_and_credentials():
-    with EmulatorServer(port=0, org_name="Kiwi Co", base_currency="AUD", client_id="id-1", client_secret="s-1") as srv:
+    with EmulatorServer(
+        port=0, org_name="Kiwi Co", base_currency="AUD", client_id="id-1", client_secret="s-1"
+    ) as srv:
         session = SdkSession(srv.url, "id-1", "s-1")
         session.client_credentials()
         organisation = session.accounting.get_organisations(srv.tenant_id).organisations[0]
@@ -149,10 +197,22 @@ def test_options_name_currency_and_credentials():
 
 def test_command_line_start_talk_stop(tmp_path):
     seed_file = tmp_path / "seed.json"
-    seed_file.write_text(json.dumps({"organisations": [{"tenant_id": TENANT, "name": "From File"}]}))
+    seed_file.write_text(
+        json.dumps({"organisations": [{"tenant_id": TENANT, "name": "From File"}]})
+    )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen(
-        [sys.executable, "-m", "xero_api.emulator", "--host", "127.0.0.1", "--port", "0", "--seed", str(seed_file)],
+        [
+            sys.executable,
+            "-m",
+            "xero_api.emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--seed",
+            str(seed_file),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -28,7 +28,8 @@ def authorize(emu, state="st-1", **extra):
         "response_type": "code",
         "client_id": emu.client_id,
         "redirect_uri": REDIRECT,
-        "scope": "openid offline_access accounting.contacts accounting.invoices accounting.settings.read",
+        "scope": "openid offline_access accounting.contacts accounting.invoices "
+        "accounting.settings.read",
         "state": state,
     }
     params.update(extra)
@@ -43,7 +44,9 @@ def authorize(emu, state="st-1", **extra):
 
 def token_call(emu, form, basic=True):
     """POST /connect/token; returns (status, decoded body)."""
-    request = urllib.request.Request(emu.url + "/connect/token", data=urlencode(form).encode(), method="POST")
+    request = urllib.request.Request(
+        emu.url + "/connect/token", data=urlencode(form).encode(), method="POST"
+    )
     request.add_header("Content-Type", "application/x-www-form-urlencoded")
     if basic:
         secret = base64.b64encode(("%s:%s" % (emu.client_id, emu.client_secret)).encode()).decode()
@@ -61,7 +64,9 @@ def code_session(emu, monkeypatch, **authorize_extra):
         monkeypatch.setattr(TokenApi, name, emu.url + "/connect/token")
     monkeypatch.setattr(TokenApi, "revoke_token_url", emu.url + "/connect/revocation")
     answer = authorize(emu, **authorize_extra)
-    status, token = token_call(emu, {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT})
+    status, token = token_call(
+        emu, {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT}
+    )
     assert status == 200, token
     session = SdkSession(emu.url, emu.client_id, emu.client_secret)
     token["scope"] = token["scope"].split()
@@ -73,13 +78,17 @@ def code_session(emu, monkeypatch, **authorize_extra):
 def test_authorization_code_flow_end_to_end(emu, monkeypatch):
     answer = authorize(emu, state="xyz")
     assert answer["state"] == "xyz" and answer["code"]
-    status, token = token_call(emu, {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT})
+    status, token = token_call(
+        emu, {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT}
+    )
     assert status == 200
     assert token["expires_in"] == 1800 and token["token_type"] == "Bearer"
     assert token["refresh_token"] and token["id_token"].count(".") == 2
     claims = json.loads(base64.urlsafe_b64decode(token["access_token"].split(".")[1] + "=="))
     assert claims["exp"] - claims["nbf"] == 1800 and claims["authentication_event_id"]
-    reused = token_call(emu, {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT})
+    reused = token_call(
+        emu, {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT}
+    )
     assert reused == (400, {"error": "invalid_grant"}), "a code is single use"
     session = code_session(emu, monkeypatch)
     connections = IdentityApi(session.api_client, base_url=emu.url).get_connections()
@@ -97,7 +106,9 @@ def test_refresh_tokens_rotate_single_use_with_grace(emu, monkeypatch, control):
     second_refresh = session.token["refresh_token"]
     assert second_refresh != first_refresh
     # The new token was "lost": the old one may be retried within 30 minutes...
-    status, retried = token_call(emu, {"grant_type": "refresh_token", "refresh_token": first_refresh})
+    status, retried = token_call(
+        emu, {"grant_type": "refresh_token", "refresh_token": first_refresh}
+    )
     assert status == 200 and retried["refresh_token"] not in (first_refresh, second_refresh)
     # ... and the one handed out before can no longer refresh (two refreshers break each other).
     assert token_call(emu, {"grant_type": "refresh_token", "refresh_token": second_refresh}) == (
@@ -105,8 +116,12 @@ def test_refresh_tokens_rotate_single_use_with_grace(emu, monkeypatch, control):
         {"error": "invalid_grant"},
     )
     control.advance(31 * 60)
-    assert token_call(emu, {"grant_type": "refresh_token", "refresh_token": first_refresh})[0] == 400
-    status, fresh = token_call(emu, {"grant_type": "refresh_token", "refresh_token": retried["refresh_token"]})
+    assert (
+        token_call(emu, {"grant_type": "refresh_token", "refresh_token": first_refresh})[0] == 400
+    )
+    status, fresh = token_call(
+        emu, {"grant_type": "refresh_token", "refresh_token": retried["refresh_token"]}
+    )
     assert status == 200 and fresh["access_token"]
 
 
@@ -160,24 +175,41 @@ def test_granular_scopes_are_enforced(emu, monkeypatch, tenant):
 
 
 def test_client_authentication_and_grant_errors(emu):
-    form = {"grant_type": "client_credentials", "client_id": emu.client_id, "client_secret": "wrong"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": emu.client_id,
+        "client_secret": "wrong",
+    }
     assert token_call(emu, form, basic=False) == (400, {"error": "invalid_client"})
     good = dict(form, client_secret=emu.client_secret)
     status, token = token_call(emu, good, basic=False)
     assert status == 200 and "refresh_token" not in token
     assert token_call(emu, {"grant_type": "password"}) == (400, {"error": "unsupported_grant_type"})
-    assert token_call(emu, {"grant_type": "refresh_token", "refresh_token": "nope"}) == (400, {"error": "invalid_grant"})
+    assert token_call(emu, {"grant_type": "refresh_token", "refresh_token": "nope"}) == (
+        400,
+        {"error": "invalid_grant"},
+    )
 
 
 def test_401_and_403_shapes(sdk, emu, tenant):
-    status, _headers, body = sdk.raw("GET", "/api.xro/2.0/Contacts", tenant="5f0c1a9e-0000-4000-8000-0000000000ff")
+    status, _headers, body = sdk.raw(
+        "GET", "/api.xro/2.0/Contacts", tenant="5f0c1a9e-0000-4000-8000-0000000000ff"
+    )
     assert status == 403
-    assert body["Title"] == "Forbidden" and body["Status"] == 403 and body["Detail"] == "AuthenticationUnsuccessful"
+    assert (
+        body["Title"] == "Forbidden"
+        and body["Status"] == 403
+        and body["Detail"] == "AuthenticationUnsuccessful"
+    )
     assert body["Type"] is None
     assert sdk.raw("GET", "/api.xro/2.0/Contacts")[0] == 403, "no xero-tenant-id header"
     sdk.token["access_token"] = "not-a-token"
     status, headers, body = sdk.raw("GET", "/api.xro/2.0/Contacts", tenant=tenant)
-    assert status == 401 and body["Title"] == "Unauthorized" and body["Detail"] == "AuthenticationUnsuccessful"
+    assert (
+        status == 401
+        and body["Title"] == "Unauthorized"
+        and body["Detail"] == "AuthenticationUnsuccessful"
+    )
     assert "X-AppMinLimit-Remaining" in headers
     sdk.token.pop("access_token")
     assert sdk.raw("GET", "/api.xro/2.0/Contacts", tenant=tenant)[0] == 401
@@ -186,11 +218,19 @@ def test_401_and_403_shapes(sdk, emu, tenant):
 def test_several_organisations(emu, control, monkeypatch):
     seed = {
         "organisations": [
-            {"tenant_id": "11111111-1111-4111-8111-111111111111", "name": "North Ltd", "base_currency": "NZD"},
-            {"tenant_id": "22222222-2222-4222-8222-222222222222", "name": "West Pty", "base_currency": "AUD",
-             "currencies": ["NZD"]},
+            {
+                "tenant_id": "11111111-1111-4111-8111-111111111111",
+                "name": "North Ltd",
+                "base_currency": "NZD",
+            },
+            {
+                "tenant_id": "22222222-2222-4222-8222-222222222222",
+                "name": "West Pty",
+                "base_currency": "AUD",
+                "currencies": ["NZD"],
+            },
         ]
-    }  # fmt: skip
+    }
     north, west = control.reset(seed)
     session = SdkSession(emu.url, emu.client_id, emu.client_secret)
     session.client_credentials()

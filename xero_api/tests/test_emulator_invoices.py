@@ -46,7 +46,12 @@ def send(xero, tenant, *invoices, **options):
 
 
 def pay(xero, tenant, invoice_id, amount, day="2026-03-10"):
-    body = {"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": "090"}, "Date": day, "Amount": amount}
+    body = {
+        "Invoice": {"InvoiceID": invoice_id},
+        "Account": {"Code": "090"},
+        "Date": day,
+        "Amount": amount,
+    }
     return xero.create_payments(tenant, {"Payments": [body]}).payments[0]
 
 
@@ -59,13 +64,17 @@ def test_exclusive_tax_is_rounded_per_line(xero, tenant, customer):
         Decimal("3.63"),
     )
     assert created.amount_due == Decimal("3.63") and created.amount_paid == 0
-    assert created.date == datetime.date(2026, 3, 1) and created.due_date == datetime.date(2026, 3, 31)
+    assert created.date == datetime.date(2026, 3, 1) and created.due_date == datetime.date(
+        2026, 3, 31
+    )
     assert created.invoice_number == "INV-0001"
     assert isinstance(created.updated_date_utc, datetime.datetime)
 
 
 def test_inclusive_notax_and_discount(xero, tenant, customer):
-    inclusive = send(xero, tenant, invoice(customer, line(1, 115), line(1, 10), LineAmountTypes="Inclusive"))[0]
+    inclusive = send(
+        xero, tenant, invoice(customer, line(1, 115), line(1, 10), LineAmountTypes="Inclusive")
+    )[0]
     assert [li.tax_amount for li in inclusive.line_items] == [Decimal("15.00"), Decimal("1.30")]
     assert (inclusive.sub_total, inclusive.total_tax, inclusive.total) == (
         Decimal("108.70"),
@@ -84,7 +93,9 @@ def test_line_tax_amount_within_tolerance(xero, tenant, customer):
     assert accepted.total_tax == Decimal("15.04")
     with pytest.raises(AccountingBadRequestException) as refused:
         send(xero, tenant, invoice(customer, line(1, 100, TaxAmount=15.06)))
-    assert refusal(refused) == ["Line 1: the TaxAmount 15.06 differs from the calculated tax 15.00 by more than 0.05."]
+    assert refusal(refused) == [
+        "Line 1: the TaxAmount 15.06 differs from the calculated tax 15.00 by more than 0.05."
+    ]
 
 
 def test_invoice_number_unique_for_sales_invoices(xero, tenant, customer):
@@ -92,7 +103,11 @@ def test_invoice_number_unique_for_sales_invoices(xero, tenant, customer):
     with pytest.raises(AccountingBadRequestException) as refused:
         send(xero, tenant, invoice(customer, InvoiceNumber="so-1"))
     assert refusal(refused) == ["Invoice # must be unique."]
-    bills = send(xero, tenant, invoice(customer, Type="ACCPAY", InvoiceNumber="SO-1", LineItems=[line(tax="INPUT2")]))
+    bills = send(
+        xero,
+        tenant,
+        invoice(customer, Type="ACCPAY", InvoiceNumber="SO-1", LineItems=[line(tax="INPUT2")]),
+    )
     assert bills[0].invoice_number == "SO-1"
     assert send(xero, tenant, invoice(customer, InvoiceNumber="SO-2"))[0].invoice_number == "SO-2"
 
@@ -116,29 +131,52 @@ def test_archived_contact_takes_no_new_invoice(xero, tenant, customer):
 
 def test_line_rules_account_tax_quantity_due_date_total(xero, tenant, customer):
     cases = [
-        (invoice(customer, line(AccountCode="999")), "Account code '999' is not a valid code for this document."),
-        (invoice(customer, line(tax="GST99")), "The TaxType code 'GST99' does not exist or cannot be used for this type of transaction."),
-        (invoice(customer, line(), line(-1, 10)), "The quantity value '-1.0000' is invalid. Quantity must not be less than zero."),
+        (
+            invoice(customer, line(AccountCode="999")),
+            "Account code '999' is not a valid code for this document.",
+        ),
+        (
+            invoice(customer, line(tax="GST99")),
+            "The TaxType code 'GST99' does not exist or cannot be used for this type "
+            "of transaction.",
+        ),
+        (
+            invoice(customer, line(), line(-1, 10)),
+            "The quantity value '-1.0000' is invalid. Quantity must not be less than zero.",
+        ),
         (invoice(customer, line(AccountCode=None)), "Account code must be specified"),
         (invoice(customer, DueDate=None), "Due date cannot be empty."),
-        (invoice(customer, line(1, -5)), "The Total for this document must be greater than or equal to zero."),
+        (
+            invoice(customer, line(1, -5)),
+            "The Total for this document must be greater than or equal to zero.",
+        ),
         (invoice(customer, line(1, 0)), "The Total for this document must be greater than zero."),
-        (invoice(customer, line(Description="d" * 4001)), "Line 1: Description must not be more than 4000 characters long (it is 4001)."),
-        (invoice(customer, Reference="r" * 256), "Reference must not be more than 255 characters long (it is 256)."),
+        (
+            invoice(customer, line(Description="d" * 4001)),
+            "Line 1: Description must not be more than 4000 characters long (it is 4001).",
+        ),
+        (
+            invoice(customer, Reference="r" * 256),
+            "Reference must not be more than 255 characters long (it is 256).",
+        ),
         (invoice(customer, Status="PAID"), "Invoice not of valid status for creation"),
     ]
     results = send(xero, tenant, *(body for body, _message in cases), summarize_errors=False)
-    for result, (_body, message) in zip(results, cases):
+    for result, (_body, message) in zip(results, cases, strict=True):
         assert result.status_attribute_string == "ERROR"
         assert [e.message for e in result.validation_errors] == [message]
     assert xero.get_invoices(tenant).invoices == []
-    draft = send(xero, tenant, invoice(customer, line(AccountCode=None), Status="DRAFT", DueDate=None))[0]
+    draft = send(
+        xero, tenant, invoice(customer, line(AccountCode=None), Status="DRAFT", DueDate=None)
+    )[0]
     assert draft.status == "DRAFT", "a draft may lack an account code and a due date"
 
 
 def test_status_transitions(xero, tenant, customer):
     draft = send(xero, tenant, invoice(customer, Status="DRAFT"))[0]
-    approved = xero.update_invoice(tenant, draft.invoice_id, {"Invoices": [{"Status": "AUTHORISED"}]}).invoices[0]
+    approved = xero.update_invoice(
+        tenant, draft.invoice_id, {"Invoices": [{"Status": "AUTHORISED"}]}
+    ).invoices[0]
     assert approved.status == "AUTHORISED"
     with pytest.raises(AccountingBadRequestException) as back:
         xero.update_invoice(tenant, draft.invoice_id, {"Invoices": [{"Status": "DRAFT"}]})
@@ -147,7 +185,9 @@ def test_status_transitions(xero, tenant, customer):
         xero.update_invoice(tenant, draft.invoice_id, {"Invoices": [{"Status": "DELETED"}]})
     assert refusal(delete) == [NOT_FOR_MODIFICATION]
     other = send(xero, tenant, invoice(customer, Status="SUBMITTED"))[0]
-    deleted = xero.update_invoice(tenant, other.invoice_id, {"Invoices": [{"Status": "DELETED"}]}).invoices[0]
+    deleted = xero.update_invoice(
+        tenant, other.invoice_id, {"Invoices": [{"Status": "DELETED"}]}
+    ).invoices[0]
     assert deleted.status == "DELETED" and deleted.amount_due == 0
     with pytest.raises(AccountingBadRequestException) as dead:
         xero.update_invoice(tenant, other.invoice_id, {"Invoices": [{"Reference": "again"}]})
@@ -161,7 +201,9 @@ def test_void_needs_no_payments(xero, tenant, customer):
         xero.update_invoice(tenant, created.invoice_id, {"Invoices": [{"Status": "VOIDED"}]})
     assert refusal(refused) == [NOT_FOR_MODIFICATION, HAS_PAYMENTS]
     xero.delete_payment(tenant, payment.payment_id, {"Status": "DELETED"})
-    voided = xero.update_invoice(tenant, created.invoice_id, {"Invoices": [{"Status": "VOIDED"}]}).invoices[0]
+    voided = xero.update_invoice(
+        tenant, created.invoice_id, {"Invoices": [{"Status": "VOIDED"}]}
+    ).invoices[0]
     assert (voided.status, voided.amount_due) == ("VOIDED", 0)
     draft = send(xero, tenant, invoice(customer, Status="DRAFT"))[0]
     with pytest.raises(AccountingBadRequestException) as not_approved:
@@ -181,7 +223,9 @@ def test_paid_invoice_accepts_only_editable_fields(xero, tenant, customer):
     }
     edited = xero.update_invoice(tenant, created.invoice_id, {"Invoices": [edit]}).invoices[0]
     assert (edited.reference, edited.invoice_number) == ("PO 42", "INV-RENAMED")
-    assert edited.line_items[0].description == "Renamed" and edited.line_items[0].account_code == "260"
+    assert (
+        edited.line_items[0].description == "Renamed" and edited.line_items[0].account_code == "260"
+    )
     for change in (
         {"LineItems": [{"LineItemID": line_id, "UnitAmount": 90}]},
         {"LineItems": [{"LineItemID": line_id}, line()]},
@@ -204,7 +248,9 @@ def test_line_items_update_add_and_remove(xero, tenant, customer):
 
 
 def test_contact_by_name_is_created(xero, tenant):
-    created = send(xero, tenant, {"Type": "ACCREC", "Contact": {"Name": "Walk-in"}, "LineItems": [line()]})[0]
+    created = send(
+        xero, tenant, {"Type": "ACCREC", "Contact": {"Name": "Walk-in"}, "LineItems": [line()]}
+    )[0]
     contact = xero.get_contact(tenant, created.contact.contact_id).contacts[0]
     assert contact.name == "Walk-in" and contact.is_customer is True
 
@@ -213,9 +259,13 @@ def test_unitdp(sdk, xero, tenant, customer):
     created = send(xero, tenant, invoice(customer, line(3, 1.2345)), unitdp=4)[0]
     assert created.line_items[0].unit_amount == Decimal("1.2345")
     assert created.line_items[0].line_amount == Decimal("3.70")
-    assert xero.get_invoice(tenant, created.invoice_id).invoices[0].line_items[0].unit_amount == Decimal("1.23")
+    assert xero.get_invoice(tenant, created.invoice_id).invoices[0].line_items[
+        0
+    ].unit_amount == Decimal("1.23")
     for flag in ("unitdp=4", "UnitDP=4", "UNITDP=4"):
-        _status, _headers, body = sdk.raw("GET", "/api.xro/2.0/Invoices/" + created.invoice_id, tenant=tenant, query=flag)
+        _status, _headers, body = sdk.raw(
+            "GET", "/api.xro/2.0/Invoices/" + created.invoice_id, tenant=tenant, query=flag
+        )
         assert body["Invoices"][0]["LineItems"][0]["UnitAmount"] == 1.2345
     rounded = send(xero, tenant, invoice(customer, line(3, 1.2345)))[0]
     assert rounded.line_items[0].unit_amount == Decimal("1.23")
@@ -232,14 +282,25 @@ def test_invoice_list_filters_and_paging(xero, tenant, customer):
     )
     summary = xero.get_invoices(tenant).invoices
     assert len(summary) == 3 and summary[0].line_items is None, "no lines without paging"
-    assert xero.get_invoices(tenant, page=1).invoices[0].line_items[0].line_amount == Decimal("100.00")
-    assert [i.invoice_number for i in xero.get_invoices(tenant, invoice_numbers=["A-2", "A-3"]).invoices] == ["A-2", "A-3"]
-    assert [i.invoice_number for i in xero.get_invoices(tenant, i_ds=[made[0].invoice_id]).invoices] == ["A-1"]
+    assert xero.get_invoices(tenant, page=1).invoices[0].line_items[0].line_amount == Decimal(
+        "100.00"
+    )
+    assert [
+        i.invoice_number for i in xero.get_invoices(tenant, invoice_numbers=["A-2", "A-3"]).invoices
+    ] == ["A-2", "A-3"]
+    assert [
+        i.invoice_number for i in xero.get_invoices(tenant, i_ds=[made[0].invoice_id]).invoices
+    ] == ["A-1"]
     assert len(xero.get_invoices(tenant, statuses=["DRAFT"]).invoices) == 1
-    assert [i.invoice_number for i in xero.get_invoices(tenant, contact_i_ds=[other.contact_id]).invoices] == ["A-3"]
+    assert [
+        i.invoice_number
+        for i in xero.get_invoices(tenant, contact_i_ds=[other.contact_id]).invoices
+    ] == ["A-3"]
     where = 'Status=="AUTHORISED" AND Contact.ContactID==Guid("%s")' % customer.contact_id
     assert [i.invoice_number for i in xero.get_invoices(tenant, where=where).invoices] == ["A-1"]
-    assert [i.invoice_number for i in xero.get_invoices(tenant, search_term="three").invoices] == ["A-3"]
+    assert [i.invoice_number for i in xero.get_invoices(tenant, search_term="three").invoices] == [
+        "A-3"
+    ]
     page = xero.get_invoices(tenant, page=2, page_size=2)
     assert [i.invoice_number for i in page.invoices] == ["A-3"] and page.pagination.page_count == 2
     found = xero.get_invoice(tenant, "A-2").invoices[0]

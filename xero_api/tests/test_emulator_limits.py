@@ -10,7 +10,12 @@ from xero_python.exceptions.http_status_exceptions import AccountingBadRequestEx
 
 
 def payment_body(invoice_id, amount):
-    return {"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": "090"}, "Date": "2026-03-02", "Amount": amount}
+    return {
+        "Invoice": {"InvoiceID": invoice_id},
+        "Account": {"Code": "090"},
+        "Date": "2026-03-02",
+        "Amount": amount,
+    }
 
 
 @pytest.fixture
@@ -37,7 +42,9 @@ def test_rate_headers_on_every_answer(sdk, xero, tenant):
     assert int(second["X-AppMinLimit-Remaining"]) < 10000
     with pytest.raises(AccountingBadRequestException) as refused:
         xero.create_contacts(tenant, {"Contacts": [{"EmailAddress": "no name"}]})
-    assert refused.value.headers["X-MinLimit-Remaining"] == str(int(second["X-MinLimit-Remaining"]) - 1)
+    assert refused.value.headers["X-MinLimit-Remaining"] == str(
+        int(second["X-MinLimit-Remaining"]) - 1
+    )
     status, headers, _body = sdk.raw("GET", "/api.xro/2.0/Nothing", tenant=tenant)
     assert status == 404 and "X-DayLimit-Remaining" in headers
 
@@ -118,7 +125,9 @@ def test_faults_429_500_503_for_next_calls(xero, tenant, control):
 def test_delay_past_client_timeout(xero, tenant, control, invoice):
     control.add_fault("delay", count=1, method="PUT", delay=1.5)
     with pytest.raises(urllib3.exceptions.HTTPError):
-        xero.create_payments(tenant, {"Payments": [payment_body(invoice.invoice_id, 10)]}, _request_timeout=1)
+        xero.create_payments(
+            tenant, {"Payments": [payment_body(invoice.invoice_id, 10)]}, _request_timeout=1
+        )
     time.sleep(0.8)  # the emulator finishes the call the client gave up on
     assert len(xero.get_payments(tenant).payments) == 1
 
@@ -134,7 +143,11 @@ def test_drop_after_write_and_idempotent_retry(xero, tenant, control, invoice):
     assert replay[0].payment_id == xero.get_payments(tenant).payments[0].payment_id
     xero.create_payments(tenant, body)  # a naive retry without the key duplicates
     assert xero.get_invoice(tenant, invoice.invoice_id).invoices[0].amount_paid == 60
-    log = [r for r in control.requests() if r["path"] == "/api.xro/2.0/Payments" and r["method"] == "PUT"]
+    log = [
+        r
+        for r in control.requests()
+        if r["path"] == "/api.xro/2.0/Payments" and r["method"] == "PUT"
+    ]
     assert [(r["dropped"], r["replayed"], r["idempotency_key"], r["items"]) for r in log] == [
         (True, False, "pay-1", 1),
         (False, True, "pay-1", 1),
@@ -149,7 +162,9 @@ def test_idempotency_key_replay_conflict_and_window(xero, tenant, control, invoi
     assert again.payment_id == first.payment_id
     assert len(xero.get_payments(tenant).payments) == 1
     with pytest.raises(AccountingBadRequestException) as conflict:
-        xero.create_payments(tenant, {"Payments": [payment_body(invoice.invoice_id, 11)]}, idempotency_key="k-1")
+        xero.create_payments(
+            tenant, {"Payments": [payment_body(invoice.invoice_id, 11)]}, idempotency_key="k-1"
+        )
     assert conflict.value.status == 400
     assert "different request" in conflict.value.error_data["Message"]
     control.advance(361)
