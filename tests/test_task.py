@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -74,6 +75,41 @@ class TestTaskRunner(XeroTransactionCase):
         self.assertEqual(second.state, "done")
         self.assertEqual(second.count_total, 0, "nothing left for the second task")
         self.assertEqual(len(self.emulator.state(DEMO_TENANT)["contacts"]), 3)
+
+    def test_two_runners_never_take_the_same_task(self):
+        """Two workers (two real database connections) claim tasks at the same time."""
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            dealer_a = env["res.company"].create({"name": "Runner Dealer A"})
+            dealer_b = env["res.company"].create({"name": "Runner Dealer B"})
+            tasks = env["xero.task"].create([
+                {"company_id": dealer_a.id, "task_type": "send_new_customers"},
+                {"company_id": dealer_a.id, "task_type": "send_all_customers"},
+                {"company_id": dealer_b.id, "task_type": "send_new_customers"},
+            ])
+            task_ids, company_ids = tasks.ids, (dealer_a | dealer_b).ids
+        try:
+            with registry.cursor() as cr1, registry.cursor() as cr2:
+                worker1 = api.Environment(cr1, SUPERUSER_ID, {})["xero.task"]
+                worker2 = api.Environment(cr2, SUPERUSER_ID, {})["xero.task"]
+                first = worker1._claim_next()
+                second = worker2._claim_next()
+                self.assertEqual(first.id, task_ids[0])
+                self.assertEqual(second.id, task_ids[2],
+                                 "the other dealer's task, not dealer A's second one")
+                # The batches end (their transactions): the dealer is free for whoever comes.
+                cr1.rollback()
+                cr2.rollback()
+                self.assertEqual(worker2._claim_next().id, task_ids[0])
+                self.assertEqual(worker1._claim_next().id, task_ids[2])
+                cr1.rollback()
+                cr2.rollback()
+        finally:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["xero.task"].browse(task_ids).unlink()
+                env["res.company"].browse(company_ids).unlink()
 
     def test_killed_after_second_batch_resumes_without_resending(self):
         self.customers(130)
