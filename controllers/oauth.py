@@ -19,13 +19,17 @@ class XeroOAuthController(http.Controller):
         if error:
             _logger.warning("Xero authorisation refused: %s", error)
             return request.make_response(
-                f"Xero refused the authorisation: {error}", status=400,
-                headers=[("Content-Type", "text/plain; charset=utf-8")])
+                f"Xero refused the authorisation: {error}",
+                status=400,
+                headers=[("Content-Type", "text/plain; charset=utf-8")],
+            )
         try:
             connection = request.env["xero.connection"]._oauth_callback(code, state)
         except (UserError, AccessError, xero_errors.XeroError) as exc:
             message = exc.user_message() if isinstance(exc, xero_errors.XeroError) else str(exc)
             return request.make_response(
-                message, status=400, headers=[("Content-Type", "text/plain; charset=utf-8")])
+                message, status=400, headers=[("Content-Type", "text/plain; charset=utf-8")]
+            )
         return request.redirect(
-            f"/odoo/action-account_xero_sync.action_xero_connection/{connection.id}")
+            f"/odoo/action-account_xero_sync.action_xero_connection/{connection.id}"
+        )

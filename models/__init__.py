@@ -2,6 +2,7 @@
 from . import (
     xero_connection,
     xero_connection_mappings,
+    xero_connection_payments,
     xero_connection_tenant,
     xero_connection_token,
     xero_code,
@@ -15,4 +16,8 @@ from . import (
     account_move_line,
     account_move_pdf,
     account_move_update,
+    account_partial_reconcile,
+    account_partial_reconcile_plan,
+    account_payment,
+    xero_payment_fetch,
 )

@@ -26,12 +26,20 @@ class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "xero.sync.mixin"]
 
-    xero_invoice_id = fields.Char(string="Xero invoice ID", copy=False, index="btree_not_null",
-                                  tracking=True)
+    xero_invoice_id = fields.Char(
+        string="Xero invoice ID", copy=False, index="btree_not_null", tracking=True
+    )
     xero_sync_state = fields.Selection(
-        [("not_sent", "Not in Xero"), ("sent", "In Xero"), ("error", "Error"),
-         ("voided", "Voided in Xero")],
-        string="Xero status", default="not_sent", copy=False, index=True,
+        [
+            ("not_sent", "Not in Xero"),
+            ("sent", "In Xero"),
+            ("error", "Error"),
+            ("voided", "Voided in Xero"),
+        ],
+        string="Xero status",
+        default="not_sent",
+        copy=False,
+        index=True,
     )
     xero_last_sync = fields.Datetime(string="Last sent to Xero", copy=False)
     xero_last_error = fields.Text(string="Last Xero error", copy=False)
@@ -43,24 +51,29 @@ class AccountMove(models.Model):
     @api.depends("xero_invoice_id")
     def _compute_xero_url(self):
         for move in self:
-            move.xero_url = XERO_INVOICE_URL % move.xero_invoice_id if move.xero_invoice_id \
-                else False
+            move.xero_url = (
+                XERO_INVOICE_URL % move.xero_invoice_id if move.xero_invoice_id else False
+            )
 
     # ------------------------------------------------------------------ actions
 
     def action_xero_send(self):
         """Action > Xero > Send Invoice: create in Xero if not linked, else update (or void)."""
         invoices = self.filtered(lambda m: m.move_type == "out_invoice")
-        task = self.env["xero.task"]._queue(self.env.company, "send_invoice", invoices,
-                                            run_now=True)
+        task = self.env["xero.task"]._queue(
+            self.env.company, "send_invoice", invoices, run_now=True
+        )
         return task._action_open()
 
     # ------------------------------------------------------------------ sync protocol
 
     @api.model
     def _xero_candidates(self, connection, mode):
-        domain = [("company_id", "=", connection.company_id.id),
-                  ("move_type", "=", "out_invoice"), ("state", "=", "posted")]
+        domain = [
+            ("company_id", "=", connection.company_id.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+        ]
         if mode == "pdf":
             domain.append(("xero_invoice_id", "!=", False))
         else:
@@ -70,17 +83,37 @@ class AccountMove(models.Model):
     @api.model
     def _xero_preview(self, connection, mode, records=None):
         invoices = records or self._xero_candidates(connection, mode)
+        if mode == "pdf":
+            return [
+                dict(
+                    move._xero_pdf_preview(),
+                    res_id=move.id,
+                    name=move.name,
+                    partner_id=move.partner_id.id,
+                    currency_id=move.currency_id.id,
+                    amount_total=move.amount_total,
+                    xero_id=move.xero_invoice_id,
+                )
+                for move in invoices
+            ]
         rows = []
         for start in range(0, len(invoices), 50):
-            chunk = invoices[start:start + 50]
+            chunk = invoices[start : start + 50]
             plan = chunk._xero_plan(connection, mode, preview=True)
             for move in chunk:
                 action, xero_id, reason = plan[move.id]
-                rows.append({
-                    "res_id": move.id, "name": move.name, "partner_id": move.partner_id.id,
-                    "action": action, "reason": reason, "xero_id": xero_id,
-                    "currency_id": move.currency_id.id, "amount_total": move.amount_total,
-                })
+                rows.append(
+                    {
+                        "res_id": move.id,
+                        "name": move.name,
+                        "partner_id": move.partner_id.id,
+                        "action": action,
+                        "reason": reason,
+                        "xero_id": xero_id,
+                        "currency_id": move.currency_id.id,
+                        "amount_total": move.amount_total,
+                    }
+                )
         return rows
 
     def _xero_send_batch(self, task, mode, records):
@@ -111,8 +144,14 @@ class AccountMove(models.Model):
         for move in invoices:
             outcome, _xid, message = results[move.id]
             if outcome in ("blocked", "error"):
-                move.write({"xero_last_error": message, "xero_sync_state": "error"
-                            if not move.xero_invoice_id else move.xero_sync_state})
+                move.write(
+                    {
+                        "xero_last_error": message,
+                        "xero_sync_state": "error"
+                        if not move.xero_invoice_id
+                        else move.xero_sync_state,
+                    }
+                )
         return results
 
     def _xero_send_missing_customers(self, task, invoices):
@@ -154,19 +193,36 @@ class AccountMove(models.Model):
             if not found:
                 plan[move.id] = ("create", None, False)
                 continue
-            same_contact = found["Contact"]["ContactID"] == move.commercial_partner_id.with_company(
-                connection.company_id).xero_contact_id
-            same_total = float_compare(float(found.get("Total") or 0), move.amount_total,
-                                       precision_rounding=move.currency_id.rounding) == 0
+            same_contact = (
+                found["Contact"]["ContactID"]
+                == move.commercial_partner_id.with_company(connection.company_id).xero_contact_id
+            )
+            same_total = (
+                float_compare(
+                    float(found.get("Total") or 0),
+                    move.amount_total,
+                    precision_rounding=move.currency_id.rounding,
+                )
+                == 0
+            )
             if same_contact and same_total:
-                plan[move.id] = ("link", found["InvoiceID"], _(
-                    "Invoice %s already exists in Xero for this customer and total.", move.name))
+                plan[move.id] = (
+                    "link",
+                    found["InvoiceID"],
+                    _("Invoice %s already exists in Xero for this customer and total.", move.name),
+                )
             else:
-                plan[move.id] = ("blocked", None, _(
-                    "Invoice number %(name)s already exists in Xero for %(contact)s, total "
-                    "%(total)s: check it in Xero.", name=move.name,
-                    contact=found["Contact"].get("Name") or found["Contact"]["ContactID"],
-                    total=found.get("Total")))
+                plan[move.id] = (
+                    "blocked",
+                    None,
+                    _(
+                        "Invoice number %(name)s already exists in Xero for %(contact)s, total "
+                        "%(total)s: check it in Xero.",
+                        name=move.name,
+                        contact=found["Contact"].get("Name") or found["Contact"]["ContactID"],
+                        total=found.get("Total"),
+                    ),
+                )
         return plan
 
     def _xero_block_reason(self, connection, currencies, mode, preview):
@@ -178,8 +234,11 @@ class AccountMove(models.Model):
             return _("The invoice is not posted.")
         if self.state == "cancel" and not self.xero_invoice_id:
             return False
-        if not self.xero_invoice_id and float_compare(
-                self.amount_total, 0, precision_rounding=self.currency_id.rounding) <= 0:
+        if (
+            not self.xero_invoice_id
+            and float_compare(self.amount_total, 0, precision_rounding=self.currency_id.rounding)
+            <= 0
+        ):
             return _("Zero or negative total: Xero takes only invoices above zero.")
         if currencies is not None and self.currency_id.name not in currencies:
             return _("Currency %s is not enabled in the Xero organisation.", self.currency_id.name)
@@ -189,8 +248,11 @@ class AccountMove(models.Model):
                 if not (partner.name or "").strip():
                     return _("Customer has no Xero contact and is not sendable: no name.")
                 return False
-            return _("Customer %(name)s has no Xero contact and could not be sent: %(why)s",
-                     name=partner.display_name, why=partner.xero_last_error or _("unknown"))
+            return _(
+                "Customer %(name)s has no Xero contact and could not be sent: %(why)s",
+                name=partner.display_name,
+                why=partner.xero_last_error or _("unknown"),
+            )
         try:
             self._xero_invoice_values(connection)
         except payloads.PayloadError as exc:
@@ -212,12 +274,15 @@ class AccountMove(models.Model):
             return {}
         found, page = {}, 1
         while True:
-            answer = connection._xero_call("get_invoices", invoice_numbers=list(numbers),
-                                           page=page, unitdp=4)
+            answer = connection._xero_call(
+                "get_invoices", invoice_numbers=list(numbers), page=page, unitdp=4
+            )
             invoices = answer.get("Invoices") or []
             for invoice in invoices:
                 if invoice.get("Type") == "ACCREC" and invoice.get("Status") not in (
-                        "DELETED", "VOIDED"):
+                    "DELETED",
+                    "VOIDED",
+                ):
                     found[invoice["InvoiceNumber"]] = invoice
             if len(invoices) < 100:
                 return found
@@ -235,59 +300,99 @@ class AccountMove(models.Model):
         taxes, default_tax = self.env["xero.mapping"]._resolver(connection, "tax")
         for line in self.line_ids:
             if line.display_type in UNSUPPORTED_LINES:
-                raise payloads.PayloadError(_("Invoice %(name)s has a %(what)s line, which is not "
-                                              "sent to Xero.", name=self.name,
-                                              what=UNSUPPORTED_LINES[line.display_type]))
+                raise payloads.PayloadError(
+                    _(
+                        "Invoice %(name)s has a %(what)s line, which is not sent to Xero.",
+                        name=self.name,
+                        what=UNSUPPORTED_LINES[line.display_type],
+                    )
+                )
         lines = self.invoice_line_ids.filtered(lambda ln: ln.display_type in SENDABLE_LINES)
         product_lines = lines.filtered(lambda ln: ln.display_type == "product")
         all_taxes = product_lines.tax_ids
         if all_taxes and len(set(all_taxes.mapped("price_include"))) > 1:
-            raise payloads.PayloadError(_("Invoice %s mixes tax-included and tax-excluded "
-                                          "prices; Xero takes one kind per invoice.", self.name))
-        amount_types = "NoTax" if not all_taxes else (
-            "Inclusive" if all_taxes[0].price_include else "Exclusive")
+            raise payloads.PayloadError(
+                _(
+                    "Invoice %s mixes tax-included and tax-excluded "
+                    "prices; Xero takes one kind per invoice.",
+                    self.name,
+                )
+            )
+        amount_types = (
+            "NoTax"
+            if not all_taxes
+            else ("Inclusive" if all_taxes[0].price_include else "Exclusive")
+        )
         line_taxes = self._xero_line_taxes(product_lines)
         values = []
         for line in lines:
             if line.display_type != "product":
-                values.append({"kind": "section" if line.display_type == "line_section"
-                               else "note", "description": line.name,
-                               "line_item_id": line.xero_line_item_id})
+                values.append(
+                    {
+                        "kind": "section" if line.display_type == "line_section" else "note",
+                        "description": line.name,
+                        "line_item_id": line.xero_line_item_id,
+                    }
+                )
                 continue
             code = accounts.get(line.account_id.id, default_account)
             if not code:
-                raise payloads.PayloadError(_(
-                    "Invoice %(name)s: income account %(account)s has no Xero account code: map "
-                    "it in Xero > Configuration > Connections > Mappings.", name=self.name,
-                    account=line.account_id.display_name))
+                raise payloads.PayloadError(
+                    _(
+                        "Invoice %(name)s: income account %(account)s has no Xero account code: "
+                        "map it in Xero > Configuration > Connections > Mappings.",
+                        name=self.name,
+                        account=line.account_id.display_name,
+                    )
+                )
             if len(line.tax_ids) > 1:
-                raise payloads.PayloadError(_(
-                    "Invoice %(name)s: line \"%(line)s\" has several taxes; Xero takes one tax "
-                    "type per line.", name=self.name, line=line.name))
+                raise payloads.PayloadError(
+                    _(
+                        'Invoice %(name)s: line "%(line)s" has several taxes; Xero takes one tax '
+                        "type per line.",
+                        name=self.name,
+                        line=line.name,
+                    )
+                )
             tax_type = None
             if line.tax_ids:
                 tax_type = (taxes.get(line.tax_ids.id, default_tax) or (None,))[0]
                 if not tax_type:
-                    raise payloads.PayloadError(_(
-                        "Invoice %(name)s: tax %(tax)s has no Xero tax type: map it in Xero > "
-                        "Configuration > Connections > Mappings.", name=self.name,
-                        tax=line.tax_ids.display_name))
+                    raise payloads.PayloadError(
+                        _(
+                            "Invoice %(name)s: tax %(tax)s has no Xero tax type: map it in Xero > "
+                            "Configuration > Connections > Mappings.",
+                            name=self.name,
+                            tax=line.tax_ids.display_name,
+                        )
+                    )
             elif amount_types != "NoTax":
                 tax_type = connection.no_tax_type
-            values.append({
-                "kind": "product", "description": line.name or line.product_id.display_name,
-                "quantity": line.quantity, "unit_price": line.price_unit,
-                "discount": line.discount, "account_code": code[0], "tax_type": tax_type,
-                "tax_amount": line_taxes.get(line.id) if amount_types != "NoTax" else None,
-                "line_item_id": line.xero_line_item_id,
-            })
+            values.append(
+                {
+                    "kind": "product",
+                    "description": line.name or line.product_id.display_name,
+                    "quantity": line.quantity,
+                    "unit_price": line.price_unit,
+                    "discount": line.discount,
+                    "account_code": code[0],
+                    "tax_type": tax_type,
+                    "tax_amount": line_taxes.get(line.id) if amount_types != "NoTax" else None,
+                    "line_item_id": line.xero_line_item_id,
+                }
+            )
         return {
-            "number": self.name, "reference": self.ref or self.payment_reference,
+            "number": self.name,
+            "reference": self.ref or self.payment_reference,
             "contact_id": self.commercial_partner_id.with_company(
-                connection.company_id).xero_contact_id,
-            "date": self.invoice_date, "due_date": self.invoice_date_due,
-            "currency": self.currency_id.name, "status": connection.invoice_status,
-            "line_amount_types": amount_types, "invoice_id": self.xero_invoice_id or None,
+                connection.company_id
+            ).xero_contact_id,
+            "date": self.invoice_date,
+            "due_date": self.invoice_date_due,
+            "currency": self.currency_id.name,
+            "status": connection.invoice_status,
+            "line_amount_types": amount_types,
+            "invoice_id": self.xero_invoice_id or None,
             "lines": values,
         }
 
@@ -300,14 +405,18 @@ class AccountMove(models.Model):
         """
         self.ensure_one()
         rounding = self.currency_id.rounding
-        taxes = {ln.id: Decimal(str(float_round(ln.price_total - ln.price_subtotal,
-                                                precision_rounding=rounding)))
-                 for ln in product_lines}
+        taxes = {
+            ln.id: Decimal(
+                str(float_round(ln.price_total - ln.price_subtotal, precision_rounding=rounding))
+            )
+            for ln in product_lines
+        }
         if not taxes:
             return {}
         step = Decimal(str(rounding))
         diff = Decimal(str(float_round(self.amount_tax, precision_rounding=rounding))) - sum(
-            taxes.values())
+            taxes.values()
+        )
         order = sorted(taxes, key=lambda lid: abs(taxes[lid]), reverse=True)
         i = 0
         while abs(diff) >= step / 2 and order:
@@ -339,8 +448,9 @@ class AccountMove(models.Model):
     def _xero_put_invoices(self, connection, method, bodies):
         """One call for the batch; one ``{"invoice"} | {"errors"}`` per body, in order."""
         try:
-            answer = connection._xero_call(method, invoices={"Invoices": bodies},
-                                           summarize_errors=False, unitdp=4)
+            answer = connection._xero_call(
+                method, invoices={"Invoices": bodies}, summarize_errors=False, unitdp=4
+            )
         except xero_errors.XeroValidationError as exc:
             # The whole call was refused (Elements lists only the failing items, not by
             # batch position): every item of the batch carries Xero's message.
@@ -372,8 +482,14 @@ class AccountMove(models.Model):
     def _xero_linked(self, xero_id, line_items=None):
         """Store the link (and Xero's line ids, in the order the lines were sent)."""
         self.ensure_one()
-        self.write({"xero_invoice_id": xero_id, "xero_sync_state": "sent",
-                    "xero_last_sync": fields.Datetime.now(), "xero_last_error": False})
+        self.write(
+            {
+                "xero_invoice_id": xero_id,
+                "xero_sync_state": "sent",
+                "xero_last_sync": fields.Datetime.now(),
+                "xero_last_error": False,
+            }
+        )
         if line_items:
             lines = self.invoice_line_ids.filtered(lambda ln: ln.display_type in SENDABLE_LINES)
             sent = [ln for ln in lines if ln.display_type == "product" or ln.name]
@@ -385,8 +501,14 @@ class AccountMove(models.Model):
         """A message when Xero's Total or TotalTax differs from Odoo's, else False."""
         rounding = self.currency_id.rounding
         total, tax = float(invoice.get("Total") or 0), float(invoice.get("TotalTax") or 0)
-        if float_compare(total, self.amount_total, precision_rounding=rounding) or \
-                float_compare(tax, self.amount_tax, precision_rounding=rounding):
-            return _("Totals differ: Xero has %(xt)s (tax %(xtax)s), Odoo %(ot)s (tax %(otax)s).",
-                     xt=total, xtax=tax, ot=self.amount_total, otax=self.amount_tax)
+        if float_compare(total, self.amount_total, precision_rounding=rounding) or float_compare(
+            tax, self.amount_tax, precision_rounding=rounding
+        ):
+            return _(
+                "Totals differ: Xero has %(xt)s (tax %(xtax)s), Odoo %(ot)s (tax %(otax)s).",
+                xt=total,
+                xtax=tax,
+                ot=self.amount_total,
+                otax=self.amount_tax,
+            )
         return False

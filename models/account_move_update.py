@@ -31,14 +31,21 @@ class AccountMove(models.Model):
             return {}
         answer = connection._xero_call(
             # With a page, Xero's list carries the lines (needed to compare paid invoices).
-            "get_invoices", i_ds=[m.xero_invoice_id for m in moves], unitdp=4, page=1)
+            "get_invoices",
+            i_ds=[m.xero_invoice_id for m in moves],
+            unitdp=4,
+            page=1,
+        )
         current = {inv["InvoiceID"]: inv for inv in answer.get("Invoices") or []}
         results, bodies, sent = {}, [], []
         for move in moves:
             cur = current.get(move.xero_invoice_id)
             if not cur:
-                results[move.id] = ("error", move.xero_invoice_id, _(
-                    "Xero has no invoice %s any more.", move.xero_invoice_id))
+                results[move.id] = (
+                    "error",
+                    move.xero_invoice_id,
+                    _("Xero has no invoice %s any more.", move.xero_invoice_id),
+                )
                 continue
             status, amount_paid = cur.get("Status"), float(cur.get("AmountPaid") or 0)
             if move in voids:
@@ -46,25 +53,35 @@ class AccountMove(models.Model):
                     move.xero_sync_state = "voided"
                     results[move.id] = ("skipped", move.xero_invoice_id, _("Already voided."))
                 elif amount_paid or status == "PAID":
-                    results[move.id] = ("blocked", move.xero_invoice_id, _(
-                        "Cancelled in Odoo, but it has payments in Xero (%s paid): remove them "
-                        "in Xero before it can be voided.", amount_paid))
+                    results[move.id] = (
+                        "blocked",
+                        move.xero_invoice_id,
+                        _(
+                            "Cancelled in Odoo, but it has payments in Xero (%s paid): remove them "
+                            "in Xero before it can be voided.",
+                            amount_paid,
+                        ),
+                    )
                 else:
                     bodies.append(payloads.void_invoice_payload(move.xero_invoice_id))
                     sent.append((move, [], "void"))
                 continue
             if status in ("VOIDED", "DELETED"):
-                results[move.id] = ("blocked", move.xero_invoice_id, _(
-                    "The invoice is %s in Xero: it cannot be updated.", status.lower()))
+                results[move.id] = (
+                    "blocked",
+                    move.xero_invoice_id,
+                    _("The invoice is %s in Xero: it cannot be updated.", status.lower()),
+                )
                 continue
             values = dict(move._xero_invoice_values(connection), status=None)
             invoice, warnings, left_out = payloads.invoice_update_payload(
-                values, paid=bool(amount_paid) or status == "PAID")
-            unsent = self._xero_unsent_changes(payloads.invoice_payload(values)[0], cur,
-                                               left_out)
+                values, paid=bool(amount_paid) or status == "PAID"
+            )
+            unsent = self._xero_unsent_changes(payloads.invoice_payload(values)[0], cur, left_out)
             if unsent:
-                warnings.append(_("Paid in Xero: these changes could not be sent: %s.",
-                                  ", ".join(unsent)))
+                warnings.append(
+                    _("Paid in Xero: these changes could not be sent: %s.", ", ".join(unsent))
+                )
             bodies.append(invoice)
             sent.append((move, warnings, "update_paid" if left_out else "update"))
         answers = self._xero_put_invoices(connection, "update_or_create_invoices", bodies)
@@ -75,7 +92,8 @@ class AccountMove(models.Model):
             else:
                 # A paid invoice keeps Xero's amounts: its totals are not Odoo's to compare.
                 results[move.id] = move._xero_record_answer(
-                    answer, warnings, "updated", check_totals=kind == "update")
+                    answer, warnings, "updated", check_totals=kind == "update"
+                )
         return results
 
     @api.model
@@ -83,8 +101,11 @@ class AccountMove(models.Model):
         """The left-out fields whose Odoo value differs from Xero's (what a user must know)."""
         changed = set()
         for field in left_out:
-            if "." not in field and field in wanted and not _same(wanted[field],
-                                                                   current.get(field)):
+            if (
+                "." not in field
+                and field in wanted
+                and not _same(wanted[field], current.get(field))
+            ):
                 changed.add(field)
         by_id = {item.get("LineItemID"): item for item in current.get("LineItems") or []}
         for item in wanted.get("LineItems") or []:
@@ -93,6 +114,9 @@ class AccountMove(models.Model):
                 if "LineItems" in left_out and item.get("Quantity") is not None:
                     changed.add("new lines")
                 continue
-            changed.update(f"line {f}" for f in COMPARED_LINE_FIELDS
-                           if f in item and not _same(item[f], old.get(f)))
+            changed.update(
+                f"line {f}"
+                for f in COMPARED_LINE_FIELDS
+                if f in item and not _same(item[f], old.get(f))
+            )
         return sorted(changed)

@@ -13,8 +13,9 @@ class XeroCode(models.Model):
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
-    kind = fields.Selection([("account", "Account"), ("tax", "Tax rate"), ("bank", "Bank account")],
-                            required=True)
+    kind = fields.Selection(
+        [("account", "Account"), ("tax", "Tax rate"), ("bank", "Bank account")], required=True
+    )
     code = fields.Char(required=True)
     name = fields.Char(required=True)
     xero_id = fields.Char(string="Xero ID")

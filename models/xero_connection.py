@@ -46,15 +46,21 @@ class XeroConnection(models.Model):
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True,
-        ondelete="cascade", tracking=True,
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+        ondelete="cascade",
+        tracking=True,
     )
     auth_mode = fields.Selection(
         [
             ("oauth2", "OAuth2 (Connect to Xero)"),
             ("client_credentials", "Custom connection (client credentials)"),
         ],
-        required=True, default="oauth2", tracking=True,
+        required=True,
+        default="oauth2",
+        tracking=True,
     )
     client_id = fields.Char(string="Client ID", tracking=True)
     client_secret = fields.Char(groups="base.group_system", exportable=False, copy=False)
@@ -80,17 +86,22 @@ class XeroConnection(models.Model):
     last_test_date = fields.Datetime(readonly=True, copy=False)
     invoice_status = fields.Selection(
         [("AUTHORISED", "Approved (AUTHORISED)"), ("DRAFT", "Draft")],
-        string="Invoice status in Xero", required=True, default="AUTHORISED",
+        string="Invoice status in Xero",
+        required=True,
+        default="AUTHORISED",
     )
     no_tax_type = fields.Char(
-        string="Tax type for untaxed lines", required=True, default="NONE",
+        string="Tax type for untaxed lines",
+        required=True,
+        default="NONE",
         help="Xero tax type of invoice lines without tax, on invoices with taxed lines.",
     )
     auto_fetch_payments = fields.Boolean(
         help="The scheduled action 'Xero: fetch new payments' fetches this dealer's payments.",
     )
     payments_fetched_until = fields.Datetime(
-        readonly=True, copy=False,
+        readonly=True,
+        copy=False,
         help="High-water mark of Fetch New Payments (Xero's UpdatedDateUTC).",
     )
     mapping_ids = fields.One2many("xero.mapping", "connection_id", string="Mappings")
@@ -109,8 +120,9 @@ class XeroConnection(models.Model):
             conn.name = conn.company_id.name
 
     def _compute_state(self):
-        tokens = self.env["xero.connection.token"].sudo().search(
-            [("connection_id", "in", self.ids)])
+        tokens = (
+            self.env["xero.connection.token"].sudo().search([("connection_id", "in", self.ids)])
+        )
         by_conn = {t.connection_id.id: t for t in tokens}
         for conn in self:
             token = by_conn.get(conn.id)
@@ -164,19 +176,23 @@ class XeroConnection(models.Model):
             return self._notify(_("Xero connection failed"), message, "danger")
         org = (orgs.get("Organisations") or [{}])[0]
         rate = gateway.last_rate or {}
-        self.write({
-            "tenant_name": org.get("Name") or self.tenant_name,
-            "org_currency": org.get("BaseCurrency"),
-            "min_remaining": rate.get("min_remaining") or 0,
-            "day_remaining": rate.get("day_remaining") or 0,
-            "last_test_date": fields.Datetime.now(),
-        })
+        self.write(
+            {
+                "tenant_name": org.get("Name") or self.tenant_name,
+                "org_currency": org.get("BaseCurrency"),
+                "min_remaining": rate.get("min_remaining") or 0,
+                "day_remaining": rate.get("day_remaining") or 0,
+                "last_test_date": fields.Datetime.now(),
+            }
+        )
         self._token_record().write({"last_error": False, "needs_reauth": False})
         self.invalidate_recordset(["state", "last_error"])
         message = _(
             "%(org)s (%(currency)s): %(minute)s calls left this minute, %(day)s today.",
-            org=self.tenant_name, currency=self.org_currency,
-            minute=self.min_remaining, day=self.day_remaining,
+            org=self.tenant_name,
+            currency=self.org_currency,
+            minute=self.min_remaining,
+            day=self.day_remaining,
         )
         return self._notify(_("Connected to Xero"), message, "success")
 
@@ -190,10 +206,15 @@ class XeroConnection(models.Model):
                     conn._gateway().revoke(token.refresh_token)
                 except xero_errors.XeroError as exc:
                     _logger.warning("Xero revocation failed for %s: %s", conn.name, exc)
-            token.write({
-                "access_token": False, "refresh_token": False, "expires_at": 0,
-                "needs_reauth": False, "last_error": False,
-            })
+            token.write(
+                {
+                    "access_token": False,
+                    "refresh_token": False,
+                    "expires_at": 0,
+                    "needs_reauth": False,
+                    "last_error": False,
+                }
+            )
             conn.write({"tenant_id": False, "tenant_name": False})
             conn.tenant_choice_ids.unlink()
         return True
@@ -208,23 +229,36 @@ class XeroConnection(models.Model):
         :raise UserError: when ``state`` is not one this user started (forged, replayed,
             expired): nothing is stored, and the attempt is logged.
         """
-        token = self.env["xero.connection.token"].sudo().search(
-            [("oauth_state", "=", state)], limit=1
-        ) if state else self.env["xero.connection.token"]
+        token = (
+            self.env["xero.connection.token"].sudo().search([("oauth_state", "=", state)], limit=1)
+            if state
+            else self.env["xero.connection.token"]
+        )
         fresh = token and time.time() - token.oauth_started < OAUTH_STATE_TTL
         if not (token and fresh and token.oauth_uid.id == self.env.uid):
-            _logger.warning("Xero OAuth callback rejected: unknown, expired or foreign state "
-                            "(user %s)", self.env.uid)
-            raise UserError(_("This Xero authorisation answer is not one you asked for: "
-                              "start again with 'Connect to Xero'."))
+            _logger.warning(
+                "Xero OAuth callback rejected: unknown, expired or foreign state (user %s)",
+                self.env.uid,
+            )
+            raise UserError(
+                _(
+                    "This Xero authorisation answer is not one you asked for: "
+                    "start again with 'Connect to Xero'."
+                )
+            )
         conn = token.connection_id.with_env(self.env)
         conn.check_access("write")
         token.write({"oauth_state": False, "oauth_uid": False})
         grant = conn._gateway().exchange_code(code, conn._redirect_uri())
-        token.write({
-            "access_token": grant["access_token"], "refresh_token": grant.get("refresh_token"),
-            "expires_at": grant["expires_at"], "needs_reauth": False, "last_error": False,
-        })
+        token.write(
+            {
+                "access_token": grant["access_token"],
+                "refresh_token": grant.get("refresh_token"),
+                "expires_at": grant["expires_at"],
+                "needs_reauth": False,
+                "last_error": False,
+            }
+        )
         conn._pick_tenant_from_connections()
         return conn
 
@@ -236,13 +270,15 @@ class XeroConnection(models.Model):
         if len(orgs) == 1:
             self.write({"tenant_id": orgs[0]["tenantId"], "tenant_name": orgs[0]["tenantName"]})
         else:
-            self.write({
-                "tenant_id": False,
-                "tenant_choice_ids": [
-                    fields.Command.create({"tenant_id": t["tenantId"], "name": t["tenantName"]})
-                    for t in orgs
-                ],
-            })
+            self.write(
+                {
+                    "tenant_id": False,
+                    "tenant_choice_ids": [
+                        fields.Command.create({"tenant_id": t["tenantId"], "name": t["tenantName"]})
+                        for t in orgs
+                    ],
+                }
+            )
 
     # ------------------------------------------------------------------ gateway
 
@@ -255,16 +291,24 @@ class XeroConnection(models.Model):
         """
         self.ensure_one()
         if not self.tenant_id:
-            raise UserError(_("The Xero connection of %s has no organisation yet: connect it "
-                              "first.", self.company_id.name))
+            raise UserError(
+                _(
+                    "The Xero connection of %s has no organisation yet: connect it first.",
+                    self.company_id.name,
+                )
+            )
         gateway = gateway or self._gateway()
         return gateway.call(method, idempotency_key=idempotency_key, **kwargs)
 
     def _gateway(self):
         conn = self.sudo()
         return xero_client.XeroGateway(
-            conn.api_url.rstrip("/"), conn.identity_url.rstrip("/"), conn.login_url.rstrip("/"),
-            conn.client_id or "", conn.client_secret or "", tenant_id=conn.tenant_id or None,
+            conn.api_url.rstrip("/"),
+            conn.identity_url.rstrip("/"),
+            conn.login_url.rstrip("/"),
+            conn.client_id or "",
+            conn.client_secret or "",
+            tenant_id=conn.tenant_id or None,
             token_getter=self._access_token,
             on_unauthorized=lambda: self._access_token(force=True),
             # Tests may pass a virtual clock: retries and throttle waits then take no real time.
@@ -297,23 +341,33 @@ class XeroConnection(models.Model):
             except xero_errors.XeroAuthError as exc:
                 token.write({"needs_reauth": exc.needs_reauth, "last_error": exc.user_message()})
                 raise
-            token.write({"access_token": grant["access_token"], "expires_at": grant["expires_at"],
-                         "needs_reauth": False, "last_error": False})
+            token.write(
+                {
+                    "access_token": grant["access_token"],
+                    "expires_at": grant["expires_at"],
+                    "needs_reauth": False,
+                    "last_error": False,
+                }
+            )
             return grant["access_token"]
         token.flush_recordset()
         failure = None
         with self._side_cursor() as cr:
             cr.execute(
                 "SELECT access_token, refresh_token, expires_at FROM xero_connection_token "
-                "WHERE id = %s FOR UPDATE", [token.id],
+                "WHERE id = %s FOR UPDATE",
+                [token.id],
             )
             row = cr.fetchone()
             if row is None:
                 # Created by the caller's own, uncommitted transaction: nobody else can see
                 # it, so it is renewed there (under the same row lock).
                 cr = self.env.cr
-                cr.execute("SELECT access_token, refresh_token, expires_at FROM "
-                           "xero_connection_token WHERE id = %s FOR UPDATE", [token.id])
+                cr.execute(
+                    "SELECT access_token, refresh_token, expires_at FROM "
+                    "xero_connection_token WHERE id = %s FOR UPDATE",
+                    [token.id],
+                )
                 row = cr.fetchone()
             access, refresh, expires_at = row
             if access and access != stale and (expires_at or 0) > time.time() + TOKEN_MARGIN:
@@ -325,15 +379,20 @@ class XeroConnection(models.Model):
                 failure = exc
                 cr.execute(
                     "UPDATE xero_connection_token SET needs_reauth = %s, last_error = %s "
-                    "WHERE id = %s", [exc.needs_reauth, exc.user_message(), token.id],
+                    "WHERE id = %s",
+                    [exc.needs_reauth, exc.user_message(), token.id],
                 )
             else:
                 cr.execute(
                     "UPDATE xero_connection_token SET access_token = %s, "
                     "refresh_token = COALESCE(%s, refresh_token), expires_at = %s, "
                     "needs_reauth = FALSE, last_error = NULL WHERE id = %s",
-                    [grant["access_token"], grant.get("refresh_token"), grant["expires_at"],
-                     token.id],
+                    [
+                        grant["access_token"],
+                        grant.get("refresh_token"),
+                        grant["expires_at"],
+                        token.id,
+                    ],
                 )
         token.invalidate_recordset()
         self.invalidate_recordset(["state", "last_error"])
@@ -383,7 +442,10 @@ class XeroConnection(models.Model):
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": title, "message": message, "type": kind, "sticky": kind == "danger",
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": kind == "danger",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -393,6 +455,11 @@ class XeroConnection(models.Model):
         """The connection of ``company`` (a dealer), or a clear error when there is none."""
         conn = self.search([("company_id", "=", company.id)], limit=1)
         if not conn:
-            raise UserError(_("%s has no Xero connection: a Xero Manager adds one in "
-                              "Xero > Configuration > Connections.", company.name))
+            raise UserError(
+                _(
+                    "%s has no Xero connection: a Xero Manager adds one in "
+                    "Xero > Configuration > Connections.",
+                    company.name,
+                )
+            )
         return conn

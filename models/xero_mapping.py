@@ -27,12 +27,14 @@ class XeroMapping(models.Model):
     tax_id = fields.Many2one("account.tax", string="Odoo tax", ondelete="cascade")
     journal_id = fields.Many2one("account.journal", string="Odoo journal", ondelete="cascade")
     xero_code_id = fields.Many2one(
-        "xero.code", string="Pick from Xero",
+        "xero.code",
+        string="Pick from Xero",
         domain="[('connection_id', '=', connection_id), "
-               "('kind', '=', kind == 'journal' and 'bank' or kind)]",
+        "('kind', '=', kind == 'journal' and 'bank' or kind)]",
     )
     xero_code = fields.Char(
-        string="Xero code", required=True,
+        string="Xero code",
+        required=True,
         help="Account code (e.g. 200), tax type (e.g. OUTPUT2) or bank account code (e.g. 090).",
     )
     xero_id = fields.Char(string="Xero ID", help="Xero's AccountID, for bank accounts.")
@@ -53,12 +55,16 @@ class XeroMapping(models.Model):
 
     @api.constrains("kind", "account_id", "tax_id", "journal_id")
     def _check_kind_target(self):
-        targets = {"account": "tax_id journal_id", "tax": "account_id journal_id",
-                   "journal": "account_id tax_id"}
+        targets = {
+            "account": "tax_id journal_id",
+            "tax": "account_id journal_id",
+            "journal": "account_id tax_id",
+        }
         for mapping in self:
             if any(mapping[f] for f in targets[mapping.kind].split()):
-                raise ValidationError(_("A %s mapping maps only that kind of record.",
-                                        mapping.kind))
+                raise ValidationError(
+                    _("A %s mapping maps only that kind of record.", mapping.kind)
+                )
 
     @api.model
     def _resolver(self, connection, kind):

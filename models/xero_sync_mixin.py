@@ -71,7 +71,7 @@ class XeroSyncMixin(models.AbstractModel):
             return {}
         results = {}
         for start in range(0, len(records), BATCH_SIZE):
-            chunk = records[start:start + BATCH_SIZE]
+            chunk = records[start : start + BATCH_SIZE]
             lines = task._add_lines(chunk)
             chunk_results = chunk._xero_send_batch(task, mode, chunk)
             self.env[records._name]._xero_log_results(lines, chunk_results)

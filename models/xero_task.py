@@ -28,8 +28,12 @@ TASK_TYPES = {
     "fetch_new_payments": ("Fetch New Payments", "account.payment", "fetch"),
 }
 BULK_TYPES = [
-    "send_new_customers", "send_all_customers", "send_new_invoices", "send_new_payments",
-    "fetch_new_payments", "send_invoice_pdfs",
+    "send_new_customers",
+    "send_all_customers",
+    "send_new_invoices",
+    "send_new_payments",
+    "fetch_new_payments",
+    "send_invoice_pdfs",
 ]
 OUTCOMES = ["created", "updated", "linked", "skipped", "blocked", "error"]
 
@@ -56,15 +60,22 @@ class XeroTask(models.Model):
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
-        "res.company", string="Dealer", required=True, index=True,
+        "res.company",
+        string="Dealer",
+        required=True,
+        index=True,
         default=lambda self: self.env.company,
     )
     connection_id = fields.Many2one(
-        "xero.connection", compute="_compute_connection", store=True, check_company=True,
+        "xero.connection",
+        compute="_compute_connection",
+        store=True,
+        check_company=True,
     )
     task_type = fields.Selection(
         [(code, label) for code, (label, _model, _mode) in TASK_TYPES.items()],
-        required=True, tracking=True,
+        required=True,
+        tracking=True,
     )
     state = fields.Selection(
         [
@@ -75,17 +86,27 @@ class XeroTask(models.Model):
             ("failed", "Failed"),
             ("cancelled", "Cancelled"),
         ],
-        default="queued", required=True, index=True, tracking=True, copy=False,
+        default="queued",
+        required=True,
+        index=True,
+        tracking=True,
+        copy=False,
     )
     user_id = fields.Many2one("res.users", string="Added by", default=lambda self: self.env.user)
     date_started = fields.Datetime(string="Started", readonly=True, copy=False)
     date_finished = fields.Datetime(string="Finished", readonly=True, copy=False)
     resume_at = fields.Datetime(
-        readonly=True, copy=False, help="Waiting for Xero's rate limit until then.",
+        readonly=True,
+        copy=False,
+        help="Waiting for Xero's rate limit until then.",
     )
     res_model = fields.Char(string="Records of", readonly=True)
-    res_ids = fields.Json(string="Record IDs", readonly=True, copy=False,
-                          help="Explicit records (one-off and retry tasks).")
+    res_ids = fields.Json(
+        string="Record IDs",
+        readonly=True,
+        copy=False,
+        help="Explicit records (one-off and retry tasks).",
+    )
     cancel_requested = fields.Boolean(readonly=True, copy=False)
     planned = fields.Boolean(readonly=True, copy=False)
     transient_failures = fields.Integer(readonly=True, copy=False)
@@ -110,8 +131,8 @@ class XeroTask(models.Model):
 
     @api.depends("company_id")
     def _compute_connection(self):
-        connections = self.env["xero.connection"].sudo().search(
-            [("company_id", "in", self.company_id.ids)]
+        connections = (
+            self.env["xero.connection"].sudo().search([("company_id", "in", self.company_id.ids)])
         )
         by_company = {c.company_id.id: c.id for c in connections}
         for task in self:
@@ -123,8 +144,9 @@ class XeroTask(models.Model):
             if task.state in ("done", "done_with_errors"):
                 task.progress = 100.0
             else:
-                task.progress = (100.0 * task.count_done / task.count_total
-                                 if task.count_total else 0.0)
+                task.progress = (
+                    100.0 * task.count_done / task.count_total if task.count_total else 0.0
+                )
 
     # ------------------------------------------------------------------ creation
 
@@ -174,22 +196,34 @@ class XeroTask(models.Model):
     def action_retry_failed(self):
         """Queue a new task of the same kind over the records that failed or were blocked."""
         self.ensure_one()
-        lines = self.line_ids.filtered(lambda line: line.outcome in ("error", "blocked")
-                                       and line.res_model == self._target_model())
+        lines = self.line_ids.filtered(
+            lambda line: (
+                line.outcome in ("error", "blocked") and line.res_model == self._target_model()
+            )
+        )
         if not lines:
             raise UserError(_("No record of this task failed."))
         records = self.env[lines[0].res_model].browse(lines.mapped("res_id")).exists()
-        one_off = {"res.partner": "send_customer", "account.move": "send_invoice",
-                   "account.partial.reconcile": "send_payment"}
-        task_type = self.task_type if self.task_type == "send_invoice_pdfs" else one_off.get(
-            records._name, self.task_type)
+        one_off = {
+            "res.partner": "send_customer",
+            "account.move": "send_invoice",
+            "account.partial.reconcile": "send_payment",
+        }
+        task_type = (
+            self.task_type
+            if self.task_type == "send_invoice_pdfs"
+            else one_off.get(records._name, self.task_type)
+        )
         task = self._queue(self.company_id, task_type, records)
         return task._action_open()
 
     def _action_open(self):
         return {
-            "type": "ir.actions.act_window", "res_model": "xero.task", "res_id": self.id,
-            "view_mode": "form", "target": "current",
+            "type": "ir.actions.act_window",
+            "res_model": "xero.task",
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
         }
 
     # ------------------------------------------------------------------ runner
@@ -208,8 +242,12 @@ class XeroTask(models.Model):
 
     def _runnable_domain(self):
         now = fields.Datetime.now()
-        return [("state", "in", ("queued", "running")),
-                "|", ("resume_at", "=", False), ("resume_at", "<=", now)]
+        return [
+            ("state", "in", ("queued", "running")),
+            "|",
+            ("resume_at", "=", False),
+            ("resume_at", "<=", now),
+        ]
 
     @api.model
     def _claim_next(self):
@@ -222,7 +260,8 @@ class XeroTask(models.Model):
         for task in candidates:
             self.env.cr.execute(
                 "SELECT id FROM xero_task WHERE id = %s AND state IN ('queued', 'running') "
-                "FOR UPDATE SKIP LOCKED", [task.id],
+                "FOR UPDATE SKIP LOCKED",
+                [task.id],
             )
             if not self.env.cr.fetchone():
                 continue
@@ -242,8 +281,9 @@ class XeroTask(models.Model):
             self._finish(cancelled=True)
             return True
         if not self.planned:
-            self.write({"state": "running", "date_started": fields.Datetime.now(),
-                        "resume_at": False})
+            self.write(
+                {"state": "running", "date_started": fields.Datetime.now(), "resume_at": False}
+            )
             target._xero_task_plan(self, mode)
             self.planned = True
         try:
@@ -266,11 +306,16 @@ class XeroTask(models.Model):
 
     def _wait_rate_limit(self, exc):
         until = datetime.fromtimestamp(exc.until, tz=timezone.utc).replace(tzinfo=None)
-        self.write({
-            "resume_at": until,
-            "message": _("Xero's %(problem)s limit is reached: the task resumes at %(at)s UTC.",
-                         problem=exc.problem or "rate", at=fields.Datetime.to_string(until)),
-        })
+        self.write(
+            {
+                "resume_at": until,
+                "message": _(
+                    "Xero's %(problem)s limit is reached: the task resumes at %(at)s UTC.",
+                    problem=exc.problem or "rate",
+                    at=fields.Datetime.to_string(until),
+                ),
+            }
+        )
         self.env.ref("account_xero_sync.ir_cron_xero_run_tasks").sudo()._trigger(until)
         if _testing() or self.env.context.get("xero_run_now"):
             self._finish(failed=True)
@@ -307,19 +352,27 @@ class XeroTask(models.Model):
             state = "failed"
         else:
             state = "done_with_errors" if self.count_error or self.count_blocked else "done"
-        self.write({"state": state, "date_finished": fields.Datetime.now(),
-                    "cancel_requested": False, "summary": self._summary_text()})
+        self.write(
+            {
+                "state": state,
+                "date_finished": fields.Datetime.now(),
+                "cancel_requested": False,
+                "summary": self._summary_text(),
+            }
+        )
         if state in ("done_with_errors", "failed") and self.user_id:
             self.activity_schedule(
-                "mail.mail_activity_data_warning", user_id=self.user_id.id,
+                "mail.mail_activity_data_warning",
+                user_id=self.user_id.id,
                 summary=_("Xero task ended with errors"),
                 note=self.message or self._summary_text(),
             )
         self.message_post(body=self._summary_text())
 
     def _summary_text(self):
-        parts = [f"{getattr(self, 'count_' + o)} {o}" for o in OUTCOMES
-                 if getattr(self, "count_" + o)]
+        parts = [
+            f"{getattr(self, 'count_' + o)} {o}" for o in OUTCOMES if getattr(self, "count_" + o)
+        ]
         text = ", ".join(parts) or _("nothing to do")
         extra = self.env.context.get("xero_summary_extra") or ""
         return f"{self.name}: {text}{extra}"
@@ -333,12 +386,23 @@ class XeroTask(models.Model):
         """Create one pending log line per record (the task's work list), in one query set."""
         self.ensure_one()
         names = dict(records._origin.mapped(lambda r: (r.id, r.display_name)))
-        return self.env["xero.task.line"].create([{
-            "task_id": self.id, "res_model": records._name, "res_id": rid,
-            "res_name": names.get(rid, ""), "outcome": outcome, "message": message,
-        } for rid in records.ids])
+        return self.env["xero.task.line"].create(
+            [
+                {
+                    "task_id": self.id,
+                    "res_model": records._name,
+                    "res_id": rid,
+                    "res_name": names.get(rid, ""),
+                    "outcome": outcome,
+                    "message": message,
+                }
+                for rid in records.ids
+            ]
+        )
 
     def _pending_lines(self, limit=BATCH_SIZE):
         return self.env["xero.task.line"].search(
-            [("task_id", "=", self.id), ("outcome", "=", "pending")], order="id", limit=limit,
+            [("task_id", "=", self.id), ("outcome", "=", "pending")],
+            order="id",
+            limit=limit,
         )

@@ -27,7 +27,9 @@ class XeroTaskLine(models.Model):
     res_id = fields.Integer(string="Record ID", required=True, index=True)
     res_name = fields.Char(string="Record")
     record_ref = fields.Reference(
-        selection="_selection_record_ref", string="Odoo record", compute="_compute_record_ref",
+        selection="_selection_record_ref",
+        string="Odoo record",
+        compute="_compute_record_ref",
     )
     outcome = fields.Selection(LINE_OUTCOMES, required=True, default="pending", index=True)
     xero_id = fields.Char(string="Xero ID")

@@ -1,6 +1,8 @@
 from . import (
     test_connection,
     test_customers,
+    test_fetch_payments,
     test_invoices,
+    test_payments,
     test_task,
 )

@@ -25,10 +25,23 @@ class Emulator:
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "xero_api.emulator", "--host", "127.0.0.1",
-             "--port", str(self.port), "--client-id", CLIENT_ID,
-             "--client-secret", CLIENT_SECRET, *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "xero_api.emulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--client-id",
+                CLIENT_ID,
+                "--client-secret",
+                CLIENT_SECRET,
+                *args,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + 20
         while True:
@@ -54,7 +67,9 @@ class Emulator:
         """Call ``/_emulator/<path>``; return the decoded JSON answer (or None)."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(
-            f"{self.url}/_emulator/{path}", data=data, method=method,
+            f"{self.url}/_emulator/{path}",
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -68,8 +83,11 @@ class Emulator:
         """The emulator's request log, optionally filtered by method and path prefix."""
         log = self.control("GET", "requests")
         log = log.get("requests", log) if isinstance(log, dict) else log
-        return [r for r in log if (not method or r["method"] == method)
-                and (not path or r["path"].startswith(path))]
+        return [
+            r
+            for r in log
+            if (not method or r["method"] == method) and (not path or r["path"].startswith(path))
+        ]
 
     def clear_requests(self):
         self.control("DELETE", "requests")
@@ -97,25 +115,33 @@ class XeroCommon:
 
     @classmethod
     def make_connection(cls, company, tenant=DEMO_TENANT, **vals):
-        return cls.env["xero.connection"].sudo().create({
-            "company_id": company.id,
-            "auth_mode": "client_credentials",
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "api_url": cls.emulator.url,
-            "identity_url": cls.emulator.url,
-            "login_url": cls.emulator.url,
-            "tenant_id": tenant,
-            "tenant_name": "Demo Company",
-            **vals,
-        })
-
+        return (
+            cls.env["xero.connection"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "auth_mode": "client_credentials",
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "api_url": cls.emulator.url,
+                    "identity_url": cls.emulator.url,
+                    "login_url": cls.emulator.url,
+                    "tenant_id": tenant,
+                    "tenant_name": "Demo Company",
+                    **vals,
+                }
+            )
+        )
 
     @classmethod
     def run_xero_task(cls, company, task_type, records=None):
         """Queue and run a task now; retries and throttle waits take no real time."""
-        task = cls.env["xero.task"].with_context(xero_clock=VirtualClock(time.time()))._queue(
-            company, task_type, records)
+        task = (
+            cls.env["xero.task"]
+            .with_context(xero_clock=VirtualClock(time.time()))
+            ._queue(company, task_type, records)
+        )
         task.action_run()
         return task
 

@@ -29,16 +29,26 @@ class TestCustomers(XeroTransactionCase):
         return self.emulator.state(tenant)["contacts"]
 
     def outcome(self, task, partner):
-        line = task.line_ids.filtered(lambda ln: ln.res_model == "res.partner"
-                                      and ln.res_id == partner.id)
+        line = task.line_ids.filtered(
+            lambda ln: ln.res_model == "res.partner" and ln.res_id == partner.id
+        )
         self.assertEqual(len(line), 1, f"one log line for {partner.name}")
         return line.outcome, line.message or ""
 
     def test_send_new_customers_then_nothing(self):
-        partners = self.customer("Kiwi Fibre Ltd", is_company=True, email="ops@kiwifibre.nz",
-                                 country_id=self.nz.id, phone="09 123 4567") \
-            | self.customer("Aroha Ngata", email="aroha@example.nz", ref="C0007",
-                            country_id=self.nz.id, mobile="021 123 4567")
+        partners = self.customer(
+            "Kiwi Fibre Ltd",
+            is_company=True,
+            email="ops@kiwifibre.nz",
+            country_id=self.nz.id,
+            phone="09 123 4567",
+        ) | self.customer(
+            "Aroha Ngata",
+            email="aroha@example.nz",
+            ref="C0007",
+            country_id=self.nz.id,
+            mobile="021 123 4567",
+        )
         task = self.run_task("send_new_customers")
         self.assertEqual(task.state, "done")
         self.assertEqual((task.count_created, task.count_error), (2, 0))
@@ -48,8 +58,10 @@ class TestCustomers(XeroTransactionCase):
         self.assertEqual((aroha["FirstName"], aroha["LastName"]), ("Aroha", "Ngata"))
         self.assertEqual(aroha["AccountNumber"], "C0007")
         mobile = next(p for p in aroha["Phones"] if p["PhoneType"] == "MOBILE")
-        self.assertEqual((mobile["PhoneCountryCode"], mobile["PhoneAreaCode"],
-                          mobile["PhoneNumber"]), ("64", "21", "1234567"))
+        self.assertEqual(
+            (mobile["PhoneCountryCode"], mobile["PhoneAreaCode"], mobile["PhoneNumber"]),
+            ("64", "21", "1234567"),
+        )
         for partner in partners:
             self.assertEqual(partner.xero_contact_id, contacts[partner.name]["ContactID"])
             self.assertEqual(self.outcome(task, partner)[0], "created")
@@ -91,15 +103,23 @@ class TestCustomers(XeroTransactionCase):
         by_ref = self.customer("Ref Match Ltd", ref="ACC-9")
         by_name = self.customer("Name Only Ltd")
         name_clash = self.customer("Clash Ltd", email="mine@clash.com")
-        self.emulator.control("POST", "seed", {"organisations": [{
-            "tenant_id": DEMO_TENANT,
-            "contacts": [
-                {"Name": "Email Match (Xero)", "EmailAddress": "billing@match.com"},
-                {"Name": "Ref Match (Xero)", "AccountNumber": "ACC-9"},
-                {"Name": "Name Only Ltd"},
-                {"Name": "Clash Ltd", "EmailAddress": "someone.else@clash.com"},
-            ],
-        }]})
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "contacts": [
+                            {"Name": "Email Match (Xero)", "EmailAddress": "billing@match.com"},
+                            {"Name": "Ref Match (Xero)", "AccountNumber": "ACC-9"},
+                            {"Name": "Name Only Ltd"},
+                            {"Name": "Clash Ltd", "EmailAddress": "someone.else@clash.com"},
+                        ],
+                    }
+                ]
+            },
+        )
         seeded = {c["Name"]: c["ContactID"] for c in self.xero_contacts()}
         task = self.run_task("send_new_customers")
         self.assertEqual(by_email.xero_contact_id, seeded["Email Match (Xero)"])
@@ -134,8 +154,9 @@ class TestCustomers(XeroTransactionCase):
         partners = self.env["res.partner"]
         for i in range(5):
             partners |= self.customer(f"Retry Test {i}")
-        self.emulator.fault(kind="drop_after_write", count=2, method="POST",
-                            path="/api.xro/2.0/Contacts")
+        self.emulator.fault(
+            kind="drop_after_write", count=2, method="POST", path="/api.xro/2.0/Contacts"
+        )
         with mute_logger("odoo.addons.account_xero_sync.xero_api.client"):
             task = self.run_task("send_new_customers")
         self.assertEqual((task.state, task.count_created), ("done", 5))
@@ -149,8 +170,9 @@ class TestCustomers(XeroTransactionCase):
         partners = self.env["res.partner"]
         for i in range(5):
             partners |= self.customer(f"Crash Test {i}", email=f"crash{i}@example.com")
-        self.emulator.fault(kind="drop_after_write", count=100, method="POST",
-                            path="/api.xro/2.0/Contacts")
+        self.emulator.fault(
+            kind="drop_after_write", count=100, method="POST", path="/api.xro/2.0/Contacts"
+        )
         with mute_logger("odoo.addons.account_xero_sync.xero_api.client"):
             task = self.run_task("send_new_customers")
         self.assertEqual((task.count_created, task.count_linked), (0, 5))
@@ -158,7 +180,8 @@ class TestCustomers(XeroTransactionCase):
         self.assertEqual(len(self.xero_contacts()), 5, "no duplicate")
         self.assertEqual(
             sorted(partners.mapped("xero_contact_id")),
-            sorted(c["ContactID"] for c in self.xero_contacts()))
+            sorted(c["ContactID"] for c in self.xero_contacts()),
+        )
         self.emulator.control("DELETE", "faults")
         rerun = self.run_task("send_new_customers")
         self.assertEqual(rerun.count_total, 0)
@@ -166,8 +189,15 @@ class TestCustomers(XeroTransactionCase):
     def test_two_dealers_one_contact_each(self):
         shared = self.customer("Shared Customer Ltd", email="shared@example.com")
         dealer_b = self.env["res.company"].create({"name": "Dealer B"})
-        self.emulator.control("POST", "seed", {"organisations": [{
-            "tenant_id": OTHER_TENANT, "name": "Dealer B Org", "base_currency": "NZD"}]})
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {"tenant_id": OTHER_TENANT, "name": "Dealer B Org", "base_currency": "NZD"}
+                ]
+            },
+        )
         self.make_connection(dealer_b, tenant=OTHER_TENANT)
         self.env.user.company_ids |= dealer_b
         self.run_task("send_new_customers")
@@ -176,10 +206,22 @@ class TestCustomers(XeroTransactionCase):
         id_b = shared.with_company(dealer_b).xero_contact_id
         self.assertTrue(id_a and id_b)
         self.assertNotEqual(id_a, id_b)
-        self.assertEqual([c["ContactID"] for c in self.xero_contacts(DEMO_TENANT)
-                          if c["Name"] == "Shared Customer Ltd"], [id_a])
-        self.assertEqual([c["ContactID"] for c in self.xero_contacts(OTHER_TENANT)
-                          if c["Name"] == "Shared Customer Ltd"], [id_b])
+        self.assertEqual(
+            [
+                c["ContactID"]
+                for c in self.xero_contacts(DEMO_TENANT)
+                if c["Name"] == "Shared Customer Ltd"
+            ],
+            [id_a],
+        )
+        self.assertEqual(
+            [
+                c["ContactID"]
+                for c in self.xero_contacts(OTHER_TENANT)
+                if c["Name"] == "Shared Customer Ltd"
+            ],
+            [id_b],
+        )
 
     def test_phones_of_several_countries(self):
         au = self.customer("Sydney Pty", country_id=self.au.id, phone="(02) 9876 5432")

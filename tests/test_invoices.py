@@ -19,15 +19,25 @@ class XeroInvoiceCommon(XeroCommon, AccountTestInvoicingCommon):
         cls.env.user.groups_id |= cls.env.ref("account_xero_sync.group_xero_manager")
         cls.start_emulator()
         cls.company = cls.env.company
-        cls.emulator_seed = {"organisations": [{
-            "tenant_id": DEMO_TENANT, "name": "Demo Company",
-            "base_currency": cls.company.currency_id.name,
-        }]}
-        cls.connection = cls.make_connection(cls.company, mapping_ids=[
-            Command.create({"kind": "account", "xero_code": "200"}),
-            Command.create({"kind": "tax", "tax_id": cls.tax_sale_a.id, "xero_code": "OUTPUT2"}),
-            Command.create({"kind": "journal", "xero_code": "090"}),
-        ])
+        cls.emulator_seed = {
+            "organisations": [
+                {
+                    "tenant_id": DEMO_TENANT,
+                    "name": "Demo Company",
+                    "base_currency": cls.company.currency_id.name,
+                }
+            ]
+        }
+        cls.connection = cls.make_connection(
+            cls.company,
+            mapping_ids=[
+                Command.create({"kind": "account", "xero_code": "200"}),
+                Command.create(
+                    {"kind": "tax", "tax_id": cls.tax_sale_a.id, "xero_code": "OUTPUT2"}
+                ),
+                Command.create({"kind": "journal", "xero_code": "090"}),
+            ],
+        )
         cls.connection.org_currency = cls.company.currency_id.name
         cls.partner_a.customer_rank = 1
         cls.other_currency = cls.setup_other_currency("AUD", rates=[("2019-01-01", 2.0)])
@@ -41,21 +51,30 @@ class XeroInvoiceCommon(XeroCommon, AccountTestInvoicingCommon):
         self.emulator.control("POST", "seed", self.emulator_seed)
 
     def invoice(self, amounts, taxes=None, partner=None, currency=None, post=True):
-        return self.init_invoice("out_invoice", partner=partner or self.partner_a,
-                                 amounts=amounts, taxes=taxes if taxes is not None
-                                 else self.tax_sale_a, currency=currency, post=post,
-                                 invoice_date=fields.Date.from_string("2026-10-31"))
+        return self.init_invoice(
+            "out_invoice",
+            partner=partner or self.partner_a,
+            amounts=amounts,
+            taxes=taxes if taxes is not None else self.tax_sale_a,
+            currency=currency,
+            post=post,
+            invoice_date=fields.Date.from_string("2026-10-31"),
+        )
 
     def run_task(self, task_type, records=None):
         return self.run_xero_task(self.company, task_type, records)
 
     def xero_invoice(self, move):
-        return next(i for i in self.emulator.state(DEMO_TENANT)["invoices"]
-                    if i["InvoiceID"] == move.xero_invoice_id)
+        return next(
+            i
+            for i in self.emulator.state(DEMO_TENANT)["invoices"]
+            if i["InvoiceID"] == move.xero_invoice_id
+        )
 
     def line_of(self, task, record):
-        line = task.line_ids.filtered(lambda ln: ln.res_model == record._name
-                                      and ln.res_id == record.id)
+        line = task.line_ids.filtered(
+            lambda ln: ln.res_model == record._name and ln.res_id == record.id
+        )
         self.assertEqual(len(line), 1)
         return line
 
@@ -111,14 +130,27 @@ class TestInvoices(XeroInvoiceCommon):
         zero = self.invoice([0.0])
         archived_partner = self.env["res.partner"].create({"name": "Archived In Xero"})
         archived = self.invoice([30.0], partner=archived_partner)
-        self.emulator.control("POST", "seed", {"organisations": [{
-            "tenant_id": DEMO_TENANT,
-            "contacts": [{"Name": "Archived In Xero", "ContactStatus": "ARCHIVED"}]}]})
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "contacts": [{"Name": "Archived In Xero", "ContactStatus": "ARCHIVED"}],
+                    }
+                ]
+            },
+        )
         good = self.invoice([40.0])
         task = self.run_task("send_new_invoices")
         self.assertEqual(self.line_of(task, good).outcome, "created")
-        for move, words in ((no_tax_mapping, "Unmapped 15%"), (disabled_currency, "EUR"),
-                            (zero, "Zero"), (archived, "rchived")):
+        for move, words in (
+            (no_tax_mapping, "Unmapped 15%"),
+            (disabled_currency, "EUR"),
+            (zero, "Zero"),
+            (archived, "rchived"),
+        ):
             line = self.line_of(task, move)
             self.assertEqual(line.outcome, "blocked", move.name)
             self.assertIn(words, line.message)
@@ -137,8 +169,9 @@ class TestInvoices(XeroInvoiceCommon):
         """Every answer to the create is lost: the next step finds the invoices by number."""
         moves = self.invoice([10.0]) | self.invoice([20.0]) | self.invoice([30.0])
         self.run_task("send_new_customers")
-        self.emulator.fault(kind="drop_after_write", count=100, method="PUT",
-                            path="/api.xro/2.0/Invoices")
+        self.emulator.fault(
+            kind="drop_after_write", count=100, method="PUT", path="/api.xro/2.0/Invoices"
+        )
         with mute_logger("odoo.addons.account_xero_sync.xero_api.client"):
             task = self.run_task("send_new_invoices")
         self.assertEqual((task.count_created, task.count_linked), (0, 3))
@@ -152,19 +185,55 @@ class TestInvoices(XeroInvoiceCommon):
         other = self.invoice([200.0])
         self.run_task("send_new_customers")
         contact = self.partner_a.xero_contact_id
-        self.emulator.control("POST", "seed", {"organisations": [{
-            "tenant_id": DEMO_TENANT, "invoices": [
-                {"Type": "ACCREC", "InvoiceNumber": same.name, "Contact": {"ContactID": contact},
-                 "Status": "AUTHORISED", "Date": "2026-10-31", "DueDate": "2026-11-30",
-                 "LineAmountTypes": "Exclusive",
-                 "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 100.0,
-                                "AccountCode": "200", "TaxType": "OUTPUT2"}]},
-                {"Type": "ACCREC", "InvoiceNumber": other.name, "Contact": {"ContactID": contact},
-                 "Status": "AUTHORISED", "Date": "2026-10-31", "DueDate": "2026-11-30",
-                 "LineAmountTypes": "Exclusive",
-                 "LineItems": [{"Description": "y", "Quantity": 1, "UnitAmount": 5.0,
-                                "AccountCode": "200", "TaxType": "OUTPUT2"}]},
-            ]}]})
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "invoices": [
+                            {
+                                "Type": "ACCREC",
+                                "InvoiceNumber": same.name,
+                                "Contact": {"ContactID": contact},
+                                "Status": "AUTHORISED",
+                                "Date": "2026-10-31",
+                                "DueDate": "2026-11-30",
+                                "LineAmountTypes": "Exclusive",
+                                "LineItems": [
+                                    {
+                                        "Description": "x",
+                                        "Quantity": 1,
+                                        "UnitAmount": 100.0,
+                                        "AccountCode": "200",
+                                        "TaxType": "OUTPUT2",
+                                    }
+                                ],
+                            },
+                            {
+                                "Type": "ACCREC",
+                                "InvoiceNumber": other.name,
+                                "Contact": {"ContactID": contact},
+                                "Status": "AUTHORISED",
+                                "Date": "2026-10-31",
+                                "DueDate": "2026-11-30",
+                                "LineAmountTypes": "Exclusive",
+                                "LineItems": [
+                                    {
+                                        "Description": "y",
+                                        "Quantity": 1,
+                                        "UnitAmount": 5.0,
+                                        "AccountCode": "200",
+                                        "TaxType": "OUTPUT2",
+                                    }
+                                ],
+                            },
+                        ],
+                    }
+                ]
+            },
+        )
         task = self.run_task("send_new_invoices")
         self.assertEqual(self.line_of(task, same).outcome, "linked")
         self.assertEqual(self.line_of(task, other).outcome, "blocked")
@@ -177,9 +246,21 @@ class TestInvoices(XeroInvoiceCommon):
         move.action_xero_send()
         self.assertEqual(self.xero_invoice(move)["Reference"], "PO-778")
         # Paid in Xero: only the editable fields go; the log says what could not be sent.
-        self.emulator.control("POST", "bank_payments", {"tenant_id": DEMO_TENANT, "payments": [{
-            "Invoice": {"InvoiceID": move.xero_invoice_id}, "Account": {"Code": "090"},
-            "Date": "2026-11-01", "Amount": 20.0}]})
+        self.emulator.control(
+            "POST",
+            "bank_payments",
+            {
+                "tenant_id": DEMO_TENANT,
+                "payments": [
+                    {
+                        "Invoice": {"InvoiceID": move.xero_invoice_id},
+                        "Account": {"Code": "090"},
+                        "Date": "2026-11-01",
+                        "Amount": 20.0,
+                    }
+                ],
+            },
+        )
         move.button_draft()
         move.invoice_line_ids.price_unit = 120.0
         move.ref = "PO-779"
@@ -227,11 +308,13 @@ class TestInvoicePdfs(XeroInvoiceCommon):
     def test_missing_wkhtmltopdf_reported(self):
         move = self.invoice([100.0])
         self.run_task("send_new_invoices")
-        with patch.object(type(self.env["ir.actions.report"]), "get_wkhtmltopdf_state",
-                          return_value="install"):
+        with patch.object(
+            type(self.env["ir.actions.report"]), "get_wkhtmltopdf_state", return_value="install"
+        ):
             task = self.run_task("send_invoice_pdfs")
         line = self.line_of(task, move)
         self.assertEqual(line.outcome, "error")
         self.assertIn("wkhtmltopdf", line.message)
-        self.assertFalse(self.emulator.state(DEMO_TENANT).get("attachments", {}).get(
-            move.xero_invoice_id))
+        self.assertFalse(
+            self.emulator.state(DEMO_TENANT).get("attachments", {}).get(move.xero_invoice_id)
+        )

@@ -22,8 +22,9 @@ class TestTaskRunner(XeroTransactionCase):
         cls.Task = cls.env["xero.task"]
 
     def customers(self, count, prefix="Customer"):
-        return self.env["res.partner"].create([
-            {"name": f"{prefix} {i:03d}", "customer_rank": 1} for i in range(count)])
+        return self.env["res.partner"].create(
+            [{"name": f"{prefix} {i:03d}", "customer_rank": 1} for i in range(count)]
+        )
 
     def run_cron_until_idle(self, limit=50):
         for _i in range(limit):
@@ -40,7 +41,9 @@ class TestTaskRunner(XeroTransactionCase):
         self.assertEqual(task.state, "queued")
         self.assertGreater(
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
-            triggers_before, "queuing triggers the runner")
+            triggers_before,
+            "queuing triggers the runner",
+        )
         self.Task._cron_run_tasks()  # first batch
         self.assertEqual(task.state, "running")
         self.assertEqual((task.count_total, task.count_done, task.count_created), (60, 50, 50))
@@ -66,8 +69,9 @@ class TestTaskRunner(XeroTransactionCase):
         # Same transaction holds the dealer's advisory lock: a second runner (simulated by a
         # second connection) must not get this dealer. Checked with a real second cursor below.
         with self.env.registry.cursor() as other_cr:
-            other_cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
-                             [1480938032, self.company.id])
+            other_cr.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", [1480938032, self.company.id]
+            )
             self.assertFalse(other_cr.fetchone()[0], "the dealer is locked by the runner")
         claimed._run_step()
         self.run_cron_until_idle()
@@ -83,11 +87,13 @@ class TestTaskRunner(XeroTransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             dealer_a = env["res.company"].create({"name": "Runner Dealer A"})
             dealer_b = env["res.company"].create({"name": "Runner Dealer B"})
-            tasks = env["xero.task"].create([
-                {"company_id": dealer_a.id, "task_type": "send_new_customers"},
-                {"company_id": dealer_a.id, "task_type": "send_all_customers"},
-                {"company_id": dealer_b.id, "task_type": "send_new_customers"},
-            ])
+            tasks = env["xero.task"].create(
+                [
+                    {"company_id": dealer_a.id, "task_type": "send_new_customers"},
+                    {"company_id": dealer_a.id, "task_type": "send_all_customers"},
+                    {"company_id": dealer_b.id, "task_type": "send_new_customers"},
+                ]
+            )
             task_ids, company_ids = tasks.ids, (dealer_a | dealer_b).ids
         try:
             with registry.cursor() as cr1, registry.cursor() as cr2:
@@ -96,8 +102,9 @@ class TestTaskRunner(XeroTransactionCase):
                 first = worker1._claim_next()
                 second = worker2._claim_next()
                 self.assertEqual(first.id, task_ids[0])
-                self.assertEqual(second.id, task_ids[2],
-                                 "the other dealer's task, not dealer A's second one")
+                self.assertEqual(
+                    second.id, task_ids[2], "the other dealer's task, not dealer A's second one"
+                )
                 # The batches end (their transactions): the dealer is free for whoever comes.
                 cr1.rollback()
                 cr2.rollback()
@@ -161,16 +168,22 @@ class TestTaskRunner(XeroTransactionCase):
 
     def test_wizard_preview_queue(self):
         self.customers(2)
-        self.emulator.control("POST", "seed", {"organisations": [{
-            "tenant_id": DEMO_TENANT, "contacts": [{"Name": "Customer 001"}]}]})
+        self.emulator.control(
+            "POST",
+            "seed",
+            {"organisations": [{"tenant_id": DEMO_TENANT, "contacts": [{"Name": "Customer 001"}]}]},
+        )
         wizard = self.env["xero.bulk.task.wizard"].create({"task_type": "send_new_customers"})
         self.assertEqual(wizard.company_id, self.company, "the dealer is preselected")
         wizard.action_preview()
         actions = sorted(wizard.line_ids.mapped("action"))
         self.assertEqual(actions, ["create", "link"])
-        self.assertIn("Customer 001", wizard.line_ids.filtered(lambda ln: ln.action == "link").reason)
-        self.assertFalse(self.emulator.requests(method="POST", path="/api.xro"),
-                         "a preview writes nothing")
+        self.assertIn(
+            "Customer 001", wizard.line_ids.filtered(lambda ln: ln.action == "link").reason
+        )
+        self.assertFalse(
+            self.emulator.requests(method="POST", path="/api.xro"), "a preview writes nothing"
+        )
         self.assertFalse(self.emulator.requests(method="PUT", path="/api.xro"))
         task = self.Task.browse(wizard.action_queue()["res_id"])
         self.assertEqual(task.state, "queued")
@@ -178,9 +191,13 @@ class TestTaskRunner(XeroTransactionCase):
     def test_access_between_dealers_and_menus(self):
         dealer_b = self.env["res.company"].create({"name": "Dealer B"})
         task_a = self.Task._queue(self.company, "send_new_customers")
-        user_b = new_test_user(self.env, "xero_user_b2",
-                               groups="base.group_user,account_xero_sync.group_xero_user",
-                               company_ids=[dealer_b.id], company_id=dealer_b.id)
+        user_b = new_test_user(
+            self.env,
+            "xero_user_b2",
+            groups="base.group_user,account_xero_sync.group_xero_user",
+            company_ids=[dealer_b.id],
+            company_id=dealer_b.id,
+        )
         self.assertFalse(self.Task.with_user(user_b).search([]))
         with self.assertRaises(AccessError):
             task_a.with_user(user_b).read(["state"])

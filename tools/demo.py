@@ -50,10 +50,26 @@ def check_prerequisites(db_host, db_user):
         fail(f"PostgreSQL is not reachable at {db_host} as {db_user}: {exc}")
 
 
-def odoo_cmd(db, addons, db_host, db_user, *args):
-    return [sys.executable, "-m", "odoo", "-d", db, "--db_host", db_host, "--db_user", db_user,
-            "--addons-path", addons, "--http-interface", "127.0.0.1",
-            "--http-port", str(free_port()), *args]
+def odoo_cmd(db, addons, db_host, db_user, *args, command=()):
+    return [
+        sys.executable,
+        "-m",
+        "odoo",
+        *command,
+        "-d",
+        db,
+        "--db_host",
+        db_host,
+        "--db_user",
+        db_user,
+        "--addons-path",
+        addons,
+        "--http-interface",
+        "127.0.0.1",
+        "--http-port",
+        str(free_port()),
+        *args,
+    ]
 
 
 def main():
@@ -72,14 +88,39 @@ def main():
     try:
         print(f"== database {db}: installing account_xero_sync (about a minute)")
         subprocess.run(
-            odoo_cmd(db, addons, args.db_host, args.db_user, "-i", "account_xero_sync",
-                     "--without-demo=all", "--stop-after-init", "--log-level=warn"),
-            check=True, env=env)
+            odoo_cmd(
+                db,
+                addons,
+                args.db_host,
+                args.db_user,
+                "-i",
+                "account_xero_sync",
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+            ),
+            check=True,
+            env=env,
+        )
         print(f"== Xero emulator on http://127.0.0.1:{port}")
         emulator = subprocess.Popen(
-            [sys.executable, "-m", "xero_api.emulator", "--host", "127.0.0.1", "--port",
-             str(port), "--base-currency", "USD", "--org-name", "Demo Company (Dealer North)"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, env=env)
+            [
+                sys.executable,
+                "-m",
+                "xero_api.emulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--base-currency",
+                "USD",
+                "--org-name",
+                "Demo Company (Dealer North)",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
         for _i in range(100):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/state", timeout=2)
@@ -91,9 +132,14 @@ def main():
         # The shell runs one line: the cycle script, with the shell's `env`.
         script = os.path.join(ROOT, "tools", "demo_cycle.py")
         shell = subprocess.run(
-            odoo_cmd(db, addons, args.db_host, args.db_user, "shell", "--log-level=warn"),
-            input=f"exec(open({script!r}).read())\n".encode(), capture_output=True,
-            env=dict(env, XERO_EMULATOR_URL=f"http://127.0.0.1:{port}"), check=False)
+            odoo_cmd(
+                db, addons, args.db_host, args.db_user, "--log-level=warn", command=("shell",)
+            ),
+            input=f"exec(open({script!r}).read())\n".encode(),
+            capture_output=True,
+            env=dict(env, XERO_EMULATOR_URL=f"http://127.0.0.1:{port}"),
+            check=False,
+        )
         output = shell.stdout.decode()
         print(output)
         if "DEMO OK" not in output:
@@ -106,8 +152,9 @@ def main():
             emulator.terminate()
         shutil.rmtree(addons, ignore_errors=True)
         if not args.keep:
-            subprocess.run(["dropdb", "-h", args.db_host, "-U", args.db_user, "--if-exists", db],
-                           check=False)
+            subprocess.run(
+                ["dropdb", "-h", args.db_host, "-U", args.db_user, "--if-exists", db], check=False
+            )
         else:
             print(f"== kept database {db}")
 

@@ -10,44 +10,88 @@ try:
     url = os.environ["XERO_EMULATOR_URL"]
     company = env.company
     print(f"Dealer: {company.name} ({company.currency_id.name})")
-    conn = env["xero.connection"].create({
-        "company_id": company.id, "auth_mode": "client_credentials",
-        "client_id": "emulator-client", "client_secret": "emulator-secret",
-        "api_url": url, "identity_url": url, "login_url": url,
-    })
+    conn = env["xero.connection"].create(
+        {
+            "company_id": company.id,
+            "auth_mode": "client_credentials",
+            "client_id": "emulator-client",
+            "client_secret": "emulator-secret",
+            "api_url": url,
+            "identity_url": url,
+            "login_url": url,
+        }
+    )
     result = conn.action_test_connection()["params"]
     print(f"Test connection: {result['title']}: {result['message']}")
     print(f"Connection state: {conn.state}")
     if conn.state != "connected":
         raise SystemExit("not connected")
     conn.action_load_mappings_from_xero()
-    bank = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")],
-                                         limit=1)
+    bank = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+    )
     if not conn.mapping_ids.filtered(lambda m: m.kind == "journal"):
         conn.mapping_ids = [Command.create({"kind": "journal", "xero_code": "090"})]
-    print("Mappings: " + ", ".join(f"{m.kind} {m.account_id.code or m.tax_id.name or m.journal_id.name or 'default'} -> {m.xero_code}" for m in conn.mapping_ids))
+    print(
+        "Mappings: "
+        + ", ".join(
+            f"{m.kind} {m.account_id.code or m.tax_id.name or m.journal_id.name or 'default'} -> {m.xero_code}"
+            for m in conn.mapping_ids
+        )
+    )
 
     nz = env.ref("base.nz")
-    customers = env["res.partner"].create([
-        {"name": "Kiwi Fibre Ltd", "is_company": True, "email": "accounts@kiwifibre.example",
-         "phone": "09 123 4567", "country_id": nz.id, "customer_rank": 1},
-        {"name": "Aroha Ngata", "email": "aroha@example.nz", "mobile": "021 123 4567",
-         "country_id": nz.id, "ref": "C0007", "customer_rank": 1},
-        {"name": "Tui Telecom Reseller", "is_company": True, "email": "billing@tui.example",
-         "customer_rank": 1},
-    ])
-    tax = env["account.tax"].search([("company_id", "=", company.id),
-                                     ("type_tax_use", "=", "sale")], limit=1)
+    customers = env["res.partner"].create(
+        [
+            {
+                "name": "Kiwi Fibre Ltd",
+                "is_company": True,
+                "email": "accounts@kiwifibre.example",
+                "phone": "09 123 4567",
+                "country_id": nz.id,
+                "customer_rank": 1,
+            },
+            {
+                "name": "Aroha Ngata",
+                "email": "aroha@example.nz",
+                "mobile": "021 123 4567",
+                "country_id": nz.id,
+                "ref": "C0007",
+                "customer_rank": 1,
+            },
+            {
+                "name": "Tui Telecom Reseller",
+                "is_company": True,
+                "email": "billing@tui.example",
+                "customer_rank": 1,
+            },
+        ]
+    )
+    tax = env["account.tax"].search(
+        [("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1
+    )
     invoices = env["account.move"]
-    for partner, amounts in zip(customers, ([49.95, 12.5], [89.0], [120.0, 30.0, 0.99]), strict=True):
-        invoices |= env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": partner.id,
-            "invoice_date": date.today(),
-            "invoice_line_ids": [Command.create({"name": f"Monthly service {i + 1}",
-                                                 "quantity": 1, "price_unit": amount,
-                                                 "tax_ids": [Command.set(tax.ids)]})
-                                 for i, amount in enumerate(amounts)],
-        })
+    for partner, amounts in zip(
+        customers, ([49.95, 12.5], [89.0], [120.0, 30.0, 0.99]), strict=True
+    ):
+        invoices |= env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": date.today(),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": f"Monthly service {i + 1}",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.set(tax.ids)],
+                        }
+                    )
+                    for i, amount in enumerate(amounts)
+                ],
+            }
+        )
     invoices.action_post()
     print(f"Billing run: {len(invoices)} invoices, {sum(invoices.mapped('amount_total')):.2f}")
 
@@ -62,24 +106,44 @@ try:
     run("send_new_customers")
     run("send_new_invoices")
     run("send_invoice_pdfs")
-    if "send_new_payments" in dict(env["xero.task"]._fields["task_type"].selection) and \
-            hasattr(env["account.partial.reconcile"], "_xero_send_batch"):
+    if "send_new_payments" in dict(env["xero.task"]._fields["task_type"].selection) and hasattr(
+        env["account.partial.reconcile"], "_xero_send_batch"
+    ):
         env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoices[0].ids).create({
-                "payment_date": date.today(), "journal_id": bank.id})._create_payments()
+            active_model="account.move", active_ids=invoices[0].ids
+        ).create({"payment_date": date.today(), "journal_id": bank.id})._create_payments()
         run("send_new_payments")
         import json
         import urllib.request
-        body = json.dumps({"tenant_id": conn.tenant_id, "payments": [{
-            "Invoice": {"InvoiceID": invoices[1].xero_invoice_id}, "Account": {"Code": "090"},
-            "Date": date.today().isoformat(), "Amount": invoices[1].amount_total,
-            "Reference": "Bank feed"}]}).encode()
-        urllib.request.urlopen(urllib.request.Request(
-            f"{url}/_emulator/bank_payments", data=body, method="POST",
-            headers={"Content-Type": "application/json"}), timeout=10)
+
+        body = json.dumps(
+            {
+                "tenant_id": conn.tenant_id,
+                "payments": [
+                    {
+                        "Invoice": {"InvoiceID": invoices[1].xero_invoice_id},
+                        "Account": {"Code": "090"},
+                        "Date": date.today().isoformat(),
+                        "Amount": invoices[1].amount_total,
+                        "Reference": "Bank feed",
+                    }
+                ],
+            }
+        ).encode()
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{url}/_emulator/bank_payments",
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            ),
+            timeout=10,
+        )
         run("fetch_new_payments")
-        print(f"{invoices[1].name}: payment state in Odoo after the fetch: "
-              f"{invoices[1].payment_state}")
+        print(
+            f"{invoices[1].name}: payment state in Odoo after the fetch: "
+            f"{invoices[1].payment_state}"
+        )
     env.cr.commit()
     print("DEMO OK")
 except BaseException:

@@ -22,13 +22,16 @@ class XeroBulkTaskWizard(models.TransientModel):
     _check_company_auto = True
 
     company_id = fields.Many2one(
-        "res.company", string="Dealer", required=True,
+        "res.company",
+        string="Dealer",
+        required=True,
         domain="[('id', 'in', allowed_company_ids)]",
         default=lambda self: self._default_company(),
     )
     allowed_company_ids = fields.Many2many("res.company", compute="_compute_allowed_company_ids")
     task_type = fields.Selection(
-        [(code, TASK_TYPES[code][0]) for code in BULK_TYPES], required=True,
+        [(code, TASK_TYPES[code][0]) for code in BULK_TYPES],
+        required=True,
         default="send_new_customers",
     )
     line_ids = fields.One2many("xero.bulk.task.wizard.line", "wizard_id", string="Preview")
@@ -72,10 +75,17 @@ class XeroBulkTaskWizard(models.TransientModel):
         if not self.previewed:
             self._fill_preview()
         if len(self.line_ids) > RUN_NOW_LIMIT:
-            raise UserError(_("This task has %(n)s records: queue it instead, it runs in the "
-                              "background.", n=len(self.line_ids)))
-        task = self.env["xero.task"].with_context(xero_run_now=True)._queue(
-            self.company_id, self.task_type, run_now=True)
+            raise UserError(
+                _(
+                    "This task has %(n)s records: queue it instead, it runs in the background.",
+                    n=len(self.line_ids),
+                )
+            )
+        task = (
+            self.env["xero.task"]
+            .with_context(xero_run_now=True)
+            ._queue(self.company_id, self.task_type, run_now=True)
+        )
         return task._action_open()
 
     def _fill_preview(self):
@@ -92,13 +102,18 @@ class XeroBulkTaskWizard(models.TransientModel):
             counts[row["action"]] = counts.get(row["action"], 0) + 1
         labels = dict(PREVIEW_ACTIONS)
         self.preview_summary = ", ".join(
-            f"{labels[a]}: {n}" for a, n in sorted(counts.items())) or _("Nothing to send.")
+            f"{labels[a]}: {n}" for a, n in sorted(counts.items())
+        ) or _("Nothing to send.")
         self.previewed = True
 
     def _reopen(self):
         return {
-            "type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-            "view_mode": "form", "target": "new", "name": _("Add bulk task"),
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Add bulk task"),
         }
 
     @api.model
@@ -108,9 +123,11 @@ class XeroBulkTaskWizard(models.TransientModel):
         wizard = self.create({"company_id": company.id, "task_type": task_type})
         wizard._fill_preview()
         return {
-            "type": "ir.actions.act_window", "res_model": "xero.bulk.task.wizard.line",
+            "type": "ir.actions.act_window",
+            "res_model": "xero.bulk.task.wizard.line",
             "name": _("%(name)s · %(dealer)s", name=name, dealer=company.name),
-            "view_mode": "list", "domain": [("wizard_id", "=", wizard.id)],
+            "view_mode": "list",
+            "domain": [("wizard_id", "=", wizard.id)],
             "views": [(self.env.ref("account_xero_sync.xero_to_send_line_list").id, "list")],
             "search_view_id": self.env.ref("account_xero_sync.xero_to_send_line_search").id,
             "context": {"search_default_to_send": 1} if task_type == "send_new_payments" else {},
@@ -130,7 +147,8 @@ class XeroBulkTaskWizardLine(models.TransientModel):
     res_id = fields.Integer(required=True)
     name = fields.Char(string="Record")
     record_ref = fields.Reference(
-        selection="_selection_record_ref", compute="_compute_record_ref", string="Odoo record")
+        selection="_selection_record_ref", compute="_compute_record_ref", string="Odoo record"
+    )
     partner_id = fields.Many2one("res.partner", string="Customer")
     action = fields.Selection(PREVIEW_ACTIONS, string="What will happen", required=True)
     action_sort = fields.Integer()
@@ -154,8 +172,18 @@ class XeroBulkTaskWizardLine(models.TransientModel):
     def _from_preview(self, model, row):
         order = [a for a, _l in PREVIEW_ACTIONS]
         vals = {"res_model": row.get("res_model", model), "action_sort": order.index(row["action"])}
-        for key in ("res_id", "name", "partner_id", "action", "reason", "xero_id", "currency_id",
-                    "amount_total", "amount_allocated", "invoice_id"):
+        for key in (
+            "res_id",
+            "name",
+            "partner_id",
+            "action",
+            "reason",
+            "xero_id",
+            "currency_id",
+            "amount_total",
+            "amount_allocated",
+            "invoice_id",
+        ):
             if row.get(key) is not None:
                 vals[key] = row[key]
         return vals

@@ -1,1 +1,4 @@
-"""Plain-Python Xero layer: gateway, throttle, payloads, phones, errors, emulator. Never imports odoo."""
+"""Plain-Python Xero layer: gateway, throttle, payloads, phones, errors, emulator.
+
+Never imports odoo.
+"""

@@ -1,0 +1,239 @@
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .account_partial_reconcile import POSTED_PAYMENT_STATES
+from .xero_payment_fetch import PaymentFetch
+
+XERO_PAYMENT_STATES = [
+    ("not_sent", "Not sent"),
+    ("partly", "Partly sent"),
+    ("sent", "Sent"),
+    ("waiting", "Waiting for allocation"),
+    ("error", "Error"),
+]
+
+
+class AccountPayment(models.Model):
+    """Customer payments and Xero: their allocations' Xero payments, and Fetch New Payments.
+
+    Sending works on allocations (``account.partial.reconcile``); this model shows their state,
+    offers Action > Xero: Send Payment, keeps the Xero payments of deleted allocations until
+    they are deleted in Xero, and hosts the fetch task (``fetch_new_payments``, see
+    :class:`~.xero_payment_fetch.PaymentFetch`).
+    """
+
+    _name = "account.payment"
+    _inherit = ["account.payment", "xero.sync.mixin"]
+
+    xero_state = fields.Selection(
+        XERO_PAYMENT_STATES,
+        string="Xero status",
+        compute="_compute_xero",
+        search="_search_xero_state",
+        help="Not sent: allocated, nothing in Xero. Partly sent: some allocations in Xero, or Xero "
+        "payments to delete. Waiting for allocation: not allocated to any invoice yet.",
+    )
+    xero_allocation_ids = fields.Many2many(
+        "account.partial.reconcile",
+        string="Xero payments",
+        compute="_compute_xero",
+        help="The allocations of this payment to invoices: one Xero payment each.",
+    )
+    xero_removed_payments = fields.Json(
+        copy=False,
+        readonly=True,
+        help="Xero payments of allocations deleted in Odoo: Send Payment deletes them in Xero.",
+    )
+    xero_removed_text = fields.Text(string="To delete in Xero", compute="_compute_xero")
+    xero_import_id = fields.Char(
+        string="Fetched from Xero payment",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        help="The Xero payment this Odoo payment was created from by Fetch New Payments.",
+    )
+
+    @api.depends(
+        "state",
+        "xero_removed_payments",
+        "move_id.line_ids.matched_debit_ids",
+        "move_id.line_ids.matched_debit_ids.xero_payment_id",
+        "move_id.line_ids.matched_debit_ids.xero_pending_action",
+        "move_id.line_ids.matched_debit_ids.xero_last_error",
+    )
+    def _compute_xero(self):
+        allocations = self._xero_allocations()
+        by_payment = defaultdict(lambda: self.env["account.partial.reconcile"])
+        for partial in allocations:
+            by_payment[partial.credit_move_id.payment_id.id] |= partial
+        for payment in self:
+            mine = by_payment[payment.id]
+            payment.xero_allocation_ids = mine
+            payment.xero_state = payment._xero_state_of(mine)
+            payment.xero_removed_text = (
+                "\n".join(
+                    "%s (%s, %s)" % (r["xero_id"], r.get("invoice"), r.get("amount"))
+                    for r in payment.xero_removed_payments or []
+                )
+                or False
+            )
+
+    def _xero_state_of(self, allocations):
+        self.ensure_one()
+        if self.payment_type != "inbound" or self.partner_type != "customer":
+            return False
+        if any(allocations.mapped("xero_last_error")):
+            return "error"
+        linked = allocations.filtered("xero_payment_id")
+        if not allocations and not self.xero_removed_payments:
+            return "waiting" if self.state in POSTED_PAYMENT_STATES else "not_sent"
+        if linked == allocations and not self.xero_removed_payments:
+            return "sent"
+        if linked or self.xero_removed_payments or any(allocations.mapped("xero_pending_action")):
+            return "partly"
+        return "not_sent"
+
+    def _search_xero_state(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(_("Unsupported search on the Xero status."))
+        wanted = set(value) if isinstance(value, (list, tuple, set)) else {value}
+        payments = self.search(
+            [("payment_type", "=", "inbound"), ("partner_type", "=", "customer")]
+        )
+        ids = payments.filtered(lambda p: p.xero_state in wanted).ids
+        return [("id", "in" if operator in ("=", "in") else "not in", ids)]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_xero_payments(self):
+        for payment in self:
+            if payment.xero_removed_payments or payment.xero_allocation_ids.filtered(
+                "xero_payment_id"
+            ):
+                raise UserError(
+                    _(
+                        "Payment %s has payments in Xero: cancel it and use Action > Xero: Send "
+                        "Payment to delete them in Xero before deleting it.",
+                        payment.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ actions
+
+    def action_xero_send(self):
+        """Action > Xero: Send Payment: send new allocations, replace changed ones, delete the
+        Xero payments of allocations removed in Odoo (one task per dealer, run now)."""
+        payments = self.filtered(
+            lambda p: p.payment_type == "inbound" and p.partner_type == "customer"
+        )
+        if not payments:
+            raise UserError(_("Only customer payments (money received) are sent to Xero."))
+        task = self.env["xero.task"]
+        by_company = defaultdict(lambda: self.browse())
+        for payment in payments:
+            by_company[payment.company_id] |= payment
+        for company, records in by_company.items():
+            task = (
+                self.env["xero.task"]
+                .with_company(company)
+                ._queue(company, "send_payment", records, run_now=True)
+            )
+        return task._action_open()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _xero_allocations(self):
+        """The allocations of these payments to customer invoices (one query)."""
+        ids = [pid for pid in self.ids if isinstance(pid, int)]
+        if not ids:
+            return self.env["account.partial.reconcile"]
+        return self.env["account.partial.reconcile"].search(
+            [
+                ("credit_move_id.payment_id", "in", ids),
+                ("debit_move_id.move_id.move_type", "=", "out_invoice"),
+            ],
+            order="id",
+        )
+
+    def _xero_delete_removed(self, connection):
+        """Delete in Xero the payments of allocations deleted in Odoo; keep what failed."""
+        removals = [
+            (r["xero_id"], r.get("xero_invoice_id"))
+            for payment in self
+            for r in payment.xero_removed_payments or []
+        ]
+        done = self.env["account.partial.reconcile"]._xero_delete_payments(connection, removals)
+        results = {}
+        for payment in self:
+            entries = payment.xero_removed_payments or []
+            if not entries:
+                results[payment.id] = ("skipped", None, _("Nothing to delete in Xero."))
+                continue
+            left = [entry for entry in entries if not done[entry["xero_id"]][0]]
+            payment.sudo().xero_removed_payments = left or False
+            results[payment.id] = (
+                "error" if left else "updated",
+                ", ".join(e["xero_id"] for e in entries),
+                "; ".join(done[e["xero_id"]][1] for e in entries),
+            )
+        return results
+
+    @api.model
+    def _xero_waiting_rows(self, connection):
+        """Preview rows of the parts of payments not allocated to any invoice (they wait)."""
+        lines = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", connection.company_id.id),
+                ("parent_state", "=", "posted"),
+                ("payment_id.payment_type", "=", "inbound"),
+                ("payment_id.partner_type", "=", "customer"),
+                ("payment_id.state", "in", POSTED_PAYMENT_STATES),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("credit", ">", 0),
+            ],
+            order="id",
+        )
+        rows = []
+        for line in lines:
+            payment = line.payment_id
+            open_amount = abs(line.amount_residual_currency)
+            if line.currency_id.is_zero(open_amount):
+                continue
+            rows.append(
+                {
+                    "res_model": "account.payment",
+                    "res_id": payment.id,
+                    "name": payment.name,
+                    "partner_id": payment.partner_id.commercial_partner_id.id,
+                    "action": "waiting",
+                    "reason": _(
+                        "%(amount)s not allocated to an invoice (overpayment or payment on "
+                        "account): sent once allocated to an invoice.",
+                        amount=line.currency_id.format(open_amount),
+                    ),
+                    "currency_id": line.currency_id.id,
+                    "amount_total": payment.amount,
+                    "amount_allocated": 0.0,
+                }
+            )
+        return rows
+
+    # ------------------------------------------------------------------ fetch protocol
+
+    @api.model
+    def _xero_preview(self, connection, mode, records=None):
+        return []
+
+    @api.model
+    def _xero_task_plan(self, task, mode):
+        if mode != "fetch":
+            return super()._xero_task_plan(task, mode)
+        PaymentFetch(self.with_company(task.company_id), task).plan()
+
+    @api.model
+    def _xero_task_step(self, task, mode):
+        if mode != "fetch":
+            return super()._xero_task_step(task, mode)
+        return PaymentFetch(self.with_company(task.company_id), task).step()

@@ -1,0 +1,182 @@
+import logging
+import threading
+
+from odoo import _, api, fields, models
+
+from .xero_task import ADVISORY_NS
+
+_logger = logging.getLogger(__name__)
+
+
+def _testing():
+    return getattr(threading.current_thread(), "testing", False)
+
+
+class XeroConnection(models.Model):
+    """Payments on the connection: the scheduled fetch, and Xero bank accounts for journals."""
+
+    _inherit = "xero.connection"
+
+    payments_fetch_error = fields.Text(
+        string="Last fetch error",
+        readonly=True,
+        copy=False,
+        help="Why the last scheduled Fetch New Payments of this dealer failed.",
+    )
+    payments_fetch_retry_ids = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Xero payments the last fetch could not import (mapping, amount due): re-read by id "
+        "at the next fetch.",
+    )
+
+    # ------------------------------------------------------------------ cron
+
+    @api.model
+    def _cron_fetch_payments(self):
+        """Cron "Xero: fetch new payments": Fetch New Payments for every dealer whose connection
+        has automatic fetch enabled, each in its own transaction.
+
+        A dealer's failure is logged on its task and its connection; the others go on.
+        """
+        connections = self.sudo().search(
+            [("auto_fetch_payments", "=", True), ("tenant_id", "!=", False)]
+        )
+        for connection in connections.filtered(lambda c: c.state != "needs_reauth"):
+            connection.with_company(connection.company_id)._xero_fetch_payments_job()
+            if not _testing():
+                self.env.cr.commit()
+
+    def _xero_fetch_payments_job(self):
+        """Run one dealer's fetch now (no commit between pages: it writes nothing to Xero).
+
+        Skipped when another Xero task of the dealer holds its lock (it is tried next time).
+        :return: the task, or None when skipped.
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [ADVISORY_NS, self.company_id.id]
+        )
+        if not self.env.cr.fetchone()[0]:
+            _logger.info(
+                "Xero fetch for %s skipped: another Xero task of this dealer runs.",
+                self.company_id.name,
+            )
+            return None
+        task = (
+            self.env["xero.task"]
+            .with_company(self.company_id)
+            .create({"company_id": self.company_id.id, "task_type": "fetch_new_payments"})
+        )
+        try:
+            with self.env.cr.savepoint():
+                task.with_context(xero_commit=False).action_run()
+        except Exception as exc:  # one dealer's failure must not stop the others
+            _logger.exception("Xero fetch of payments failed for %s", self.company_id.name)
+            message = _("Fetch New Payments failed: %s", exc)
+            task.write(
+                {"state": "failed", "message": message, "date_finished": fields.Datetime.now()}
+            )
+            task.message_post(body=message)
+            self.write({"payments_fetch_error": message})
+            self.message_post(body=message)
+            return task
+        if task.state == "failed":
+            message = _("Fetch New Payments failed: %s", task.message or task.summary or "")
+            self.write({"payments_fetch_error": message})
+            self.message_post(body=message)
+        else:
+            self.payments_fetch_error = False
+        return task
+
+    # ------------------------------------------------------------------ actions
+
+    def action_fetch_payments(self):
+        """Fetch New Payments now for this dealer, and open the task."""
+        self.ensure_one()
+        task = self.env["xero.task"]._queue(self.company_id, "fetch_new_payments", run_now=True)
+        return task._action_open()
+
+    def action_load_bank_accounts(self):
+        """Load from Xero: the organisation's BANK accounts as journal mappings (one call).
+
+        Existing journal rows get the account's current code, id and name. Odoo bank journals
+        whose account number or name matches a Xero bank account are mapped to it; the first
+        bank account (by code) becomes the default row when there is none.
+        """
+        self.ensure_one()
+        self._check_manager()
+        accounts = self._xero_call("get_accounts", where='Type=="BANK"').get("Accounts") or []
+        accounts = sorted(
+            (a for a in accounts if a.get("Status", "ACTIVE") == "ACTIVE"),
+            key=lambda a: (a.get("Code") or "", a.get("Name") or ""),
+        )
+        rows = self.mapping_ids.filtered(lambda m: m.kind == "journal")
+        updated, created = 0, []
+        for account in accounts:
+            vals = {
+                "xero_code": account.get("Code") or account["AccountID"],
+                "xero_id": account["AccountID"],
+                "xero_name": account.get("Name"),
+            }
+            same = rows.filtered(
+                lambda r, a=account: (
+                    (r.xero_id or "").lower() == a["AccountID"].lower()
+                    or (a.get("Code") and r.xero_code == a["Code"])
+                )
+            )
+            if same:
+                same.write(vals)
+                updated += len(same)
+        journals = self.env["account.journal"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("type", "=", "bank"),
+                ("id", "not in", rows.journal_id.ids),
+            ]
+        )
+        for journal in journals:
+            number = "".join(c for c in journal.bank_acc_number or "" if c.isalnum())
+            match = next(
+                (
+                    a
+                    for a in accounts
+                    if number
+                    and number
+                    == "".join(c for c in a.get("BankAccountNumber") or "" if c.isalnum())
+                ),
+                None,
+            ) or next(
+                (a for a in accounts if a.get("Name", "").lower() == journal.name.lower()), None
+            )
+            if match:
+                created.append(
+                    {
+                        "kind": "journal",
+                        "journal_id": journal.id,
+                        "xero_code": match.get("Code") or match["AccountID"],
+                        "xero_id": match["AccountID"],
+                        "xero_name": match.get("Name"),
+                    }
+                )
+        if accounts and not rows.filtered(lambda r: not r.journal_id):
+            first = accounts[0]
+            created.append(
+                {
+                    "kind": "journal",
+                    "xero_code": first.get("Code") or first["AccountID"],
+                    "xero_id": first["AccountID"],
+                    "xero_name": first.get("Name"),
+                }
+            )
+        self.write({"mapping_ids": [fields.Command.create(vals) for vals in created]})
+        return self._notify(
+            _("Bank accounts loaded from Xero"),
+            _(
+                "%(count)s bank accounts read; %(updated)s mappings updated, %(new)s added.",
+                count=len(accounts),
+                updated=updated,
+                new=len(created),
+            ),
+            "success",
+        )

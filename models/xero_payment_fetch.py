@@ -1,0 +1,281 @@
+"""Fetch New Payments: Xero payments (typed in Xero, or from a bank feed) into Odoo.
+
+One task step reads one page of ``GET /Payments`` (receivable payments modified since the
+dealer's high-water mark, ``xero.connection.payments_fetched_until``, less a small overlap) and
+handles each payment:
+
+- on an invoice linked to Odoo and unknown to Odoo: an Odoo payment is created in the journal
+  mapped from the Xero bank account, posted and reconciled with the invoice; the allocation
+  carries the Xero payment id, so it is never sent back;
+- sent from Odoo (our Reference) but its answer lost in a crash: linked to its allocation;
+- deleted in Xero and imported by Odoo: the Odoo payment is unreconciled and cancelled;
+- on an invoice Odoo does not know: counted and listed in the log, not imported.
+
+Pages follow a moving If-Modified-Since (the newest UpdatedDateUTC read so far), so a payment
+modified during the fetch moves to a later page and is never skipped. A payment that could not
+be imported for a reason a person can fix (no journal mapping, Odoo's amount due too small) is
+re-read at the next fetch by id. The last step compares the amounts due of the invoices touched
+with Xero's, and writes the report into the task's summary.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+
+from odoo import _, fields, models
+from odoo.tools import float_compare
+
+from ..xero_api import payloads
+from .account_partial_reconcile import guid_where
+from .xero_payment_import import PaymentImport
+
+_logger = logging.getLogger(__name__)
+
+RECEIVABLE = 'PaymentType=="ACCRECPAYMENT"'
+OVERLAP = timedelta(minutes=2)  # re-read the edge of the last fetch: nothing is missed
+PAGE_SIZE = 100  # Xero's page size for GET /Payments
+REPORT_LIST = 20  # payments on unknown invoices named in the summary (all are in the log)
+
+
+def utc_naive(value):
+    """An ``UpdatedDateUTC`` (aware or naive datetime, or ``/Date(...)/``) as naive UTC."""
+    if isinstance(value, str):
+        value = payloads.parse_xero_date(value)
+    if isinstance(value, datetime) and value.tzinfo:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+class XeroTask(models.Model):
+    """The fetch's progress between steps, and its report appended to the task summary."""
+
+    _inherit = "xero.task"
+
+    xero_fetch_state = fields.Json(copy=False, readonly=True)
+    xero_fetch_report = fields.Text(string="Fetch report", copy=False, readonly=True)
+
+    def _summary_text(self):
+        text = super()._summary_text()
+        return f"{text}\n{self.xero_fetch_report}" if self.xero_fetch_report else text
+
+
+class PaymentFetch(PaymentImport):
+    """One fetch task of one dealer (see the module docstring); not an ORM model."""
+
+    def __init__(self, payments, task):
+        self.env = payments.env
+        self.task = task
+        self.connection = task.connection_id
+        self.company = task.company_id
+        self._mappings = None
+
+    # ------------------------------------------------------------------ task protocol
+
+    def plan(self):
+        """Start from the high-water mark, less the overlap (everything on a first fetch)."""
+        mark = self.connection.payments_fetched_until
+        self.task.write(
+            {
+                "xero_fetch_state": {
+                    "since": (mark - OVERLAP).isoformat() if mark else None,
+                    "page": 1,
+                    "edge": [],
+                    "mark": mark.isoformat() if mark else None,
+                    "retried": False,
+                    "pages": 0,
+                    "read": 0,
+                    "known": 0,
+                    "created": 0,
+                    "linked": 0,
+                    "reversed": 0,
+                    "unknown": [],
+                    "invoices": [],
+                },
+                "xero_fetch_report": False,
+            }
+        )
+
+    def step(self):
+        """Read and handle one page; return True once the last page is done."""
+        state = dict(self.task.xero_fetch_state or {})
+        retry = self.connection.payments_fetch_retry_ids or []
+        if not state.get("retried") and retry:
+            state["retried"] = True
+            self.connection.sudo().payments_fetch_retry_ids = False
+            answer = self.connection._xero_call(
+                "get_payments", where=guid_where("PaymentID", retry)
+            )
+            self._process(answer.get("Payments") or [], state)
+            self._save(state)
+            return False
+        kwargs = {"where": RECEIVABLE, "page": state["page"]}
+        if state.get("since"):
+            kwargs["if_modified_since"] = datetime.fromisoformat(state["since"])
+        answer = self.connection._xero_call("get_payments", **kwargs)
+        payments = answer.get("Payments") or []
+        state["pages"] += 1
+        seen = set(state.get("edge") or [])
+        self._process([p for p in payments if p["PaymentID"] not in seen], state)
+        stamps = {
+            p["PaymentID"]: utc_naive(p["UpdatedDateUTC"])
+            for p in payments
+            if p.get("UpdatedDateUTC")
+        }
+        newest = max(stamps.values(), default=None)
+        mark = self.connection.payments_fetched_until
+        if newest and (not mark or newest > mark):
+            self.connection.sudo().payments_fetched_until = newest
+        page_count = (answer.get("pagination") or {}).get("pageCount")
+        more = state["page"] < page_count if page_count is not None else len(payments) >= PAGE_SIZE
+        if not more:
+            self._finish(state)
+            return True
+        since = datetime.fromisoformat(state["since"]) if state.get("since") else None
+        if newest and (since is None or newest > since):
+            # The next page starts at this one's newest instant (included, as If-Modified-Since
+            # is): its payments of that instant, already handled, are skipped.
+            edge = [pid for pid, stamp in stamps.items() if stamp == newest]
+            state.update(since=newest.isoformat(), page=1, edge=edge)
+        else:  # a full page modified at the same instant: go on by page number
+            state.update(page=state["page"] + 1, edge=[])
+        self._save(state)
+        return False
+
+    def _save(self, state):
+        self.task.xero_fetch_state = state
+
+    # ------------------------------------------------------------------ one page
+
+    def _process(self, payments, state):
+        """Handle one page of Xero payments with a few bulk reads; log one line per action."""
+        if not payments:
+            return
+        env = self.env
+        Partial = env["account.partial.reconcile"]
+        ids = [p["PaymentID"] for p in payments]
+        linked = {
+            p.xero_payment_id.lower(): p for p in Partial.search([("xero_payment_id", "in", ids)])
+        }
+        pending = {
+            x.lower()
+            for x in Partial.search([("xero_pending_payment_id", "in", ids)]).mapped(
+                "xero_pending_payment_id"
+            )
+        }
+        imported = {
+            p.xero_import_id.lower(): p
+            for p in env["account.payment"].search(
+                [("xero_import_id", "in", ids), ("company_id", "=", self.company.id)]
+            )
+        }
+        invoice_ids = list({(p.get("Invoice") or {}).get("InvoiceID") for p in payments} - {None})
+        invoices = {
+            m.xero_invoice_id.lower(): m
+            for m in env["account.move"].search(
+                [("company_id", "=", self.company.id), ("xero_invoice_id", "in", invoice_ids)]
+            )
+        }
+        refs = {
+            p["PaymentID"]: payloads.parse_payment_reference(p.get("Reference")) for p in payments
+        }
+        ours = {p.id: p for p in Partial.browse(list(set(filter(None, refs.values())))).exists()}
+        unsent = defaultdict(list)  # allocations in Odoo not sent yet, per invoice
+        for partial in Partial.search(
+            Partial._xero_allocation_domain(self.company)
+            + [
+                ("xero_payment_id", "=", False),
+                ("xero_pending_payment_id", "=", False),
+                ("debit_move_id.move_id", "in", [m.id for m in invoices.values()]),
+            ],
+            order="id",
+        ):
+            unsent[partial.debit_move_id.move_id.id].append(partial)
+        lines = []
+        state["read"] += len(payments)
+        mark = datetime.fromisoformat(state["mark"]) if state.get("mark") else None
+
+        def reported(xp):  # read again in the overlap: already listed by the last fetch
+            stamp = xp.get("UpdatedDateUTC")
+            return bool(mark and stamp and utc_naive(stamp) <= mark)
+
+        for xp in payments:
+            key = xp["PaymentID"].lower()
+            invoice = invoices.get(((xp.get("Invoice") or {}).get("InvoiceID") or "").lower())
+            if invoice:
+                state["invoices"].append(invoice.id)
+            if xp.get("Status") == "DELETED":
+                line = self._deleted(xp, linked.get(key), imported.get(key), state)
+            elif (
+                xp.get("Status") != "AUTHORISED"
+                or key in linked
+                or key in pending
+                or key in imported
+            ):
+                state["known"] += 1
+                line = None
+            elif refs[xp["PaymentID"]]:
+                line = self._ours(xp, ours.get(refs[xp["PaymentID"]]), invoice, state)
+            elif not invoice:
+                line = self._unknown(xp, state, reported)
+            else:
+                line = self._import(xp, invoice, state, unsent[invoice.id])
+            if line:
+                lines.append(line)
+        env["xero.task.line"].create(lines)
+
+    # ------------------------------------------------------------------ report
+
+    def _finish(self, state):
+        """Compare amounts due of the invoices touched (one call); write the report."""
+        touched = self.env["account.move"].browse(sorted(set(state["invoices"]))).exists()
+        touched = touched.filtered("xero_invoice_id")
+        xero = (
+            self.env["account.partial.reconcile"]._xero_fetch_invoices(
+                self.connection, touched.mapped("xero_invoice_id")
+            )
+            if touched
+            else {}
+        )
+        differ = []
+        for move in touched:
+            found = xero.get(move.xero_invoice_id.lower())
+            xero_due = float(found.get("AmountDue") or 0) if found else None
+            if xero_due is None or float_compare(
+                move.amount_residual, xero_due, precision_rounding=move.currency_id.rounding
+            ):
+                differ.append(
+                    _(
+                        "%(name)s: Odoo %(odoo)s, Xero %(xero)s",
+                        name=move.name,
+                        odoo=move.amount_residual,
+                        xero=xero_due if xero_due is not None else _("not found"),
+                    )
+                )
+        report = [
+            _(
+                "Read %(read)s Xero payments (%(pages)s pages): %(created)s fetched, %(linked)s "
+                "linked, %(reversed)s reversed, %(known)s already known.",
+                **{
+                    k: state[k] for k in ("read", "pages", "created", "linked", "reversed", "known")
+                },
+            )
+        ]
+        if state["unknown"]:
+            listed = "; ".join(state["unknown"][:REPORT_LIST])
+            if len(state["unknown"]) > REPORT_LIST:
+                listed += _("; and %s more (see the log)", len(state["unknown"]) - REPORT_LIST)
+            report.append(
+                _(
+                    "%(count)s on invoices not in Odoo (not imported): %(list)s",
+                    count=len(state["unknown"]),
+                    list=listed,
+                )
+            )
+        if differ:
+            report.append(_("Amount due differs between Odoo and Xero: %s", "; ".join(differ)))
+        else:
+            report.append(
+                _("Amounts due: Odoo and Xero agree (%s invoices checked).", len(touched))
+            )
+        self.task.write({"xero_fetch_state": state, "xero_fetch_report": "\n".join(report)})
+        _logger.info("Xero fetch for %s: %s", self.company.name, report[0])

@@ -1,0 +1,247 @@
+"""What Fetch New Payments does with each Xero payment (see :mod:`.xero_payment_fetch`)."""
+
+from odoo import _
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare
+
+from ..xero_api import payloads
+from .account_partial_reconcile import xero_day
+
+
+class PaymentImport:
+    """The handling of one Xero payment: import, link, reverse, or list it.
+
+    A mixin of :class:`~.xero_payment_fetch.PaymentFetch`, which provides ``env``, ``task``,
+    ``connection``, ``company`` and ``_mappings``. Each handler returns the values of the task
+    log line it writes (or None) and counts what it did in ``state``.
+    """
+
+    def _line(self, outcome, xp, record=None, message=None):
+        return {
+            "task_id": self.task.id,
+            "res_model": record._name if record else "account.payment",
+            "res_id": record.id if record else 0,
+            "res_name": record.display_name if record else (xp.get("Reference") or ""),
+            "outcome": outcome,
+            "xero_id": xp["PaymentID"],
+            "message": message or False,
+        }
+
+    def _deleted(self, xp, partial, payment, state):
+        """Deleted in Xero: reverse an imported payment; unlink a payment sent from Odoo."""
+        if payment and payment.state != "canceled":
+            try:
+                with self.env.cr.savepoint():
+                    payment.with_context(xero_no_removal=True).action_cancel()
+            except (UserError, ValidationError) as exc:
+                return self._line(
+                    "error",
+                    xp,
+                    payment,
+                    _(
+                        "Deleted in Xero, but %(payment)s could not be cancelled: %(why)s",
+                        payment=payment.display_name,
+                        why=exc,
+                    ),
+                )
+            state["reversed"] += 1
+            return self._line(
+                "updated",
+                xp,
+                payment,
+                _("Deleted in Xero: %s was unreconciled and cancelled in Odoo.", payment.name),
+            )
+        if partial and not payment:
+            message = _(
+                "Deleted in Xero on its own: Send New Payments sends this allocation "
+                "again, unless it is unreconciled in Odoo."
+            )
+            partial.write({"xero_payment_id": False, "xero_last_error": message})
+            return self._line("blocked", xp, partial, message)
+        state["known"] += 1
+        return None
+
+    def _ours(self, xp, partial, invoice, state):
+        """Sent from Odoo (our Reference): link it if its allocation still waits for it."""
+        if not (
+            partial
+            and invoice
+            and not partial.xero_payment_id
+            and not partial.xero_pending_payment_id
+            and partial.debit_move_id.move_id == invoice
+        ):
+            state["known"] += 1
+            return None
+        partial._xero_linked(xp["PaymentID"], self._sent_values(partial, xp))
+        state["linked"] += 1
+        return self._line(
+            "linked",
+            xp,
+            partial,
+            _(
+                "Sent from Odoo (reference %s) but the answer never reached Odoo: linked.",
+                xp.get("Reference"),
+            ),
+        )
+
+    def _unknown(self, xp, state, reported):
+        if reported(xp):
+            state["known"] += 1
+            return None
+        number = (xp.get("Invoice") or {}).get("InvoiceNumber") or (xp.get("Invoice") or {}).get(
+            "InvoiceID"
+        )
+        state["unknown"].append(
+            _(
+                "%(number)s (%(amount)s, %(id)s)",
+                number=number,
+                amount=xp.get("Amount"),
+                id=xp["PaymentID"],
+            )
+        )
+        return self._line(
+            "skipped",
+            xp,
+            None,
+            _(
+                "Xero payment of %(amount)s on invoice %(number)s: the invoice is not in Odoo, "
+                "not imported.",
+                amount=xp.get("Amount"),
+                number=number,
+            ),
+        )
+
+    def _import(self, xp, invoice, state, unsent):
+        """Create, post and reconcile the Odoo payment of a Xero payment, unless Odoo has the
+        same receipt not sent yet (same invoice, amount and date): that one is linked."""
+        amount = float(xp.get("Amount") or 0)
+        rounding = invoice.currency_id.rounding
+        twin = next(
+            (
+                p
+                for p in unsent
+                if xero_day(xp.get("Date")) == p.xero_odoo_payment_id.date
+                and not float_compare(p.debit_amount_currency, amount, precision_rounding=rounding)
+            ),
+            None,
+        )
+        if twin:
+            unsent.remove(twin)
+            twin._xero_linked(xp["PaymentID"], self._sent_values(twin, xp))
+            state["linked"] += 1
+            return self._line(
+                "linked",
+                xp,
+                twin,
+                _(
+                    "Odoo has this receipt (%s, same invoice, amount and date), not sent yet: "
+                    "linked, not imported.",
+                    twin.xero_odoo_payment_id.name,
+                ),
+            )
+        journal, reason = self._journal_for(xp.get("Account"))
+        if not reason and invoice.state != "posted":
+            reason = _("Invoice %s is not posted in Odoo.", invoice.name)
+        if (
+            not reason
+            and float_compare(amount, invoice.amount_residual, precision_rounding=rounding) > 0
+        ):
+            reason = _(
+                "The Xero payment of %(amount)s is more than Odoo's amount due "
+                "%(due)s on %(invoice)s: a payment recorded in Odoo may not be in Xero "
+                "yet.",
+                amount=amount,
+                due=invoice.amount_residual,
+                invoice=invoice.name,
+            )
+        if reason:
+            self._retry_later(xp["PaymentID"])
+            return self._line("blocked", xp, invoice, reason)
+        try:
+            with self.env.cr.savepoint():
+                payment = self._create_payment(xp, invoice, journal, amount)
+        except (UserError, ValidationError) as exc:
+            self._retry_later(xp["PaymentID"])
+            return self._line("error", xp, invoice, str(exc))
+        state["created"] += 1
+        return self._line(
+            "created",
+            xp,
+            payment,
+            _(
+                "Fetched from Xero: %(amount)s on %(invoice)s in %(journal)s, reconciled.",
+                amount=amount,
+                invoice=invoice.name,
+                journal=journal.name,
+            ),
+        )
+
+    def _create_payment(self, xp, invoice, journal, amount):
+        """The UI path: the register-payment wizard creates, posts and reconciles."""
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {
+                    "payment_date": xero_day(xp.get("Date")),
+                    "journal_id": journal.id,
+                    "amount": amount,
+                    "currency_id": invoice.currency_id.id,
+                    "payment_difference_handling": "open",
+                    "communication": xp.get("Reference") or _("Xero payment"),
+                }
+            )
+        )
+        payment = wizard._create_payments()
+        payment.xero_import_id = xp["PaymentID"]
+        partial = payment._xero_allocations().filtered(
+            lambda p: p.debit_move_id.move_id == invoice
+        )[:1]
+        if not partial:
+            raise UserError(_("The payment could not be reconciled with %s.", invoice.name))
+        partial._xero_linked(xp["PaymentID"], self._sent_values(partial, xp))
+        return payment
+
+    def _sent_values(self, partial, xp):
+        """What Odoo would send for ``partial`` (so Send Payment sees no change), else Xero's."""
+        resolver = self.env["xero.mapping"]._resolver(self.connection, "journal")
+        try:
+            return partial._xero_payment_values(resolver)
+        except payloads.PayloadError:
+            return {
+                "amount": partial.debit_amount_currency,
+                "date": partial.credit_move_id.payment_id.date,
+                "account_key": (xp.get("Account") or {}).get("Code"),
+            }
+
+    def _journal_for(self, account):
+        """The Odoo journal of a Xero bank account: its own mapping, else (default row) the
+        dealer's first bank journal. :return: ``(journal or None, reason or None)``"""
+        if self._mappings is None:
+            self._mappings = self.env["xero.mapping"].search(
+                [("connection_id", "=", self.connection.id), ("kind", "=", "journal")]
+            )
+        code = (account or {}).get("Code") or ""
+        account_id = ((account or {}).get("AccountID") or "").lower()
+        rows = self._mappings.filtered(
+            lambda r: (
+                (account_id and (r.xero_id or "").lower() == account_id)
+                or (code and r.xero_code == code)
+            )
+        )
+        if rows.journal_id:
+            return rows.journal_id[0], None
+        if rows:
+            journal = self.env["account.journal"].search(
+                [("company_id", "=", self.company.id), ("type", "=", "bank")], limit=1
+            )
+            if journal:
+                return journal, None
+        return None, _(
+            "Xero bank account %s has no Odoo journal: map it on the Xero connection (Mappings).",
+            code or account_id,
+        )
+
+    def _retry_later(self, xero_id):
+        conn = self.connection.sudo()
+        conn.payments_fetch_retry_ids = sorted(set(conn.payments_fetch_retry_ids or []) | {xero_id})

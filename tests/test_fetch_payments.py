@@ -1,0 +1,432 @@
+from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.tests import tagged
+
+from ..models.xero_payment_fetch import PaymentFetch
+from .common import DEMO_TENANT
+from .test_payments import PAYMENT_DATE, XeroPaymentCommon
+
+OTHER_TENANT = "00000000-0000-4000-8000-000000000002"
+UNKNOWN_TENANT = "00000000-0000-4000-8000-00000000dead"
+
+
+@tagged("post_install", "-at_install")
+class TestFetchPayments(XeroPaymentCommon):
+    def bank_feed(self, *payments, tenant=DEMO_TENANT):
+        """Payments entered in Xero (a bank feed): ``(invoice, amount[, reference[, code]])``."""
+        body = [
+            {
+                "Invoice": {"InvoiceID": invoice.xero_invoice_id},
+                "Account": {"Code": rest[1] if len(rest) > 1 else "090"},
+                "Date": PAYMENT_DATE,
+                "Amount": amount,
+                "Reference": rest[0] if rest else "Bank feed %s" % invoice.name,
+            }
+            for invoice, amount, *rest in payments
+        ]
+        answer = self.emulator.control(
+            "POST", "bank_payments", {"tenant_id": tenant, "payments": body}
+        )
+        return [p["PaymentID"] for p in answer["Payments"]]
+
+    def fetch(self, company=None):
+        return self.run_task("fetch_new_payments", company=company)
+
+    def payments_calls(self):
+        return self.emulator.requests(method="GET", path="/api.xro/2.0/Payments")
+
+    def fetched(self, xero_id):
+        return self.env["account.payment"].search([("xero_import_id", "=", xero_id)])
+
+    def test_bank_feed_payments_arrive_reconciled_then_nothing(self):
+        part = self.invoice(100.0)  # 115.00
+        full = self.invoice(200.0)  # 230.00
+        self.run_task("send_new_invoices")
+        # An invoice Odoo does not know: typed in Xero.
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "contacts": [{"Name": "Xero Only Ltd"}],
+                        "invoices": [
+                            {
+                                "Type": "ACCREC",
+                                "Contact": {"Name": "Xero Only Ltd"},
+                                "InvoiceNumber": "XO-1",
+                                "Status": "AUTHORISED",
+                                "Date": "2026-10-01",
+                                "DueDate": "2026-10-31",
+                                "LineItems": [
+                                    {
+                                        "Description": "x",
+                                        "Quantity": 1,
+                                        "UnitAmount": 50,
+                                        "AccountCode": "200",
+                                        "TaxType": "NONE",
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            },
+        )
+        xero_only = next(i for i in self.xero("invoices") if i["InvoiceNumber"] == "XO-1")
+        self.emulator.control(
+            "POST",
+            "bank_payments",
+            {
+                "tenant_id": DEMO_TENANT,
+                "payments": [
+                    {
+                        "Invoice": {"InvoiceID": xero_only["InvoiceID"]},
+                        "Account": {"Code": "090"},
+                        "Date": PAYMENT_DATE,
+                        "Amount": 50.0,
+                        "Reference": "not ours",
+                    }
+                ],
+            },
+        )
+        id_part, id_full = self.bank_feed((part, 40.0), (full, 230.0, "DD 42"))
+        self.emulator.clear_requests()
+        task = self.fetch()
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        for xero_id, invoice, amount in ((id_part, part, 40.0), (id_full, full, 230.0)):
+            payment = self.fetched(xero_id)
+            self.assertEqual(len(payment), 1)
+            self.assertIn(payment.state, ("in_process", "paid"))
+            self.assertEqual((payment.amount, payment.journal_id), (amount, self.bank))
+            self.assertEqual(str(payment.date), PAYMENT_DATE)
+            partial = payment._xero_allocations()
+            self.assertEqual(partial.debit_move_id.move_id, invoice)
+            self.assertEqual(partial.xero_payment_id, xero_id, "never sent back")
+            self.assertEqual(payment.xero_state, "sent")
+            self.assertEqual(self.line_of(task, payment).outcome, "created")
+        self.assertEqual(self.fetched(id_full).memo, "DD 42")
+        self.assertEqual(part.payment_state, "partial")
+        self.assertAlmostEqual(part.amount_residual, 75.0)
+        self.assertIn(full.payment_state, ("paid", "in_payment"))
+        # The payment on the invoice Odoo does not know is listed, not imported.
+        skipped = task.line_ids.filtered(lambda ln: ln.outcome == "skipped")
+        self.assertEqual(len(skipped), 1)
+        self.assertIn("XO-1", skipped.message)
+        self.assertIn("1 on invoices not in Odoo", task.summary)
+        self.assertIn("XO-1", task.summary)
+        self.assertIn("Odoo and Xero agree", task.summary)
+        self.assertAmountsDueAgree(part | full)
+        self.assertTrue(self.connection.payments_fetched_until)
+        # Calls: one page of payments, one look-up of the amounts due.
+        self.assertEqual(len(self.payments_calls()), 1)
+        self.assertEqual(self.payments_calls()[0]["query"]["where"], 'PaymentType=="ACCRECPAYMENT"')
+        self.assertEqual(len(self.emulator.requests(method="GET", path="/api.xro/2.0/Invoices")), 1)
+        # A second fetch imports nothing, and nothing is sent back.
+        count = self.env["account.payment"].search_count([])
+        again = self.fetch()
+        self.assertEqual((again.count_created, again.count_linked), (0, 0))
+        self.assertEqual(self.env["account.payment"].search_count([]), count)
+        send = self.run_task("send_new_payments")
+        self.assertEqual(send.count_total, 0)
+        self.assertFalse(self.emulator.requests(method="PUT", path="/api.xro/2.0/Payments"))
+
+    def test_fetch_is_incremental_whatever_the_history(self):
+        invoice = self.invoice(1000.0)
+        self.run_task("send_new_invoices")
+        # 250 old payments, a minute apart, a year ago, on an invoice Odoo does not know.
+        old = datetime(2025, 11, 1, tzinfo=timezone.utc)
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "contacts": [{"Name": "History Ltd"}],
+                        "invoices": [
+                            {
+                                "Type": "ACCREC",
+                                "Contact": {"Name": "History Ltd"},
+                                "InvoiceID": "11111111-1111-4111-8111-111111111111",
+                                "InvoiceNumber": "HIST-1",
+                                "Status": "AUTHORISED",
+                                "Date": "2025-10-01",
+                                "DueDate": "2025-10-31",
+                                "LineItems": [
+                                    {
+                                        "Description": "x",
+                                        "Quantity": 1,
+                                        "UnitAmount": 1000,
+                                        "AccountCode": "200",
+                                        "TaxType": "NONE",
+                                    }
+                                ],
+                            }
+                        ],
+                        "payments": [
+                            {
+                                "Invoice": {"InvoiceID": "11111111-1111-4111-8111-111111111111"},
+                                "Account": {"Code": "090"},
+                                "Date": "2025-11-01",
+                                "Amount": 1.0,
+                                "Reference": f"old {i}",
+                                "UpdatedDateUTC": (old + timedelta(minutes=i)).isoformat(),
+                            }
+                            for i in range(250)
+                        ],
+                    }
+                ]
+            },
+        )
+        self.emulator.clear_requests()
+        first = self.fetch()
+        self.assertEqual(first.state, "done")
+        self.assertEqual(len(self.payments_calls()), 3, "250 payments: three pages")
+        self.assertIn("250 on invoices not in Odoo", first.summary)
+        self.assertEqual(
+            self.connection.payments_fetched_until,
+            (old + timedelta(minutes=249)).replace(tzinfo=None),
+        )
+        # New payments: one page of payments and one look-up of amounts due, history unread.
+        new_ids = self.bank_feed((invoice, 100.0), (invoice, 50.0))
+        self.emulator.clear_requests()
+        second = self.fetch()
+        calls = [r for r in self.emulator.requests() if r["path"].startswith("/api.xro/")]
+        self.assertEqual(len(calls), 2, [(r["method"], r["path"]) for r in calls])
+        self.assertEqual(len(self.payments_calls()), 1)
+        self.assertEqual(second.count_created, 2)
+        self.assertNotIn("not in Odoo", second.summary, "the overlap is not reported twice")
+        self.assertTrue(all(self.fetched(x) for x in new_ids))
+        self.assertAmountsDueAgree(invoice)
+
+    def test_payment_deleted_in_xero_is_reversed(self):
+        invoice = self.invoice(100.0)
+        self.run_task("send_new_invoices")
+        (xero_id,) = self.bank_feed((invoice, 115.0))
+        self.fetch()
+        payment = self.fetched(xero_id)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        # Someone deletes it in Xero.
+        self.connection._xero_call(
+            "delete_payment", payment_id=xero_id, payment_delete={"Status": "DELETED"}
+        )
+        task = self.fetch()
+        self.assertEqual(payment.state, "canceled")
+        self.assertFalse(payment._xero_allocations())
+        self.assertFalse(payment.xero_removed_payments, "nothing to delete in Xero again")
+        self.assertEqual(invoice.payment_state, "not_paid")
+        line = self.line_of(task, payment)
+        self.assertEqual(line.outcome, "updated")
+        self.assertIn("Deleted in Xero", line.message)
+        self.assertAmountsDueAgree(invoice)
+        self.assertIn("Odoo and Xero agree", task.summary)
+        # Seen again (overlap): nothing more happens.
+        again = self.fetch()
+        self.assertEqual(again.count_total, 0)
+
+    def test_amount_due_differences_are_listed_until_sent(self):
+        invoice = self.invoice(100.0)  # 115.00
+        self.run_task("send_new_invoices")
+        self.pay(invoice, amount=50.0)  # in Odoo, not sent yet
+        self.bank_feed((invoice, 20.0))
+        task = self.fetch()
+        self.assertEqual(task.count_created, 1)
+        self.assertIn("Amount due differs", task.summary)
+        self.assertIn(f"{invoice.name}: Odoo 45.0, Xero 95.0", task.summary)
+        sent = self.run_task("send_new_payments")
+        self.assertEqual(sent.count_created, 1)
+        again = self.fetch()
+        self.assertEqual(again.count_created, 0, "its own payment is not imported back")
+        self.assertIn("Odoo and Xero agree", again.summary)
+        self.assertNotIn("differs", again.summary)
+        self.assertAmountsDueAgree(invoice)
+
+    def test_same_receipt_in_both_is_linked_not_doubled(self):
+        fetched_first = self.invoice(100.0)
+        sent_first = self.invoice(200.0)
+        self.run_task("send_new_invoices")
+        # The same receipt recorded in Odoo (not sent yet) and arriving from the bank feed.
+        odoo_a = self.pay(fetched_first, amount=40.0)
+        (xero_a,) = self.bank_feed((fetched_first, 40.0))
+        task = self.fetch()
+        self.assertFalse(self.fetched(xero_a), "not imported a second time")
+        partial_a = odoo_a._xero_allocations()
+        self.assertEqual(partial_a.xero_payment_id, xero_a)
+        self.assertEqual(self.line_of(task, partial_a).outcome, "linked")
+        # The other way round: Send New Payments finds the bank-feed payment and links it.
+        (xero_b,) = self.bank_feed((sent_first, 60.0))
+        odoo_b = self.pay(sent_first, amount=60.0)
+        send = self.run_task("send_new_payments")
+        partial_b = odoo_b._xero_allocations()
+        self.assertEqual(self.line_of(send, partial_b).outcome, "linked")
+        self.assertEqual(partial_b.xero_payment_id, xero_b)
+        self.assertFalse(self.emulator.requests(method="PUT", path="/api.xro/2.0/Payments"))
+        self.assertEqual(len(self.xero_payments()), 2)
+        again = self.fetch()
+        self.assertEqual((again.count_created, again.count_linked), (0, 0))
+        self.assertAmountsDueAgree(fetched_first | sent_first)
+
+    def test_unmapped_bank_account_blocks_then_retried_by_id(self):
+        invoice = self.invoice(100.0)
+        self.run_task("send_new_invoices")
+        (xero_id,) = self.bank_feed((invoice, 15.0, "savings", "091"))
+        task = self.fetch()
+        line = task.line_ids.filtered(lambda ln: ln.xero_id == xero_id)
+        self.assertEqual(line.outcome, "blocked")
+        self.assertIn("091", line.message)
+        self.assertFalse(self.fetched(xero_id))
+        self.assertEqual(self.connection.payments_fetch_retry_ids, [xero_id])
+        # Mapped now: the next fetch reads it again by id (its mark has moved on).
+        savings = self.env["account.journal"].create(
+            {"name": "Savings", "type": "bank", "code": "SAV"}
+        )
+        self.connection.write(
+            {
+                "mapping_ids": [
+                    Command.create(
+                        {"kind": "journal", "journal_id": savings.id, "xero_code": "091"}
+                    )
+                ],
+                "payments_fetched_until": datetime(2030, 1, 1),
+            }
+        )
+        self.emulator.clear_requests()
+        task = self.fetch()
+        self.assertEqual(self.fetched(xero_id).journal_id, savings)
+        self.assertEqual(
+            self.payments_calls()[0]["query"]["where"], f'PaymentID==Guid("{xero_id}")'
+        )
+        self.assertFalse(self.connection.payments_fetch_retry_ids)
+        self.assertAmountsDueAgree(invoice)
+
+
+@tagged("post_install", "-at_install")
+class TestFetchPaymentsCron(XeroPaymentCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dealer_b = cls.setup_other_company(name="Dealer B")
+        cls.company_b = cls.dealer_b["company"]
+        cls.env.user.company_ids |= cls.company_b
+        cls.seed["organisations"].append(
+            {
+                "tenant_id": OTHER_TENANT,
+                "name": "Dealer B Org",
+                "base_currency": cls.company_b.currency_id.name,
+            }
+        )
+        cls.connection_b = cls.make_connection(
+            cls.company_b,
+            tenant=OTHER_TENANT,
+            mapping_ids=[
+                Command.create({"kind": "account", "xero_code": "200"}),
+                Command.create({"kind": "tax", "xero_code": "OUTPUT2"}),
+                Command.create({"kind": "journal", "xero_code": "090"}),
+            ],
+            auto_fetch_payments=True,
+        )
+
+    def test_cron_two_dealers_one_failure_does_not_stop_the_other(self):
+        invoice_a = self.invoice(100.0)
+        self.run_task("send_new_invoices")
+        invoice_b = self.init_invoice(
+            "out_invoice",
+            partner=self.partner_a,
+            amounts=[100.0],
+            taxes=self.dealer_b["default_tax_sale"],
+            post=True,
+            company=self.company_b,
+        )
+        self.run_task("send_new_invoices", company=self.company_b)
+        self.assertTrue(invoice_b.xero_invoice_id)
+        self.emulator.control(
+            "POST",
+            "bank_payments",
+            {
+                "tenant_id": OTHER_TENANT,
+                "payments": [
+                    {
+                        "Invoice": {"InvoiceID": invoice_b.xero_invoice_id},
+                        "Account": {"Code": "090"},
+                        "Date": PAYMENT_DATE,
+                        "Amount": invoice_b.amount_total,
+                        "Reference": "B paid",
+                    }
+                ],
+            },
+        )
+        # Dealer A (first in line) now points at an organisation Xero refuses.
+        self.connection.write({"auto_fetch_payments": True, "tenant_id": UNKNOWN_TENANT})
+        self.env["xero.connection"]._cron_fetch_payments()
+        Task = self.env["xero.task"]
+        task_a = Task.search(
+            [("company_id", "=", self.company.id), ("task_type", "=", "fetch_new_payments")]
+        )
+        task_b = Task.search(
+            [("company_id", "=", self.company_b.id), ("task_type", "=", "fetch_new_payments")]
+        )
+        self.assertEqual(task_a.state, "failed")
+        self.assertTrue(task_a.message)
+        self.assertIn("failed", self.connection.payments_fetch_error)
+        self.assertIn("Fetch New Payments failed", self.connection.message_ids[0].body)
+        self.assertEqual(task_b.state, "done", task_b.line_ids.mapped("message"))
+        self.assertEqual(task_b.count_created, 1)
+        self.assertIn(invoice_b.payment_state, ("paid", "in_payment"))
+        self.assertFalse(self.connection_b.payments_fetch_error)
+        self.assertAmountsDueAgree(invoice_b, tenant=OTHER_TENANT)
+        self.assertEqual(invoice_a.payment_state, "not_paid")
+
+    def test_cron_unexpected_error_is_contained(self):
+        invoice_b = self.init_invoice(
+            "out_invoice",
+            partner=self.partner_a,
+            amounts=[10.0],
+            taxes=self.dealer_b["default_tax_sale"],
+            post=True,
+            company=self.company_b,
+        )
+        self.run_task("send_new_invoices", company=self.company_b)
+        self.emulator.control(
+            "POST",
+            "bank_payments",
+            {
+                "tenant_id": OTHER_TENANT,
+                "payments": [
+                    {
+                        "Invoice": {"InvoiceID": invoice_b.xero_invoice_id},
+                        "Account": {"Code": "090"},
+                        "Date": PAYMENT_DATE,
+                        "Amount": 5.0,
+                    }
+                ],
+            },
+        )
+        self.connection.auto_fetch_payments = True
+        original = PaymentFetch.step
+        company_a = self.company
+
+        def step(fetch):
+            if fetch.company == company_a:
+                raise RuntimeError("disk full")
+            return original(fetch)
+
+        with (
+            patch.object(PaymentFetch, "step", step),
+            self.assertLogs(
+                "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
+            ),
+        ):
+            self.env["xero.connection"]._cron_fetch_payments()
+        task_a, task_b = (
+            self.env["xero.task"].search([("company_id", "=", c.id)], limit=1)
+            for c in (self.company, self.company_b)
+        )
+        self.assertEqual(task_a.state, "failed")
+        self.assertIn("disk full", task_a.message)
+        self.assertIn("disk full", self.connection.payments_fetch_error)
+        self.assertEqual(task_b.state, "done")
+        self.assertEqual(invoice_b.payment_state, "partial")

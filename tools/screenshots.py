@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""README screenshots from a real Odoo in headless Chromium (Playwright, Debian's chromium).
+
+Usage: python3 tools/screenshots.py DATABASE [--out docs/screenshots]
+DATABASE is one `python3 tools/demo.py --keep` left (its tasks fill the pages). The script
+starts the bundled emulator and an Odoo server on free loopback ports, points the database's
+Xero connection at that emulator, logs in as admin and takes: the Tasks list, the "Add bulk
+task" wizard with its preview, and a task form with its log lines.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url, seconds=90):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer")
+
+
+def stage_customers(base, emulator_url):
+    """Two new customers in Odoo; one of them is already a contact in Xero (same email)."""
+    import json
+    import xmlrpc.client
+
+    body = json.dumps(
+        {
+            "organisations": [
+                {
+                    "tenant_id": "00000000-0000-4000-8000-000000000001",
+                    "contacts": [
+                        {"Name": "Harbour Telecom (Xero)", "EmailAddress": "ap@harbour.example"}
+                    ],
+                }
+            ]
+        }
+    ).encode()
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{emulator_url}/_emulator/seed",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        ),
+        timeout=10,
+    )
+    common = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/common")
+    db = common.version() and xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/db").list()[0]
+    uid = common.authenticate(db, "admin", "admin", {})
+    models = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
+    models.execute_kw(
+        db,
+        uid,
+        "admin",
+        "res.partner",
+        "create",
+        [
+            [
+                {"name": "Harbour Telecom Ltd", "email": "ap@harbour.example", "customer_rank": 1},
+                {"name": "Pukeko Power Co", "email": "billing@pukeko.example", "customer_rank": 1},
+                {"name": " ", "customer_rank": 1},
+            ]
+        ],
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database")
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "root"))
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    os.makedirs(args.out, exist_ok=True)
+    emu_port, odoo_port = free_port(), free_port()
+    addons = tempfile.mkdtemp(prefix="xero_shots_")
+    os.symlink(ROOT, os.path.join(addons, "account_xero_sync"))
+    env = dict(os.environ, TZ="UTC")
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xero_api.emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(emu_port),
+            "--base-currency",
+            "USD",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{emu_port}"
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            args.db_user,
+            "-d",
+            args.database,
+            "-qc",
+            f"UPDATE xero_connection SET api_url='{url}', identity_url='{url}', "
+            f"login_url='{url}'; UPDATE xero_connection_token SET expires_at=0",
+        ],
+        check=True,
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-d",
+            args.database,
+            "--db_host",
+            "127.0.0.1",
+            "--db_user",
+            args.db_user,
+            "--addons-path",
+            addons,
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(odoo_port),
+            "--workers",
+            "0",
+            "--max-cron-threads",
+            "0",
+            "--log-level",
+            "warn",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{odoo_port}"
+    try:
+        wait_http(f"{base}/web/login")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(f"{base}/web/login")
+            page.fill("input[name=login]", "admin")
+            page.fill("input[name=password]", "admin")
+            page.click("button[type=submit]")
+            page.wait_for_selector(".o_main_navbar")
+            page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_task")
+            page.wait_for_selector(".o_list_view .o_data_row")
+            page.screenshot(path=os.path.join(args.out, "tasks-list.png"))
+            # A task form with its log lines.
+            page.click(".o_list_view .o_data_row:nth-child(2) td.o_data_cell")
+            page.wait_for_selector(".o_form_view .o_field_one2many .o_data_row")
+            page.screenshot(path=os.path.join(args.out, "task-form.png"), full_page=True)
+            # The wizard, with a preview: new customers, one already in Xero.
+            stage_customers(base, url)
+            page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_task")
+            page.wait_for_selector(".o_list_view .o_data_row")
+            page.click("button:has-text('Add bulk task')")
+            page.wait_for_selector(".modal .o_form_view")
+            page.select_option(".modal div[name=task_type] select", label="Send New Customers")
+            page.click(".modal button:has-text('Preview')")
+            page.wait_for_selector(".modal .o_field_one2many .o_data_row")
+            time.sleep(0.5)
+            page.screenshot(path=os.path.join(args.out, "bulk-task-wizard.png"))
+            browser.close()
+    finally:
+        server.terminate()
+        emulator.terminate()
+        server.wait(20)
+    print("screenshots in", args.out)
+
+
+if __name__ == "__main__":
+    main()
