@@ -46,7 +46,9 @@ cleanup() {
 }
 trap cleanup EXIT
 odoo() {
-  TZ=UTC "$PY" -m odoo --db_host "$DB_HOST" --db_user "$DB_USER" --addons-path "$ADDONS" \
+  local sub=()
+  if [ "${1:-}" = shell ]; then sub=(shell); shift; fi
+  TZ=UTC "$PY" -m odoo "${sub[@]}" --db_host "$DB_HOST" --db_user "$DB_USER" --addons-path "$ADDONS" \
     --http-interface 127.0.0.1 --http-port "$(free_port)" --workers 0 --max-cron-threads 0 "$@"
 }
 
