@@ -1,10 +1,13 @@
 # The two commands that matter on a new machine: `make demo` and `make test`.
 PYTHON ?= python3
 
-.PHONY: demo test test-api test-odoo deps lint emulator
+.PHONY: demo test test-api test-odoo deps lint emulator bench
 
 demo:  ## throwaway database + addon + bundled emulator + the monthly cycle
 	$(PYTHON) tools/demo.py
+
+bench:  ## API calls, SQL queries and seconds per 1,000 customers / invoices / payments
+	$(PYTHON) tools/demo.py --script tools/bench_cycle.py
 
 test: deps  ## both suites: xero_api (always) and Odoo (whenever `import odoo` works)
 	bash tools/run_tests.sh

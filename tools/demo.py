@@ -75,6 +75,11 @@ def odoo_cmd(db, addons, db_host, db_user, *args, command=()):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--script",
+        default=os.path.join(ROOT, "tools", "demo_cycle.py"),
+        help="the script run in `odoo shell` (tools/bench_cycle.py: benchmark)",
+    )
     parser.add_argument("--db-host", default=os.environ.get("PGHOST", "127.0.0.1"))
     parser.add_argument("--db-user", default=os.environ.get("PGUSER", "root"))
     args = parser.parse_args()
@@ -130,7 +135,7 @@ def main():
         else:
             fail("the Xero emulator did not start")
         # The shell runs one line: the cycle script, with the shell's `env`.
-        script = os.path.join(ROOT, "tools", "demo_cycle.py")
+        script = os.path.abspath(args.script)
         shell = subprocess.run(
             odoo_cmd(
                 db, addons, args.db_host, args.db_user, "--log-level=warn", command=("shell",)

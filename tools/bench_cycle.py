@@ -1,0 +1,190 @@
+# Run inside `odoo shell` by `make bench` (tools/demo.py --script tools/bench_cycle.py).
+# Measures, against the bundled emulator: Xero API calls, SQL queries and seconds for
+# 1,000 new customers, 1,000 invoices and 300 payments; and the SQL queries needed to build
+# a batch of 10 and of 50 payloads (they must not grow with the batch size).
+# ruff: noqa: F821
+import json
+import os
+import time
+import traceback
+import urllib.request
+from datetime import date
+
+from odoo import Command
+
+N_CUSTOMERS = int(os.environ.get("XERO_BENCH_CUSTOMERS", 1000))
+N_PAYMENTS = int(os.environ.get("XERO_BENCH_PAYMENTS", 300))
+
+
+def emulator(method, path, body=None):
+    url = os.environ["XERO_EMULATOR_URL"]
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        f"{url}/_emulator/{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else None
+
+
+def measure(label, records, func):
+    emulator("DELETE", "requests")
+    cr = env.cr
+    queries = cr.sql_log_count
+    start = time.time()
+    result = func()
+    seconds = time.time() - start
+    queries = cr.sql_log_count - queries
+    log = emulator("GET", "requests")
+    log = log.get("requests", log) if isinstance(log, dict) else log
+    api = [r for r in log if r["path"].startswith("/api.xro")]
+    by_kind = {}
+    for r in api:
+        key = "%s %s" % (r["method"], r["path"].split("/")[3] if r["path"].count("/") > 2 else "")
+        by_kind[key] = by_kind.get(key, 0) + 1
+    per_k = 1000.0 / records if records else 0
+    print(
+        f"{label:<28} {records:>6} records  {len(api):>4} API calls "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(by_kind.items()))})  "
+        f"{queries:>7} SQL queries ({queries * per_k:,.0f} per 1,000)  "
+        f"{seconds:7.1f} s ({seconds * per_k:.1f} s per 1,000)"
+    )
+    return result
+
+
+def build_queries(records, build):
+    env.invalidate_all()
+    before = env.cr.sql_log_count
+    build(records)
+    return env.cr.sql_log_count - before
+
+
+try:
+    url = os.environ["XERO_EMULATOR_URL"]
+    company = env.company
+    conn = env["xero.connection"].create(
+        {
+            "company_id": company.id,
+            "auth_mode": "client_credentials",
+            "client_id": "emulator-client",
+            "client_secret": "emulator-secret",
+            "api_url": url,
+            "identity_url": url,
+            "login_url": url,
+        }
+    )
+    conn.action_test_connection()
+    conn.action_load_mappings_from_xero()
+    conn.mapping_ids = [Command.create({"kind": "journal", "xero_code": "090"})]
+    env.cr.commit()
+    nz = env.ref("base.nz")
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"Bench Customer {i:05d}",
+                "email": f"c{i}@bench.example",
+                "phone": f"09 {100 + i % 800} {1000 + i % 9000}",
+                "country_id": nz.id,
+                "street": f"{i} Queen Street",
+                "city": "Auckland",
+                "customer_rank": 1,
+            }
+            for i in range(N_CUSTOMERS)
+        ]
+    )
+    env.cr.commit()
+
+    def run(task_type):
+        task = env["xero.task"]._queue(company, task_type)
+        task.with_context(xero_commit=False).action_run()
+        return task
+
+    print(f"Benchmark against the bundled emulator ({date.today()}), one dealer:")
+    task = measure("Send New Customers", N_CUSTOMERS, lambda: run("send_new_customers"))
+    print(f"    -> {task.summary}")
+    tax = env["account.tax"].search(
+        [("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1
+    )
+    invoices = env["account.move"].create(
+        [
+            {
+                "move_type": "out_invoice",
+                "partner_id": p.id,
+                "invoice_date": date.today(),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Line rental",
+                            "quantity": 1,
+                            "price_unit": 29.95,
+                            "tax_ids": [Command.set(tax.ids)],
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Calls",
+                            "quantity": 3.5,
+                            "price_unit": 0.33,
+                            "tax_ids": [Command.set(tax.ids)],
+                        }
+                    ),
+                ],
+            }
+            for p in partners
+        ]
+    )
+    invoices.action_post()
+    env.cr.commit()
+    task = measure("Send New Invoices", len(invoices), lambda: run("send_new_invoices"))
+    print(f"    -> {task.summary}")
+    bank = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+    )
+    env["account.payment.register"].with_context(
+        active_model="account.move", active_ids=invoices[:N_PAYMENTS].ids
+    ).create(
+        {
+            "payment_date": date.today(),
+            "journal_id": bank.id,
+            "group_payment": False,
+        }
+    )._create_payments()
+    env.cr.commit()
+    task = measure("Send New Payments", N_PAYMENTS, lambda: run("send_new_payments"))
+    print(f"    -> {task.summary}")
+    emulator(
+        "POST",
+        "bank_payments",
+        {
+            "tenant_id": conn.tenant_id,
+            "payments": [
+                {
+                    "Invoice": {"InvoiceID": inv.xero_invoice_id},
+                    "Account": {"Code": "090"},
+                    "Date": date.today().isoformat(),
+                    "Amount": inv.amount_total,
+                    "Reference": "Bank feed",
+                }
+                for inv in invoices[N_PAYMENTS : N_PAYMENTS + 200]
+            ],
+        },
+    )
+    task = measure("Fetch New Payments", 200, lambda: run("fetch_new_payments"))
+    print(f"    -> {task.summary}")
+    task = measure("Fetch New Payments again", 0, lambda: run("fetch_new_payments"))
+
+    for size in (10, 50):
+        # Fresh recordsets: their prefetch set is the batch, as in a task's batch.
+        batch = env["res.partner"].browse(partners[:size].ids)
+        q = build_queries(batch, lambda recs: [p._xero_contact_values() for p in recs])
+        moves = env["account.move"].browse(invoices[:size].ids)
+        qi = build_queries(moves, lambda recs: [m._xero_invoice_values(conn) for m in recs])
+        print(f"Building a batch of {size:>2}: {q} SQL queries for customers, {qi} for invoices")
+    env.cr.commit()
+    print("DEMO OK")
+except BaseException:
+    traceback.print_exc()
+    print("DEMO FAILED")
