@@ -2,10 +2,10 @@ import logging
 from decimal import Decimal
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
-from ..xero_api import errors as xero_errors
-from ..xero_api import payloads
+from ..xero_api import payloads, wire
 
 _logger = logging.getLogger(__name__)
 
@@ -60,10 +60,9 @@ class AccountMove(models.Model):
     def action_xero_send(self):
         """Action > Xero > Send Invoice: create in Xero if not linked, else update (or void)."""
         invoices = self.filtered(lambda m: m.move_type == "out_invoice")
-        task = self.env["xero.task"]._queue(
-            self.env.company, "send_invoice", invoices, run_now=True
-        )
-        return task._action_open()
+        if not invoices:
+            raise UserError(_("Only customer invoices are sent to Xero."))
+        return self.env["xero.task"]._run_one_off("send_invoice", invoices)
 
     # ------------------------------------------------------------------ sync protocol
 
@@ -75,10 +74,10 @@ class AccountMove(models.Model):
             ("state", "=", "posted"),
         ]
         if mode == "pdf":
-            domain.append(("xero_invoice_id", "!=", False))
-        else:
-            domain.append(("xero_invoice_id", "=", False))
-        return self.search(domain, order="id")
+            # Only the invoices whose current version Xero does not have (no Xero call).
+            moves = self.search(domain + [("xero_invoice_id", "!=", False)], order="id")
+            return moves.filtered(lambda m: m._xero_pdf_version() != m.xero_pdf_checksum)
+        return self.search(domain + [("xero_invoice_id", "=", False)], order="id")
 
     @api.model
     def _xero_preview(self, connection, mode, records=None):
@@ -172,8 +171,9 @@ class AccountMove(models.Model):
         """
         plan, to_match = {}, self.browse()
         currencies = self._xero_enabled_currencies(connection)
+        maps = self.env["xero.mapping"]._maps(connection)
         for move in self:
-            blocked = move._xero_block_reason(connection, currencies, mode, preview)
+            blocked = move._xero_block_reason(connection, currencies, maps, preview)
             if blocked:
                 plan[move.id] = ("blocked", move.xero_invoice_id or None, blocked)
             elif move.xero_invoice_id:
@@ -193,9 +193,13 @@ class AccountMove(models.Model):
             if not found:
                 plan[move.id] = ("create", None, False)
                 continue
+            partner = move.commercial_partner_id.with_company(connection.company_id)
+            # A customer not linked yet (preview: it is sent first) is compared by name.
             same_contact = (
-                found["Contact"]["ContactID"]
-                == move.commercial_partner_id.with_company(connection.company_id).xero_contact_id
+                found["Contact"]["ContactID"] == partner.xero_contact_id
+                if partner.xero_contact_id
+                else (found["Contact"].get("Name") or "").strip().lower()
+                == (partner.name or "").strip().lower()
             )
             same_total = (
                 float_compare(
@@ -225,11 +229,13 @@ class AccountMove(models.Model):
                 )
         return plan
 
-    def _xero_block_reason(self, connection, currencies, mode, preview):
+    def _xero_block_reason(self, connection, currencies, maps, preview):
         """Why this invoice cannot be sent (a user-readable sentence), or False."""
         self.ensure_one()
         if self.move_type != "out_invoice":
             return _("Only customer invoices are sent to Xero.")
+        if self.company_id != connection.company_id:
+            return _("The invoice belongs to %s, not to this dealer.", self.company_id.name)
         if self.state == "draft":
             return _("The invoice is not posted.")
         if self.state == "cancel" and not self.xero_invoice_id:
@@ -254,7 +260,7 @@ class AccountMove(models.Model):
                 why=partner.xero_last_error or _("unknown"),
             )
         try:
-            self._xero_invoice_values(connection)
+            self._xero_invoice_values(connection, maps)
         except payloads.PayloadError as exc:
             return str(exc)
         return False
@@ -270,34 +276,30 @@ class AccountMove(models.Model):
 
     @api.model
     def _xero_fetch_by_number(self, connection, numbers):
-        if not numbers:
-            return {}
-        found, page = {}, 1
-        while True:
-            answer = connection._xero_call(
-                "get_invoices", invoice_numbers=list(numbers), page=page, unitdp=4
-            )
-            invoices = answer.get("Invoices") or []
-            for invoice in invoices:
+        """Sales invoices Xero has under these numbers (``InvoiceNumbers``, split by length)."""
+        found = {}
+        for chunk in wire.chunk_by_length(numbers, str, separator_len=3):
+            for invoice in connection._xero_read_all(
+                "get_invoices", "Invoices", invoice_numbers=chunk, unitdp=4
+            ):
                 if invoice.get("Type") == "ACCREC" and invoice.get("Status") not in (
                     "DELETED",
                     "VOIDED",
                 ):
                     found[invoice["InvoiceNumber"]] = invoice
-            if len(invoices) < 100:
-                return found
-            page += 1
+        return found
 
     # ------------------------------------------------------------------ values
 
-    def _xero_invoice_values(self, connection):
+    def _xero_invoice_values(self, connection, maps=None):
         """The plain values ``payloads.invoice_payload`` maps, with Odoo's taxes per line.
 
         :raise payloads.PayloadError: unmapped account or tax, or what Xero cannot take.
         """
         self.ensure_one()
-        accounts, default_account = self.env["xero.mapping"]._resolver(connection, "account")
-        taxes, default_tax = self.env["xero.mapping"]._resolver(connection, "tax")
+        maps = maps or self.env["xero.mapping"]._maps(connection)
+        accounts, default_account = maps["account"]
+        taxes, default_tax = maps["tax"]
         for line in self.line_ids:
             if line.display_type in UNSUPPORTED_LINES:
                 raise payloads.PayloadError(
@@ -435,8 +437,11 @@ class AccountMove(models.Model):
         if not moves:
             return {}
         bodies, results, sent = [], {}, []
+        maps = self.env["xero.mapping"]._maps(connection)
         for move in moves:
-            invoice, warnings = payloads.invoice_payload(move._xero_invoice_values(connection))
+            invoice, warnings = payloads.invoice_payload(
+                move._xero_invoice_values(connection, maps)
+            )
             bodies.append(invoice)
             sent.append((move, warnings))
         answers = self._xero_put_invoices(connection, "create_invoices", bodies)
@@ -446,23 +451,8 @@ class AccountMove(models.Model):
 
     @api.model
     def _xero_put_invoices(self, connection, method, bodies):
-        """One call for the batch; one ``{"invoice"} | {"errors"}`` per body, in order."""
-        try:
-            answer = connection._xero_call(
-                method, invoices={"Invoices": bodies}, summarize_errors=False, unitdp=4
-            )
-        except xero_errors.XeroValidationError as exc:
-            # The whole call was refused (Elements lists only the failing items, not by
-            # batch position): every item of the batch carries Xero's message.
-            return [{"errors": [exc.user_message()]} for _body in bodies]
-        out = []
-        for invoice in answer.get("Invoices") or []:
-            messages = [e.get("Message") for e in invoice.get("ValidationErrors") or []]
-            if invoice.get("StatusAttributeString") == "ERROR" or not invoice.get("InvoiceID"):
-                out.append({"errors": messages or [_("Xero refused this invoice.")]})
-            else:
-                out.append({"invoice": invoice, "warnings": messages})
-        return out
+        """One call for the batch; one ``{"record"} | {"errors"}`` per body, in order."""
+        return self._xero_batch_call(connection, method, "Invoices", bodies, unitdp=4)
 
     def _xero_record_answer(self, answer, warnings, outcome, check_totals=True):
         self.ensure_one()
@@ -470,7 +460,7 @@ class AccountMove(models.Model):
             message = "; ".join(answer["errors"])
             outcome = "blocked" if "archived" in message.lower() else "error"
             return (outcome, None, message)
-        invoice = answer["invoice"]
+        invoice = answer["record"]
         self._xero_linked(invoice["InvoiceID"], invoice.get("LineItems"))
         notes = list(warnings) + list(answer.get("warnings") or [])
         mismatch = check_totals and self._xero_total_mismatch(invoice)

@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 from ..xero_api import errors as xero_errors
 
@@ -17,6 +17,12 @@ class AccountMove(models.Model):
     """
 
     _inherit = "account.move"
+
+    @api.model
+    def _xero_step_size(self, mode):
+        # One PDF per committed step: Xero has no batch for attachments, and a PUT that is
+        # repeated after a crash would add the file twice.
+        return 1 if mode == "pdf" else super()._xero_step_size(mode)
 
     def _xero_send_pdfs(self, task):
         """Attach the PDF of each linked invoice whose version Xero does not have yet."""

@@ -1,6 +1,6 @@
 from odoo import _, api, models
 
-from ..xero_api import payloads
+from ..xero_api import payloads, wire
 
 COMPARED_LINE_FIELDS = ("Quantity", "UnitAmount", "DiscountRate", "TaxType", "TaxAmount")
 
@@ -29,15 +29,14 @@ class AccountMove(models.Model):
         moves = list(updates) + list(voids)
         if not moves:
             return {}
-        answer = connection._xero_call(
-            # With a page, Xero's list carries the lines (needed to compare paid invoices).
-            "get_invoices",
-            i_ds=[m.xero_invoice_id for m in moves],
-            unitdp=4,
-            page=1,
-        )
-        current = {inv["InvoiceID"]: inv for inv in answer.get("Invoices") or []}
+        # With a page, Xero's list carries the lines (needed to compare paid invoices).
+        current = {}
+        ids = [m.xero_invoice_id for m in moves]
+        for chunk in wire.chunk_by_length(ids, str, separator_len=3):
+            for inv in connection._xero_read_all("get_invoices", "Invoices", i_ds=chunk, unitdp=4):
+                current[inv["InvoiceID"]] = inv
         results, bodies, sent = {}, [], []
+        maps = self.env["xero.mapping"]._maps(connection)
         for move in moves:
             cur = current.get(move.xero_invoice_id)
             if not cur:
@@ -73,7 +72,7 @@ class AccountMove(models.Model):
                     _("The invoice is %s in Xero: it cannot be updated.", status.lower()),
                 )
                 continue
-            values = dict(move._xero_invoice_values(connection), status=None)
+            values = dict(move._xero_invoice_values(connection, maps), status=None)
             invoice, warnings, left_out = payloads.invoice_update_payload(
                 values, paid=bool(amount_paid) or status == "PAID"
             )

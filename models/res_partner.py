@@ -1,12 +1,10 @@
-import logging
+from typing import NamedTuple
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..xero_api import errors as xero_errors
-from ..xero_api import payloads
-
-_logger = logging.getLogger(__name__)
+from ..xero_api import payloads, wire
+from .xero_task import BATCH_SIZE
 
 NAME_TAKEN = "already assigned to another contact"
 
@@ -14,6 +12,17 @@ NAME_TAKEN = "already assigned to another contact"
 def contact_key(partner_id):
     """Our stable ContactNumber for a partner: a create that reached Xero is found again."""
     return "ODOO-%d" % partner_id
+
+
+class Decision(NamedTuple):
+    """What happens to one customer: the action, the Xero contact concerned, why, the name to
+    send (None: the partner's), and whether the contact is offered for linking by hand."""
+
+    action: str
+    contact: dict | None
+    reason: str | bool
+    name: str | None = None
+    candidate: bool = False
 
 
 def _checksum(payload):
@@ -50,6 +59,12 @@ class ResPartner(models.Model):
     xero_last_sync = fields.Datetime(string="Last sent to Xero", company_dependent=True, copy=False)
     xero_last_error = fields.Text(string="Last Xero error", company_dependent=True, copy=False)
     xero_payload_hash = fields.Char(company_dependent=True, copy=False)
+    xero_contact_name = fields.Char(
+        string="Name in Xero",
+        company_dependent=True,
+        copy=False,
+        help="The name last sent to Xero (distinct when another contact has this name).",
+    )
     xero_candidate_id = fields.Char(
         string="Possible Xero contact",
         company_dependent=True,
@@ -64,12 +79,10 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ actions
 
     def action_xero_send(self):
-        """Action > Xero > Send Customer: create or update each in the current dealer's Xero."""
+        """Action > Xero > Send Customer: create or update each in its dealer's Xero (the
+        partner's company, or the current company for a partner shared by all)."""
         partners = self.commercial_partner_id.with_context(active_test=False)
-        task = self.env["xero.task"]._queue(
-            self.env.company, "send_customer", partners, run_now=True
-        )
-        return task._action_open()
+        return self.env["xero.task"]._run_one_off("send_customer", partners)
 
     def action_xero_link_candidate(self):
         """Link this customer to the Xero contact that matched by name only."""
@@ -115,21 +128,20 @@ class ResPartner(models.Model):
     def _xero_preview(self, connection, mode, records=None):
         partners = records or self._xero_candidates(connection, mode)
         rows = []
-        for start in range(0, len(partners), 50):
-            chunk = partners[start : start + 50]
+        for start in range(0, len(partners), BATCH_SIZE):
+            chunk = partners[start : start + BATCH_SIZE]
             plan = chunk._xero_plan(connection, mode)
-            for partner in chunk:
-                action, contact, reason = plan[partner.id]
-                rows.append(
-                    {
-                        "res_id": partner.id,
-                        "name": partner.display_name,
-                        "partner_id": partner.id,
-                        "action": action,
-                        "reason": reason,
-                        "xero_id": (contact or {}).get("ContactID"),
-                    }
-                )
+            rows += [
+                {
+                    "res_id": partner.id,
+                    "name": partner.display_name,
+                    "partner_id": partner.id,
+                    "action": plan[partner.id].action,
+                    "reason": plan[partner.id].reason,
+                    "xero_id": (plan[partner.id].contact or {}).get("ContactID"),
+                }
+                for partner in chunk
+            ]
         return rows
 
     def _xero_send_batch(self, task, mode, records):
@@ -139,89 +151,77 @@ class ResPartner(models.Model):
         plan = partners._xero_plan(connection, mode)
         results, to_send = {}, []
         for partner in partners:
-            action, contact, reason = plan[partner.id]
-            if action == "blocked":
-                results[partner.id] = ("blocked", None, reason)
-                partner.xero_last_error = reason
-            elif action == "skip":
-                results[partner.id] = ("skipped", partner.xero_contact_id, reason)
-            elif action == "link":
-                partner.write({"xero_contact_id": contact["ContactID"], "xero_last_error": False})
-                results[partner.id] = ("linked", contact["ContactID"], reason)
+            decision = plan[partner.id]
+            if decision.action == "blocked":
+                results[partner.id] = ("blocked", None, decision.reason)
+                partner._xero_blocked(decision)
+            elif decision.action == "skip":
+                results[partner.id] = ("skipped", partner.xero_contact_id, decision.reason)
+            elif decision.action == "link":
+                contact = decision.contact
+                partner.write(
+                    {
+                        "xero_contact_id": contact["ContactID"],
+                        "xero_last_error": False,
+                        "xero_contact_name": contact.get("Name"),
+                    }
+                )
+                results[partner.id] = ("linked", contact["ContactID"], decision.reason)
             else:
-                to_send.append((partner, action, reason))
-        if to_send:
-            results.update(self._xero_push_contacts(connection, to_send, plan))
+                to_send.append((partner, decision))
+        results.update(self._xero_push_contacts(connection, to_send))
         return results
 
-    def _xero_push_contacts(self, connection, to_send, plan):
+    def _xero_blocked(self, decision):
+        """Record why; a name-only match is offered for "Link to this Xero contact"."""
+        contact = decision.contact or {}
+        self.write(
+            {
+                "xero_last_error": decision.reason,
+                "xero_candidate_id": contact.get("ContactID") if decision.candidate else False,
+                "xero_candidate_name": contact.get("Name") if decision.candidate else False,
+            }
+        )
+
+    def _xero_push_contacts(self, connection, to_send):
         """Create/update contacts in one call; retry name clashes once with a distinct name."""
         results, items = {}, []
-        for partner, action, _reason in to_send:
+        for partner, decision in to_send:
             try:
                 payload, warnings = payloads.contact_payload(
-                    partner._xero_contact_values(plan.get("_names", {}).get(partner.id))
+                    partner._xero_contact_values(decision.name)
                 )
             except payloads.PayloadError as exc:
                 results[partner.id] = ("blocked", None, str(exc))
                 partner.xero_last_error = str(exc)
                 continue
-            if (
-                action == "update"
-                and not self.env.context.get("xero_force")
-                and partner.xero_payload_hash == _checksum(payload)
-            ):
+            if decision.action == "update" and partner.xero_payload_hash == _checksum(payload):
                 results[partner.id] = (
                     "skipped",
                     partner.xero_contact_id,
                     _("Unchanged since the last send."),
                 )
                 continue
-            items.append((partner, action, payload, warnings))
+            items.append((partner, decision.action, payload, warnings))
         retry = []
-        for (partner, action, payload, warnings), answer in zip(
-            items, self._xero_post_contacts(connection, [i[2] for i in items]), strict=True
-        ):
-            errors = answer.get("errors")
-            if errors and any(NAME_TAKEN in e for e in errors) and action == "create":
-                payload = dict(
-                    payload,
-                    Name=payloads.distinct_contact_name(
-                        payload["Name"], partner.ref, contact_key(partner.id)
-                    ),
+        answers = self._xero_batch_call(
+            connection, "update_or_create_contacts", "Contacts", [item[2] for item in items]
+        )
+        for (partner, action, payload, warnings), answer in zip(items, answers, strict=True):
+            if any(NAME_TAKEN in e for e in answer.get("errors") or []):
+                # Xero's unique names: never a failure loop, the documented distinct name.
+                name = payloads.distinct_contact_name(
+                    payload["Name"], partner.ref, contact_key(partner.id)
                 )
-                retry.append((partner, action, payload, warnings))
+                retry.append((partner, action, dict(payload, Name=name), warnings))
                 continue
             results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
-        if retry:
-            answers = self._xero_post_contacts(connection, [i[2] for i in retry])
-            for (partner, action, payload, warnings), answer in zip(retry, answers, strict=True):
-                results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
+        answers = self._xero_batch_call(
+            connection, "update_or_create_contacts", "Contacts", [item[2] for item in retry]
+        )
+        for (partner, action, payload, warnings), answer in zip(retry, answers, strict=True):
+            results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
         return results
-
-    @api.model
-    def _xero_post_contacts(self, connection, contacts):
-        """POST the contacts (create or update) in one call; one answer dict per contact."""
-        if not contacts:
-            return []
-        try:
-            answer = connection._xero_call(
-                "update_or_create_contacts", contacts={"Contacts": contacts}, summarize_errors=False
-            )
-        except xero_errors.XeroValidationError as exc:
-            # The whole call was refused (Elements lists only the failing items, not by
-            # batch position): every item of the batch carries Xero's message.
-            return [{"errors": [exc.user_message()]} for _contact in contacts]
-        out = []
-        for contact in answer.get("Contacts", []):
-            messages = [e.get("Message") for e in contact.get("ValidationErrors") or []]
-            if contact.get("StatusAttributeString") == "ERROR" or (
-                messages and not contact.get("ContactID")
-            ):
-                out.append({"errors": messages or [_("Xero refused this contact.")]})
-            else:
-                out.append({"contact": contact, "warnings": messages})
-        return out
 
     def _xero_record_answer(self, action, payload, warnings, answer):
         self.ensure_one()
@@ -229,10 +229,11 @@ class ResPartner(models.Model):
             message = "; ".join(answer["errors"])
             self.xero_last_error = message
             return ("error", None, message)
-        contact_id = answer["contact"]["ContactID"]
+        contact_id = answer["record"]["ContactID"]
         self.write(
             {
                 "xero_contact_id": contact_id,
+                "xero_contact_name": payload.get("Name"),
                 "xero_last_sync": fields.Datetime.now(),
                 "xero_last_error": False,
                 "xero_payload_hash": _checksum(payload),
@@ -241,92 +242,104 @@ class ResPartner(models.Model):
             }
         )
         notes = list(warnings) + list(answer.get("warnings") or [])
-        if payload.get("Name") != self.name and payload.get("Name"):
+        if payload.get("Name") and payload["Name"] != (self.name or "").strip():
             notes.append(_('Sent as "%s" (Xero names are unique).', payload["Name"]))
-        return (
-            "created" if action == "create" else "updated",
-            contact_id,
-            "; ".join(notes) or False,
-        )
+        outcome = "created" if action == "create" else "updated"
+        return (outcome, contact_id, "; ".join(notes) or False)
 
     # ------------------------------------------------------------------ matching
 
     def _xero_plan(self, connection, mode):
         """Decide for each partner: create, update, link, skip or blocked (no Xero write).
 
-        Candidates are fetched with ONE call per batch: a ``where`` clause OR-ing the batch's
-        ContactNumbers, AccountNumbers, emails and names (archived included). For a batch that
-        is cheaper than reading the organisation's contacts page by page (one call per 100).
-        :return: ``{partner_id: (action, xero_contact_or_None, reason)}``.
+        Candidates are fetched in bulk: a ``where`` clause OR-ing the batch's ContactNumbers,
+        AccountNumbers, emails and names (archived included), split so that no query string
+        passes Xero's ~2 KB limit: 2 to 5 calls for a batch of 50. That is cheaper than reading
+        the organisation's contacts page by page (one call per 100 contacts) for any
+        organisation above a few hundred contacts, which is the case of our customers.
+        :return: ``{partner_id: Decision}``.
         """
         partners = self.with_company(connection.company_id)
+        company = connection.company_id
         plan, unlinked = {}, self.browse()
         for partner in partners:
-            if partner.xero_contact_id:
+            if partner.company_id and partner.company_id != company:
+                plan[partner.id] = Decision(
+                    "blocked",
+                    None,
+                    _("The customer belongs to %s, not to this dealer.", partner.company_id.name),
+                )
+            elif partner.xero_contact_id:
+                contact = {"ContactID": partner.xero_contact_id}
                 if mode == "new":
-                    plan[partner.id] = (
-                        "skip",
-                        {"ContactID": partner.xero_contact_id},
-                        _("Already in Xero."),
-                    )
+                    plan[partner.id] = Decision("skip", contact, _("Already in Xero."))
                 else:
-                    plan[partner.id] = ("update", {"ContactID": partner.xero_contact_id}, False)
+                    plan[partner.id] = Decision(
+                        "update", contact, False, partner._xero_update_name()
+                    )
             elif not partner.active:
-                plan[partner.id] = ("skip", None, _("Archived in Odoo and not in Xero."))
+                plan[partner.id] = Decision("skip", None, _("Archived in Odoo and not in Xero."))
             elif not (partner.name or "").strip():
-                plan[partner.id] = ("blocked", None, _("The customer has no name."))
+                plan[partner.id] = Decision("blocked", None, _("The customer has no name."))
             else:
                 unlinked |= partner
-        if not unlinked:
-            return plan
-        contacts = self._xero_fetch_candidates(connection, unlinked)
+        if unlinked:
+            plan.update(unlinked._xero_match_all(connection))
+        return plan
+
+    def _xero_match_all(self, connection):
+        contacts = self._xero_fetch_candidates(connection)
         linked_elsewhere = set(
-            self.with_company(connection.company_id)
-            .with_context(active_test=False)
+            self.with_context(active_test=False)
             .search(
                 [
                     ("xero_contact_id", "in", [c["ContactID"] for c in contacts]),
-                    ("id", "not in", unlinked.ids),
+                    ("id", "not in", self.ids),
                 ]
             )
             .mapped("xero_contact_id")
         )
         free = [c for c in contacts if c["ContactID"] not in linked_elsewhere]
         names_taken = {
-            (c.get("Name") or "").lower() for c in contacts if c.get("ContactStatus") != "ARCHIVED"
+            (c.get("Name") or "").strip().lower()
+            for c in contacts
+            if c.get("ContactStatus") != "ARCHIVED"
         }
-        names = {}
-        for partner in unlinked:
-            plan[partner.id] = partner._xero_match(free)
+        plan = {}
+        for partner in self:
+            decision = partner._xero_match(free)
+            if decision.action == "link":
+                # One Xero contact links one customer: the next one with the same email or
+                # name is a different customer (created with a distinct name).
+                free.remove(decision.contact)
             wanted = partner.name.strip().lower()
-            if plan[partner.id][0] == "create" and wanted in names_taken:
-                names[partner.id] = payloads.distinct_contact_name(
-                    partner.name, partner.ref, contact_key(partner.id)
-                )
-            elif plan[partner.id][0] == "create":
+            if decision.action == "create":
+                if wanted in names_taken:
+                    decision = decision._replace(
+                        name=payloads.distinct_contact_name(
+                            partner.name, partner.ref, contact_key(partner.id)
+                        )
+                    )
                 names_taken.add(wanted)
-        plan["_names"] = names
+            plan[partner.id] = decision
         return plan
 
-    def _xero_fetch_candidates(self, connection, partners):
+    def _xero_fetch_candidates(self, connection):
         terms = []
-        for partner in partners:
+        for partner in self:
             terms.append(("ContactNumber", contact_key(partner.id)))
             if partner.ref:
                 terms.append(("AccountNumber", partner.ref.strip()))
             if partner.email:
                 terms.append(("EmailAddress", partner.email.strip()))
             terms.append(("Name", partner.name.strip()))
-        contacts, page = [], 1
-        while True:
-            answer = connection._xero_call(
-                "get_contacts", where=_where_or(terms), include_archived=True, page=page
-            )
-            batch = answer.get("Contacts") or []
-            contacts += batch
-            if len(batch) < 100:
-                return contacts
-            page += 1
+        contacts = {}
+        for chunk in wire.chunk_by_length(terms, lambda term: _where_or([term])):
+            for contact in connection._xero_read_all(
+                "get_contacts", "Contacts", where=_where_or(chunk), include_archived=True
+            ):
+                contacts[contact["ContactID"]] = contact
+        return list(contacts.values())
 
     def _xero_match(self, contacts):
         """Match this partner against candidate contacts; see the class docstring."""
@@ -349,7 +362,7 @@ class ResPartner(models.Model):
                 return self._xero_match_found(found, why)
         found = next((c for c in contacts if low(c, "Name") == name), None)
         if not found:
-            return ("create", None, False)
+            return Decision("create", None, False)
         if low(found, "EmailAddress") and email and low(found, "EmailAddress") != email:
             reason = _(
                 'Xero contact "%(xname)s" (%(xid)s) has this name but the email %(xemail)s, '
@@ -360,21 +373,21 @@ class ResPartner(models.Model):
                 xemail=found.get("EmailAddress"),
                 email=self.email,
             )
-            self.write(
-                {"xero_candidate_id": found["ContactID"], "xero_candidate_name": found.get("Name")}
-            )
-            return ("blocked", found, reason)
+            return Decision("blocked", found, reason, candidate=True)
         return self._xero_match_found(found, _("same name"))
 
     def _xero_match_found(self, contact, why):
         reason = _('Matches Xero contact "%(name)s" (%(why)s).', name=contact.get("Name"), why=why)
         if contact.get("ContactStatus") == "ARCHIVED":
-            return (
-                "blocked",
-                contact,
-                _("%s It is archived in Xero: restore it there first.", reason),
+            return Decision(
+                "blocked", contact, _("%s It is archived in Xero: restore it there first.", reason)
             )
-        return ("link", contact, reason)
+        return Decision("link", contact, reason)
+
+    def _xero_update_name(self):
+        """The name to send on update: the distinct name Xero has, while it still fits."""
+        distinct = payloads.distinct_contact_name(self.name, self.ref, contact_key(self.id))
+        return distinct if self.xero_contact_name == distinct else None
 
     def _xero_contact_values(self, name=None):
         """The plain values ``payloads.contact_payload`` maps (no ORM in the payload layer)."""
@@ -382,7 +395,7 @@ class ResPartner(models.Model):
         invoice = self.child_ids.filtered(lambda c: c.type == "invoice" and c.street)[:1]
         currency = (
             self.property_product_pricelist.currency_id
-            if "property_product_pricelist" in self._fields
+            if ("property_product_pricelist" in self._fields)
             else False
         )
         values = {

@@ -1,6 +1,5 @@
 import logging
 import secrets
-import threading
 import time
 from contextlib import contextmanager
 
@@ -10,6 +9,7 @@ from odoo.exceptions import UserError
 from ..xero_api import client as xero_client
 from ..xero_api import errors as xero_errors
 from ..xero_api import throttle as xero_throttle
+from .xero_task import _testing
 
 _logger = logging.getLogger(__name__)
 
@@ -22,10 +22,6 @@ DEFAULT_SCOPES = (
 )
 OAUTH_STATE_TTL = 15 * 60  # seconds a "Connect to Xero" round trip may take
 TOKEN_MARGIN = 60  # refresh this many seconds before the access token expires
-
-
-def _testing():
-    return getattr(threading.current_thread(), "testing", False)
 
 
 class XeroConnection(models.Model):
@@ -299,6 +295,22 @@ class XeroConnection(models.Model):
             )
         gateway = gateway or self._gateway()
         return gateway.call(method, idempotency_key=idempotency_key, **kwargs)
+
+    def _xero_read_all(self, method, key, **kwargs):
+        """Every item of a paged Xero list (``page`` 1, 2, ... until the last page).
+
+        The last page is known from ``pagination.pageCount`` when Xero gives it, else from a
+        page shorter than Xero's 100 items.
+        """
+        items, page = [], 1
+        while True:
+            answer = self._xero_call(method, page=page, **kwargs)
+            batch = answer.get(key) or []
+            items += batch
+            page_count = (answer.get("pagination") or {}).get("pageCount")
+            if (page >= page_count) if page_count else len(batch) < 100:
+                return items
+            page += 1
 
     def _gateway(self):
         conn = self.sudo()

@@ -46,6 +46,23 @@ class XeroMapping(models.Model):
         ("journal_uniq", "unique(connection_id, kind, journal_id)", "One mapping per journal."),
     ]
 
+    @api.constrains("kind", "account_id", "tax_id", "journal_id", "connection_id")
+    def _check_one_default(self):
+        for mapping in self.filtered(lambda m: not (m.account_id or m.tax_id or m.journal_id)):
+            if (
+                self.search_count(
+                    [
+                        ("connection_id", "=", mapping.connection_id.id),
+                        ("kind", "=", mapping.kind),
+                        ("account_id", "=", False),
+                        ("tax_id", "=", False),
+                        ("journal_id", "=", False),
+                    ]
+                )
+                > 1
+            ):
+                raise ValidationError(_("A connection has one default mapping per kind."))
+
     @api.onchange("xero_code_id")
     def _onchange_xero_code_id(self):
         if self.xero_code_id:
@@ -68,13 +85,22 @@ class XeroMapping(models.Model):
 
     @api.model
     def _resolver(self, connection, kind):
-        """Return ``{odoo_id: (xero_code, xero_id)}`` and the default for ``kind`` (bulk read)."""
-        field = {"account": "account_id", "tax": "tax_id", "journal": "journal_id"}[kind]
-        rows = self.search([("connection_id", "=", connection.id), ("kind", "=", kind)])
-        table, default = {}, None
-        for row in rows:
-            if row[field]:
-                table[row[field].id] = (row.xero_code, row.xero_id)
+        """Return ``({odoo_id: (xero_code, xero_id)}, default)`` for ``kind`` (one search)."""
+        return self._maps(connection)[kind]
+
+    @api.model
+    def _maps(self, connection):
+        """Every mapping of the connection, one search: ``{kind: (by_odoo_id, default)}``.
+
+        Read once per batch and passed along, so the queries of a batch do not grow with it.
+        """
+        fields_by_kind = {"account": "account_id", "tax": "tax_id", "journal": "journal_id"}
+        maps = {kind: ({}, None) for kind in fields_by_kind}
+        for row in self.search([("connection_id", "=", connection.id)]):
+            table, default = maps[row.kind]
+            target = row[fields_by_kind[row.kind]]
+            if target:
+                table[target.id] = (row.xero_code, row.xero_id)
             else:
-                default = (row.xero_code, row.xero_id)
-        return table, default
+                maps[row.kind] = (table, (row.xero_code, row.xero_id))
+        return maps

@@ -1,7 +1,8 @@
 from collections import defaultdict
 
-from odoo import api, models
+from odoo import _, api, models
 
+from ..xero_api import errors as xero_errors
 from .xero_task import BATCH_SIZE
 
 
@@ -31,6 +32,45 @@ class XeroSyncMixin(models.AbstractModel):
         raise NotImplementedError
 
     @api.model
+    def _xero_step_size(self, mode):
+        """Records per step: each step is committed once Xero has answered it."""
+        return BATCH_SIZE
+
+    @api.model
+    def _xero_batch_call(self, connection, method, key, bodies, **kwargs):
+        """Write ``bodies`` in ONE call with per-item outcomes (``summarizeErrors=false``).
+
+        :return: one dict per body, in order: ``{"record": item, "warnings": [...]}`` or
+            ``{"errors": [...]}``. When Xero refuses the whole call (a 400 lists only the
+            failing items, not by batch position), every item carries Xero's message.
+        """
+        if not bodies:
+            return []
+        try:
+            answer = connection._xero_call(
+                method, summarize_errors=False, **{key.lower(): {key: bodies}}, **kwargs
+            )
+        except xero_errors.XeroValidationError as exc:
+            return [{"errors": [exc.user_message()]} for _body in bodies]
+        out = []
+        for item in answer.get(key) or []:
+            messages = [e.get("Message") for e in item.get("ValidationErrors") or []]
+            if item.get("StatusAttributeString") == "ERROR":
+                out.append({"errors": messages or [_("Xero refused this record.")]})
+            else:
+                out.append({"record": item, "warnings": messages})
+        if len(out) != len(bodies):
+            return [
+                {
+                    "errors": [
+                        _("Xero answered %(n)s items for %(m)s sent.", n=len(out), m=len(bodies))
+                    ]
+                }
+                for _body in bodies
+            ]
+        return out
+
+    @api.model
     def _xero_task_plan(self, task, mode):
         """Write the task's work list: one pending line per record to send."""
         if task.res_ids is not None and task.res_model == self._name:
@@ -42,11 +82,13 @@ class XeroSyncMixin(models.AbstractModel):
     @api.model
     def _xero_task_step(self, task, mode):
         """Send the next batch of pending records; return True when none is left."""
-        lines = task._pending_lines(BATCH_SIZE)
+        lines = task._pending_lines(self._xero_step_size(mode))
         if lines:
-            records = self.browse(lines.mapped("res_id"))
-            results = records._xero_send_batch(task, mode, records)
-            self._xero_log_results(lines, results)
+            records = self.browse(lines.mapped("res_id")).exists()
+            gone = lines.filtered(lambda line: line.res_id not in records.ids)
+            gone._log("skipped", message=_("The record was deleted in Odoo."))
+            results = records._xero_send_batch(task, mode, records) if records else {}
+            self._xero_log_results(lines - gone, results)
         return not task._pending_lines(1)
 
     @api.model

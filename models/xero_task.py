@@ -3,7 +3,7 @@ import threading
 from datetime import datetime, timezone
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import MissingError, UserError, ValidationError
 
 from ..xero_api import errors as xero_errors
 
@@ -167,6 +167,30 @@ class XeroTask(models.Model):
             self.env.ref("account_xero_sync.ir_cron_xero_run_tasks").sudo()._trigger()
         return task
 
+    @api.model
+    def _run_one_off(self, task_type, records):
+        """Action > Xero on records: one task per dealer the records belong to, run now.
+
+        A record of a company goes to that company's Xero, never to the current one's; a
+        shared record (no company) goes to the current company's.
+        """
+        by_company = {}
+        for record in records:
+            company = record.company_id or self.env.company
+            by_company[company] = by_company.get(company, records.browse()) | record
+        tasks = self.browse()
+        for company, group in by_company.items():
+            tasks |= self.with_company(company)._queue(company, task_type, group, run_now=True)
+        if len(tasks) == 1:
+            return tasks._action_open()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "xero.task",
+            "name": _("Xero Tasks"),
+            "view_mode": "list,form",
+            "domain": [("id", "in", tasks.ids)],
+        }
+
     # ------------------------------------------------------------------ actions
 
     def action_run(self):
@@ -275,6 +299,15 @@ class XeroTask(models.Model):
     def _run_step(self):
         """Run one batch of this task; return True when the task has finished."""
         self.ensure_one()
+        # The dealer's lock (also taken by _claim_next): a task run from a button waits for a
+        # batch the cron is running for the same dealer, never runs beside it.
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NS, self.company_id.id]
+        )
+        self.env.cr.execute("SELECT id FROM xero_task WHERE id = %s FOR UPDATE", [self.id])
+        self.invalidate_recordset(["state", "cancel_requested", "planned"])
+        if self.state not in ("queued", "running"):
+            return True
         target = self.env[self._target_model()].with_company(self.company_id)
         mode = TASK_TYPES[self.task_type][2]
         if self.cancel_requested:
@@ -297,12 +330,37 @@ class XeroTask(models.Model):
             return True
         except xero_errors.XeroTransientError as exc:
             return self._transient_failure(exc)
+        except (xero_errors.XeroError, UserError, ValidationError, MissingError) as exc:
+            message = exc.user_message() if isinstance(exc, xero_errors.XeroError) else str(exc)
+            return self._batch_failed(message)
+        except Exception as exc:  # one bad batch must not stop every dealer
+            _logger.exception("Xero task %s: a batch failed", self.id)
+            return self._batch_failed(_("Unexpected error: %s", exc))
         self.transient_failures = 0
         self._update_counts()
         self._commit_batch()
         if finished:
             self._finish()
         return finished
+
+    def _batch_failed(self, message):
+        """The batch raised: its records are errors with the message, the task goes on.
+
+        A task without a work list (Fetch New Payments) fails instead. Either way the cron
+        moves on to the next task rather than retrying this batch for ever.
+        """
+        lines = self._pending_lines(BATCH_SIZE)
+        if not lines:
+            self.message = message
+            self._finish(failed=True)
+            return True
+        lines._log("error", message=message)
+        self._update_counts()
+        self._commit_batch()
+        if self._pending_lines(1):
+            return False
+        self._finish()
+        return True
 
     def _wait_rate_limit(self, exc):
         until = datetime.fromtimestamp(exc.until, tz=timezone.utc).replace(tzinfo=None)
@@ -374,8 +432,7 @@ class XeroTask(models.Model):
             f"{getattr(self, 'count_' + o)} {o}" for o in OUTCOMES if getattr(self, "count_" + o)
         ]
         text = ", ".join(parts) or _("nothing to do")
-        extra = self.env.context.get("xero_summary_extra") or ""
-        return f"{self.name}: {text}{extra}"
+        return f"{self.name}: {text}"
 
     def _target_model(self):
         return TASK_TYPES[self.task_type][1]

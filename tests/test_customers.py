@@ -270,12 +270,54 @@ class TestCustomers(XeroTransactionCase):
         contact = next(c for c in self.xero_contacts() if c["ContactID"] == partner.xero_contact_id)
         self.assertEqual(contact["ContactStatus"], "ARCHIVED")
 
-    def test_batches_of_fifty_and_bounded_queries(self):
+    def test_batches_of_fifty_and_bounded_lookups(self):
         for i in range(120):
-            self.customer(f"Bulk Customer {i:03d}")
+            self.customer(f"Bulk Customer {i:03d}", email=f"bulk{i}@example.com")
         task = self.run_task("send_new_customers")
         self.assertEqual(task.count_created, 120)
         posts = self.emulator.requests(method="POST", path="/api.xro/2.0/Contacts")
         self.assertEqual([r["items"] for r in posts], [50, 50, 20])
         gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
-        self.assertEqual(len(gets), 3, "one candidate look-up per batch")
+        self.assertTrue(all(r["status"] == 200 for r in gets), "no look-up over Xero's limit")
+        self.assertLessEqual(len(gets), 3 * 5, "a few look-ups per batch, not one per customer")
+
+    def test_same_email_twice_links_one_and_creates_the_other(self):
+        """One Xero contact links one customer, never two."""
+        first = self.customer("Twin Ltd", email="twins@example.com")
+        second = self.customer("Twin Ltd", email="twins@example.com")
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "contacts": [{"Name": "Twin Ltd", "EmailAddress": "twins@example.com"}],
+                    }
+                ]
+            },
+        )
+        task = self.run_task("send_new_customers")
+        self.assertEqual(self.outcome(task, first)[0], "linked")
+        self.assertEqual(self.outcome(task, second)[0], "created")
+        self.assertNotEqual(first.xero_contact_id, second.xero_contact_id)
+        names = sorted(c["Name"] for c in self.xero_contacts())
+        self.assertEqual(names, ["Twin Ltd", f"Twin Ltd (ODOO-{second.id})"])
+
+    def test_send_all_keeps_the_distinct_name(self):
+        """A renamed duplicate is updated under its distinct name: never a failure loop."""
+        self.customer("Jane Doe", email="jane1@example.com")
+        second = self.customer("Jane Doe", email="jane2@example.com")
+        self.run_task("send_new_customers")
+        second.phone = "+64 9 555 0101"
+        task = self.run_task("send_all_customers")
+        self.assertEqual(task.count_error, 0, task.line_ids.mapped("message"))
+        self.assertEqual(self.outcome(task, second)[0], "updated")
+        self.assertEqual(len(self.xero_contacts()), 2)
+
+    def test_partner_of_another_dealer_is_not_sent_here(self):
+        dealer_b = self.env["res.company"].create({"name": "Dealer B"})
+        foreign = self.customer("Dealer B Customer", company_id=dealer_b.id)
+        task = self.run_task("send_customer", foreign)
+        self.assertEqual(self.outcome(task, foreign)[0], "blocked")
+        self.assertFalse(self.xero_contacts())

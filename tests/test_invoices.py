@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -274,6 +274,43 @@ class TestInvoices(XeroInvoiceCommon):
         self.assertEqual(xero["Reference"], "PO-779")
         self.assertEqual(xero["LineItems"][0]["UnitAmount"], 100.0)
 
+    def test_load_mappings_from_xero(self):
+        """Load from Xero reads the real accounts and tax rates and proposes mappings."""
+        self.connection.mapping_ids.filtered(lambda m: m.kind in ("account", "tax")).unlink()
+        self.connection.action_load_mappings_from_xero()
+        codes = self.connection.code_ids
+        self.assertIn("200", codes.filtered(lambda c: c.kind == "account").mapped("code"))
+        self.assertIn("OUTPUT2", codes.filtered(lambda c: c.kind == "tax").mapped("code"))
+        self.assertTrue(codes.filtered(lambda c: c.kind == "bank"))
+        mappings = self.connection.mapping_ids
+        default = mappings.filtered(lambda m: m.kind == "account" and not m.account_id)
+        self.assertEqual(default.xero_code, "200")
+        tax = mappings.filtered(lambda m: m.kind == "tax" and m.tax_id == self.tax_sale_a)
+        self.assertEqual(tax.xero_code, "OUTPUT2", "15% maps to Xero's 15% rate")
+        move = self.invoice([10.0])
+        task = self.run_task("send_new_invoices")
+        self.assertEqual(self.line_of(task, move).outcome, "created")
+
+    def test_one_off_send_by_a_plain_xero_user(self):
+        """A Xero User (no accounting rights) sends an invoice from the Action menu."""
+        user = new_test_user(
+            self.env,
+            "plain_xero_user",
+            groups="base.group_user,account_xero_sync.group_xero_user",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        move = self.invoice([10.0])
+        action = self.env.ref("account_xero_sync.action_xero_send_invoice").with_user(user)
+        result = action.with_context(
+            active_model="account.move", active_ids=move.ids, active_id=move.id
+        ).run()
+        task = self.env["xero.task"].browse(result["res_id"])
+        self.assertEqual(task.user_id, user)
+        self.assertEqual(self.line_of(task, move).outcome, "created")
+        self.assertEqual(self.line_of(task, self.partner_a).outcome, "created")
+        self.assertTrue(move.xero_invoice_id)
+
     def test_void_cancelled_invoice(self):
         move = self.invoice([100.0])
         move.action_xero_send()
@@ -295,8 +332,10 @@ class TestInvoicePdfs(XeroInvoiceCommon):
         self.assertEqual(len(attachments), 1)
         self.assertTrue(attachments[0]["IncludeOnline"])
         self.assertEqual(move.xero_pdf_name, attachments[0]["FileName"])
+        self.emulator.clear_requests()
         again = self.run_task("send_invoice_pdfs")
-        self.assertEqual(self.line_of(again, move).outcome, "skipped")
+        self.assertEqual(again.count_total, 0, "a rerun sends nothing new")
+        self.assertFalse([r for r in self.emulator.requests() if "Attachments" in r["path"]])
         move.button_draft()
         move.invoice_line_ids.name = "Changed description"
         move.action_post()

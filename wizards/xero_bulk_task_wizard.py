@@ -91,7 +91,9 @@ class XeroBulkTaskWizard(models.TransientModel):
     def _fill_preview(self):
         connection = self.env["xero.connection"]._for_company(self.company_id)
         _label, model, mode = TASK_TYPES[self.task_type]
-        target = self.env[model].with_company(self.company_id)
+        # The user may see this dealer's connection (checked above, by its record rules); the
+        # preview then reads like the runner does, so a Xero User needs no accounting rights.
+        target = self.env[model].sudo().with_company(self.company_id)
         rows = target._xero_preview(connection, mode)
         self.line_ids = [fields.Command.clear()] + [
             fields.Command.create(self.env["xero.bulk.task.wizard.line"]._from_preview(model, row))

@@ -150,3 +150,29 @@ def rounded(value, places, what, warnings=None):
             "%s %s was rounded to %s (Xero keeps %d decimals)." % (what, number, result, places)
         )
     return float(result) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+#: Xero answers 404 to a request whose query string is longer than about 2 KB
+#: (XeroAPI/Xero-NetStandard#471, xero-node#404): filters are split to stay below this.
+MAX_QUERY = 1500
+
+
+def chunk_by_length(items, render, limit=MAX_QUERY, separator_len=4):
+    """Split ``items`` into lists whose rendered, URL-encoded length stays under ``limit``.
+
+    ``render(item)`` gives the item's text in the query (e.g. ``Name=="A"`` or a GUID);
+    ``separator_len`` is the encoded length of what joins two items (`` OR `` = 4 as ``+OR+``,
+    a comma = 3 as ``%2C``). An item longer than ``limit`` on its own is a list of its own.
+    """
+    from urllib.parse import quote_plus
+
+    chunk, size = [], 0
+    for item in items:
+        length = len(quote_plus(render(item)))
+        if chunk and size + separator_len + length > limit:
+            yield chunk
+            chunk, size = [], 0
+        size += (separator_len if chunk else 0) + length
+        chunk.append(item)
+    if chunk:
+        yield chunk

@@ -38,6 +38,8 @@ from .wire import (
 _logger = logging.getLogger(__name__)
 API_PREFIX = "/api.xro/2.0"
 WRITE_KEYS = ("Contacts", "Invoices", "Payments", "Currencies")
+#: Longest query string Xero answers (longer: 404), as observed by SDK users.
+MAX_QUERY = 2048
 LOG_LIMIT = 10000  # the request log keeps the latest calls of a long-running demo
 
 
@@ -146,7 +148,12 @@ class Emulator:
             "fault": None,
         }
         try:
-            response = self._route(request, lowered, entry)
+            if lowered.startswith(API_PREFIX.lower()) and len(request.query.raw) > MAX_QUERY:
+                # Xero answers a query string above about 2 KB with a 404
+                # (XeroAPI/Xero-NetStandard#471, xero-node#404).
+                response = not_found()
+            else:
+                response = self._route(request, lowered, entry)
         except DropConnection:
             entry["dropped"] = True
             self._record(entry)
