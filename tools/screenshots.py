@@ -178,10 +178,6 @@ def main():
             page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_task")
             page.wait_for_selector(".o_list_view .o_data_row")
             page.screenshot(path=os.path.join(args.out, "tasks-list.png"))
-            # A task form with its log lines.
-            page.click(".o_list_view .o_data_row:nth-child(2) td.o_data_cell")
-            page.wait_for_selector(".o_form_view .o_field_one2many .o_data_row")
-            page.screenshot(path=os.path.join(args.out, "task-form.png"), full_page=True)
             # The wizard, with a preview: new customers, one already in Xero.
             stage_customers(base, url)
             page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_task")
@@ -193,6 +189,11 @@ def main():
             page.wait_for_selector(".modal .o_field_one2many .o_data_row")
             time.sleep(0.5)
             page.screenshot(path=os.path.join(args.out, "bulk-task-wizard.png"))
+            # Run it now: the task form with its log (created, linked, blocked).
+            page.click(".modal button:has-text('Run now')")
+            page.wait_for_selector(".o_form_view .o_field_one2many .o_data_row")
+            time.sleep(0.5)
+            page.screenshot(path=os.path.join(args.out, "task-form.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()
