@@ -4,7 +4,7 @@ import psycopg2
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import file_path, mute_logger
 
 from odoo.addons.account_xero_sync.xero_api.errors import XeroAuthError
 
@@ -154,6 +154,48 @@ class TestConnection(XeroTransactionCase):
         self.assertFalse(conn._token_record().refresh_token)
         with self.assertRaises(XeroAuthError, msg="Xero revoked the refresh token"):
             conn._gateway().refresh_token(refresh)
+
+    def test_several_organisations_manager_picks_one(self):
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": "00000000-0000-4000-8000-000000000002",
+                        "name": "Dealer B Org",
+                        "base_currency": "NZD",
+                    }
+                ]
+            },
+        )
+        conn, code, state = self._oauth_connection()
+        conn._oauth_callback(code, state)
+        self.assertFalse(conn.tenant_id, "not chosen for the manager")
+        self.assertEqual(
+            sorted(conn.tenant_choice_ids.mapped("name")), ["Dealer B Org", "Demo Company"]
+        )
+        conn.tenant_choice_ids.filtered(lambda t: t.name == "Dealer B Org").action_choose()
+        self.assertEqual(conn.tenant_id, "00000000-0000-4000-8000-000000000002")
+        self.assertFalse(conn.tenant_choice_ids)
+        self.assertEqual(
+            conn._xero_call("get_organisations")["Organisations"][0]["Name"], "Dealer B Org"
+        )
+
+    def test_neutralize_clears_tokens_and_stops_crons(self):
+        self.connection.action_test_connection()
+        self.connection.auto_fetch_payments = True
+        self.env.flush_all()
+        path = file_path("account_xero_sync/data/neutralize.sql")
+        with open(path) as sql:
+            self.env.cr.execute(sql.read())
+        self.env.invalidate_all()
+        token = self.connection._token_record()
+        self.assertFalse(token.access_token or token.refresh_token)
+        self.assertFalse(self.connection.sudo().client_secret)
+        self.assertFalse(self.connection.auto_fetch_payments)
+        for xmlid in ("ir_cron_xero_run_tasks", "ir_cron_xero_fetch_payments"):
+            self.assertFalse(self.env.ref(f"account_xero_sync.{xmlid}").active)
 
     def test_multi_company_isolation(self):
         user_b = new_test_user(
