@@ -63,6 +63,14 @@ class AccountPartialReconcile(models.Model):
     xero_invoice_move_id = fields.Many2one(related="debit_move_id.move_id", string="Invoice")
     xero_odoo_payment_id = fields.Many2one(related="credit_move_id.payment_id", string="Payment")
 
+    _sql_constraints = [
+        (
+            "xero_payment_id_uniq",
+            "UNIQUE(xero_payment_id)",
+            "This Xero payment is already linked to another allocation.",
+        ),
+    ]
+
     @api.depends("debit_move_id", "credit_move_id")
     def _compute_display_name(self):
         for partial in self:
@@ -251,14 +259,18 @@ class AccountPartialReconcile(models.Model):
                 results[partial.id] = ("linked", xero_id, reason)
             else:
                 to_create.append((partial, body, reason))
-        answers = self._xero_put_payments(connection, [body for _p, body, _r in to_create])
+        answers = self._xero_batch_call(
+            connection, "create_payments", "Payments", [body for _p, body, _r in to_create]
+        )
         for (partial, _body, reason), answer in zip(to_create, answers, strict=True):
-            if answer.get("errors"):
-                message = "; ".join(answer["errors"])
+            xero_id = (answer.get("record") or {}).get("PaymentID")
+            if not xero_id:
+                message = "; ".join(
+                    filter(None, answer.get("errors") or [_("Xero gave no payment id.")])
+                )
                 partial.xero_last_error = message
                 results[partial.id] = ("error", None, message)
                 continue
-            xero_id = answer["payment"]["PaymentID"]
             partial._xero_linked(xero_id, plan["_values"][partial.id])
             notes = [n for n in [reason, *answer.get("warnings", [])] if n]
             results[partial.id] = ("created", xero_id, "; ".join(notes) or False)

@@ -1,9 +1,14 @@
+from urllib.parse import quote_plus
+
 from odoo import _, api, fields, models
 from odoo.tools import float_compare
 
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
+from ..xero_api.wire import MAX_QUERY, chunk_by_length
 from .account_partial_reconcile import guid_where, xero_day
+
+LIVE_PAYMENTS = 'Status=="AUTHORISED" AND (%s)'
 
 
 class AccountPartialReconcile(models.Model):
@@ -242,39 +247,36 @@ class AccountPartialReconcile(models.Model):
 
     @api.model
     def _xero_fetch_invoices(self, connection, xero_invoice_ids):
-        """Xero invoices by id (``IDs`` filter, paged), keyed by lower-case InvoiceID."""
+        """Xero invoices by id, keyed by lower-case InvoiceID.
+
+        ``IDs`` filter, split so each query string stays under Xero's limit (about 38 GUIDs a
+        call), each chunk read page by page.
+        """
         ids = sorted({i for i in xero_invoice_ids if i})
         found = {}
-        for start in range(0, len(ids), 100):
-            page = 1
-            while True:
-                answer = connection._xero_call(
-                    "get_invoices", i_ds=ids[start : start + 100], page=page
-                )
-                for invoice in answer.get("Invoices") or []:
-                    found[invoice["InvoiceID"].lower()] = invoice
-                if page >= ((answer.get("pagination") or {}).get("pageCount") or 1):
-                    break
-                page += 1
+        for chunk in chunk_by_length(ids, str, separator_len=3):
+            for invoice in connection._xero_read_all("get_invoices", "Invoices", i_ds=chunk):
+                found[invoice["InvoiceID"].lower()] = invoice
         return found
 
     @api.model
     def _xero_fetch_live_payments(self, connection, invoice_keys):
-        """Live (AUTHORISED) payments of these invoices with their Reference, in one call per
-        page (``where`` on Invoice.InvoiceID): ``{lower-case InvoiceID: [payment]}``."""
+        """Live (AUTHORISED) payments of these invoices with their Reference:
+        ``{lower-case InvoiceID: [payment]}``.
+
+        ``where`` on Invoice.InvoiceID, split so each query string stays under Xero's limit
+        (about 19 invoices a call), each chunk read page by page.
+        """
         found = {}
-        if not invoice_keys:
-            return found
-        where = 'Status=="AUTHORISED" AND (%s)' % guid_where("Invoice.InvoiceID", invoice_keys)
-        page = 1
-        while True:
-            answer = connection._xero_call("get_payments", where=where, page=page)
-            for payment in answer.get("Payments") or []:
+        limit = MAX_QUERY - len(quote_plus(LIVE_PAYMENTS % ""))
+        for chunk in chunk_by_length(
+            sorted(invoice_keys), lambda key: guid_where("Invoice.InvoiceID", [key]), limit
+        ):
+            where = LIVE_PAYMENTS % guid_where("Invoice.InvoiceID", chunk)
+            for payment in connection._xero_read_all("get_payments", "Payments", where=where):
                 key = ((payment.get("Invoice") or {}).get("InvoiceID") or "").lower()
                 found.setdefault(key, []).append(payment)
-            if page >= ((answer.get("pagination") or {}).get("pageCount") or 1):
-                return found
-            page += 1
+        return found
 
     @api.model
     def _xero_delete_payments(self, connection, removals):
@@ -313,26 +315,18 @@ class AccountPartialReconcile(models.Model):
                 )
             else:
                 out[xero_id] = (True, _("Xero payment %s deleted.", xero_id))
+        self._xero_forget_imports(connection, [xid for xid, (done, _m) in out.items() if done])
         return out
 
     @api.model
-    def _xero_put_payments(self, connection, bodies):
-        """Create payments in one call (``summarizeErrors=false``); one answer per body."""
-        if not bodies:
-            return []
-        try:
-            answer = connection._xero_call(
-                "create_payments", payments={"Payments": bodies}, summarize_errors=False
-            )
-        except xero_errors.XeroValidationError as exc:
-            by_index = {item["index"]: item["messages"] for item in exc.items}
-            return [{"errors": by_index.get(i) or [exc.user_message()]} for i in range(len(bodies))]
-        out = []
-        for item in answer.get("Payments") or []:
-            messages = [e.get("Message") for e in item.get("ValidationErrors") or []]
-            if item.get("StatusAttributeString") == "ERROR" or not item.get("PaymentID"):
-                out.append({"errors": messages or [_("Xero refused this payment.")]})
-            else:
-                out.append({"payment": item, "warnings": messages})
-        missing = len(bodies) - len(out)
-        return out + [{"errors": [_("Xero gave no answer for this payment.")]}] * missing
+    def _xero_forget_imports(self, connection, xero_ids):
+        """Odoo deleted these Xero payments itself (a replacement, or an allocation removed in
+        Odoo): the Odoo payments fetched from them no longer stand for them. Without this, the
+        next fetch would read the deletion as made in Xero and cancel a real receipt."""
+        if xero_ids:
+            self.env["account.payment"].sudo().search(
+                [
+                    ("company_id", "=", connection.company_id.id),
+                    ("xero_import_id", "in", xero_ids),
+                ]
+            ).xero_import_id = False

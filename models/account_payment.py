@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from .account_partial_reconcile import POSTED_PAYMENT_STATES
 from .xero_payment_fetch import PaymentFetch
@@ -55,6 +56,14 @@ class AccountPayment(models.Model):
         help="The Xero payment this Odoo payment was created from by Fetch New Payments.",
     )
 
+    _sql_constraints = [
+        (
+            "xero_import_uniq",
+            "UNIQUE(company_id, xero_import_id)",
+            "This Xero payment was already fetched into another Odoo payment.",
+        ),
+    ]
+
     @api.depends(
         "state",
         "xero_removed_payments",
@@ -96,14 +105,66 @@ class AccountPayment(models.Model):
         return "not_sent"
 
     def _search_xero_state(self, operator, value):
+        """The rules of :meth:`_xero_state_of` as one domain: SQL sub-queries on the
+        allocations (partials of the payment's own entry), nothing computed in Python."""
         if operator not in ("=", "!=", "in", "not in"):
             raise UserError(_("Unsupported search on the Xero status."))
         wanted = set(value) if isinstance(value, (list, tuple, set)) else {value}
-        payments = self.search(
-            [("payment_type", "=", "inbound"), ("partner_type", "=", "customer")]
+        domain = (
+            expression.OR([self._xero_state_domain(state) for state in wanted])
+            if wanted
+            else expression.FALSE_DOMAIN
         )
-        ids = payments.filtered(lambda p: p.xero_state in wanted).ids
-        return [("id", "in" if operator in ("=", "in") else "not in", ids)]
+        if operator in ("!=", "not in"):
+            domain = ["!", *expression.normalize_domain(domain)]
+        return domain
+
+    @api.model
+    def _xero_state_domain(self, state):
+        """Payments whose ``xero_state`` is ``state``, as a domain."""
+        customer = [("payment_type", "=", "inbound"), ("partner_type", "=", "customer")]
+        if not state:
+            return ["!", *expression.normalize_domain(customer)]
+
+        def allocated(*leaves):  # has an allocation to a customer invoice matching ``leaves``
+            return [
+                (
+                    "move_id.line_ids.matched_debit_ids",
+                    "any",
+                    [("debit_move_id.move_id.move_type", "=", "out_invoice"), *leaves],
+                )
+            ]
+
+        def no(domain):
+            return ["!", *expression.normalize_domain(domain)]
+
+        error = allocated(("xero_last_error", "!=", False))
+        removed = [("xero_removed_payments", "!=", False)]
+        unlinked = allocated(("xero_payment_id", "=", False))
+        linked_or_pending = expression.OR(
+            [
+                allocated(("xero_payment_id", "!=", False)),
+                allocated(("xero_pending_action", "!=", False)),
+            ]
+        )
+        nothing = expression.AND([no(allocated()), no(removed)])
+        posted = [("state", "in", POSTED_PAYMENT_STATES)]
+        by_state = {
+            "error": error,
+            "waiting": expression.AND([nothing, posted]),
+            "sent": expression.AND([allocated(), no(unlinked), no(removed)]),
+            "partly": expression.OR([removed, expression.AND([unlinked, linked_or_pending])]),
+            "not_sent": expression.OR(
+                [
+                    expression.AND([nothing, no(posted)]),
+                    expression.AND([unlinked, no(linked_or_pending), no(removed)]),
+                ]
+            ),
+        }
+        if state not in by_state:
+            return expression.FALSE_DOMAIN
+        rule = by_state[state] if state == "error" else expression.AND([no(error), by_state[state]])
+        return expression.AND([customer, rule])
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_payments(self):
@@ -221,10 +282,6 @@ class AccountPayment(models.Model):
         return rows
 
     # ------------------------------------------------------------------ fetch protocol
-
-    @api.model
-    def _xero_preview(self, connection, mode, records=None):
-        return []
 
     @api.model
     def _xero_task_plan(self, task, mode):

@@ -1,15 +1,10 @@
 import logging
-import threading
 
 from odoo import _, api, fields, models
 
-from .xero_task import ADVISORY_NS
+from .xero_task import ADVISORY_NS, _testing
 
 _logger = logging.getLogger(__name__)
-
-
-def _testing():
-    return getattr(threading.current_thread(), "testing", False)
 
 
 class XeroConnection(models.Model):
@@ -83,6 +78,7 @@ class XeroConnection(models.Model):
             return task
         if task.state == "failed":
             message = _("Fetch New Payments failed: %s", task.message or task.summary or "")
+            _logger.error("Xero fetch of payments failed for %s: %s", self.company_id.name, message)
             self.write({"payments_fetch_error": message})
             self.message_post(body=message)
         else:

@@ -14,8 +14,10 @@ handles each payment:
 Pages follow a moving If-Modified-Since (the newest UpdatedDateUTC read so far), so a payment
 modified during the fetch moves to a later page and is never skipped. A payment that could not
 be imported for a reason a person can fix (no journal mapping, Odoo's amount due too small) is
-re-read at the next fetch by id. The last step compares the amounts due of the invoices touched
-with Xero's, and writes the report into the task's summary.
+re-read at the next fetch by id (at most ``RETRY_LIMIT`` per fetch, oldest first: the rest wait
+for the next one, so a payment that can never be imported does not hold up the others). The
+last step compares Odoo's amount due of every linked invoice still open in Odoo, and of every
+invoice the fetch touched, with Xero's, and writes the report into the task's summary.
 """
 
 import logging
@@ -25,7 +27,9 @@ from datetime import datetime, timedelta, timezone
 from odoo import _, fields, models
 from odoo.tools import float_compare
 
+from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
+from ..xero_api.wire import chunk_by_length
 from .account_partial_reconcile import guid_where
 from .xero_payment_import import PaymentImport
 
@@ -35,6 +39,7 @@ RECEIVABLE = 'PaymentType=="ACCRECPAYMENT"'
 OVERLAP = timedelta(minutes=2)  # re-read the edge of the last fetch: nothing is missed
 PAGE_SIZE = 100  # Xero's page size for GET /Payments
 REPORT_LIST = 20  # payments on unknown invoices named in the summary (all are in the log)
+RETRY_LIMIT = 100  # waiting payments re-read per fetch; the rest wait for the next fetch
 
 
 def utc_naive(value):
@@ -81,7 +86,7 @@ class PaymentFetch(PaymentImport):
                     "page": 1,
                     "edge": [],
                     "mark": mark.isoformat() if mark else None,
-                    "retried": False,
+                    "retry": None,
                     "pages": 0,
                     "read": 0,
                     "known": 0,
@@ -98,14 +103,10 @@ class PaymentFetch(PaymentImport):
     def step(self):
         """Read and handle one page; return True once the last page is done."""
         state = dict(self.task.xero_fetch_state or {})
-        retry = self.connection.payments_fetch_retry_ids or []
-        if not state.get("retried") and retry:
-            state["retried"] = True
-            self.connection.sudo().payments_fetch_retry_ids = False
-            answer = self.connection._xero_call(
-                "get_payments", where=guid_where("PaymentID", retry)
-            )
-            self._process(answer.get("Payments") or [], state)
+        if state.get("retry") is None:
+            state["retry"] = self._take_retries()
+        if state["retry"]:
+            self._read_retries(state)
             self._save(state)
             return False
         kwargs = {"where": RECEIVABLE, "page": state["page"]}
@@ -143,6 +144,43 @@ class PaymentFetch(PaymentImport):
 
     def _save(self, state):
         self.task.xero_fetch_state = state
+
+    def _take_retries(self):
+        """The oldest ``RETRY_LIMIT`` waiting payments, taken off the connection's list (those
+        still not importable are put back at its end by :meth:`_retry_later`)."""
+        conn = self.connection.sudo()
+        waiting = list(conn.payments_fetch_retry_ids or [])
+        conn.payments_fetch_retry_ids = waiting[RETRY_LIMIT:] or False
+        return waiting[:RETRY_LIMIT]
+
+    def _read_retries(self, state):
+        """Re-read by id the waiting payments of one query (short enough for Xero) and handle
+        them. Should Xero refuse the query, they wait for the next fetch; this one goes on."""
+        chunk = next(chunk_by_length(state["retry"], lambda x: guid_where("PaymentID", [x])))
+        state["retry"] = state["retry"][len(chunk) :]
+        try:
+            payments = self.connection._xero_read_all(
+                "get_payments", "Payments", where=guid_where("PaymentID", chunk)
+            )
+        except (xero_errors.XeroValidationError, xero_errors.XeroNotFound) as exc:
+            for xero_id in chunk:
+                self._retry_later(xero_id)
+            self.env["xero.task.line"].create(
+                [
+                    self._line(
+                        "error",
+                        {"PaymentID": xero_id},
+                        message=_(
+                            "Xero refused to read this waiting payment again (%s): it is "
+                            "tried at the next fetch.",
+                            exc.user_message(),
+                        ),
+                    )
+                    for xero_id in chunk
+                ]
+            )
+            return
+        self._process(payments, state)
 
     # ------------------------------------------------------------------ one page
 
@@ -226,18 +264,34 @@ class PaymentFetch(PaymentImport):
     # ------------------------------------------------------------------ report
 
     def _finish(self, state):
-        """Compare amounts due of the invoices touched (one call); write the report."""
-        touched = self.env["account.move"].browse(sorted(set(state["invoices"]))).exists()
-        touched = touched.filtered("xero_invoice_id")
+        """Compare Odoo's and Xero's amounts due; write the report.
+
+        Checked: every invoice of the dealer linked to Xero and still open in Odoo (not paid,
+        not reversed), plus the invoices this fetch touched. Cost: one ``GET /Invoices`` (IDs
+        filter) per about 38 invoices, the longest query string Xero takes; an invoice paid in
+        full in Odoo and not touched is not read again.
+        """
+        Move = self.env["account.move"]
+        open_invoices = Move.search(
+            [
+                ("company_id", "=", self.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("xero_invoice_id", "!=", False),
+                ("payment_state", "not in", ("paid", "reversed")),
+            ]
+        )
+        touched = Move.browse(sorted(set(state["invoices"]))).exists().filtered("xero_invoice_id")
+        checked = (open_invoices | touched).sorted("id")
         xero = (
             self.env["account.partial.reconcile"]._xero_fetch_invoices(
-                self.connection, touched.mapped("xero_invoice_id")
+                self.connection, checked.mapped("xero_invoice_id")
             )
-            if touched
+            if checked
             else {}
         )
         differ = []
-        for move in touched:
+        for move in checked:
             found = xero.get(move.xero_invoice_id.lower())
             xero_due = float(found.get("AmountDue") or 0) if found else None
             if xero_due is None or float_compare(
@@ -275,7 +329,7 @@ class PaymentFetch(PaymentImport):
             report.append(_("Amount due differs between Odoo and Xero: %s", "; ".join(differ)))
         else:
             report.append(
-                _("Amounts due: Odoo and Xero agree (%s invoices checked).", len(touched))
+                _("Amounts due: Odoo and Xero agree (%s invoices checked).", len(checked))
             )
         self.task.write({"xero_fetch_state": state, "xero_fetch_report": "\n".join(report)})
         _logger.info("Xero fetch for %s: %s", self.company.name, report[0])

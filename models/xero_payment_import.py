@@ -1,5 +1,7 @@
 """What Fetch New Payments does with each Xero payment (see :mod:`.xero_payment_fetch`)."""
 
+from psycopg2 import IntegrityError
+
 from odoo import _
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
@@ -28,7 +30,15 @@ class PaymentImport:
         }
 
     def _deleted(self, xp, partial, payment, state):
-        """Deleted in Xero: reverse an imported payment; unlink a payment sent from Odoo."""
+        """Deleted in Xero: reverse an imported payment; unlink a payment sent from Odoo.
+
+        ``partial`` is the allocation linked to this Xero payment, ``payment`` the Odoo payment
+        fetched from it. The payment is cancelled only while one of its allocations is still
+        linked to it: once changed in Odoo (re-allocated, its Xero payment replaced or deleted
+        by Send Payment), the deletion is Odoo's own doing, or no longer this receipt's.
+        """
+        if payment and (not partial or partial.xero_odoo_payment_id != payment):
+            payment = None  # no longer this receipt's Xero payment: leave the payment alone
         if payment and payment.state != "canceled":
             try:
                 with self.env.cr.savepoint():
@@ -163,6 +173,11 @@ class PaymentImport:
         except (UserError, ValidationError) as exc:
             self._retry_later(xp["PaymentID"])
             return self._line("error", xp, invoice, str(exc))
+        except IntegrityError:  # another run stored it first (unique Xero payment id)
+            state["known"] += 1
+            return self._line(
+                "skipped", xp, invoice, _("Fetched at the same time by another run: skipped.")
+            )
         state["created"] += 1
         return self._line(
             "created",
@@ -243,5 +258,8 @@ class PaymentImport:
         )
 
     def _retry_later(self, xero_id):
+        """Re-read ``xero_id`` at a later fetch: at the end of the list, so the waiting
+        payments take turns (see ``RETRY_LIMIT``)."""
         conn = self.connection.sudo()
-        conn.payments_fetch_retry_ids = sorted(set(conn.payments_fetch_retry_ids or []) | {xero_id})
+        waiting = [x for x in conn.payments_fetch_retry_ids or [] if x != xero_id]
+        conn.payments_fetch_retry_ids = [*waiting, xero_id]

@@ -1,10 +1,11 @@
+import uuid
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import tagged
 
-from ..models.xero_payment_fetch import PaymentFetch
+from ..models.xero_payment_fetch import RETRY_LIMIT, PaymentFetch
 from .common import DEMO_TENANT
 from .test_payments import PAYMENT_DATE, XeroPaymentCommon
 
@@ -303,6 +304,130 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertFalse(self.connection.payments_fetch_retry_ids)
         self.assertAmountsDueAgree(invoice)
 
+    def test_long_retry_list_is_read_in_short_queries_and_takes_turns(self):
+        invoice = self.invoice(100.0)
+        self.run_task("send_new_invoices")
+        (xero_id,) = self.bank_feed((invoice, 15.0, "savings", "091"))  # unmapped: waits
+        self.fetch()
+        self.assertEqual(self.connection.payments_fetch_retry_ids, [xero_id])
+        # A long list of waiting payments (ids Xero no longer has), this one first.
+        gone = [str(uuid.uuid4()) for _i in range(RETRY_LIMIT + 50)]
+        self.connection.write(
+            {
+                "payments_fetch_retry_ids": [xero_id, *gone],
+                "payments_fetched_until": datetime(2030, 1, 1),
+            }
+        )
+        self.emulator.clear_requests()
+        task = self.fetch()
+        self.assertEqual(task.state, "done_with_errors", "it is still unmapped")
+        calls = self.payments_calls()
+        self.assertGreater(len(calls), 2, "the retried ids are split into several reads")
+        self.assertEqual({r["status"] for r in calls}, {200})
+        read = [r["query"]["where"] for r in calls if "PaymentID" in r["query"].get("where", "")]
+        self.assertEqual(sum(w.count("Guid(") for w in read), RETRY_LIMIT, "at most the limit")
+        # The ones not read wait for the next fetch; the one still blocked goes to the end.
+        self.assertEqual(
+            self.connection.payments_fetch_retry_ids, [*gone[RETRY_LIMIT - 1 :], xero_id]
+        )
+        self.fetch()
+        self.assertEqual(self.connection.payments_fetch_retry_ids, [xero_id])
+        # Mapped now: imported, and nothing waits any more.
+        savings = self.env["account.journal"].create(
+            {"name": "Savings", "type": "bank", "code": "SAV"}
+        )
+        self.connection.mapping_ids = [
+            Command.create({"kind": "journal", "journal_id": savings.id, "xero_code": "091"})
+        ]
+        self.fetch()
+        self.assertEqual(self.fetched(xero_id).journal_id, savings)
+        self.assertFalse(self.connection.payments_fetch_retry_ids)
+        self.assertAmountsDueAgree(invoice)
+
+    def test_fetch_keeps_a_receipt_whose_xero_payment_odoo_replaced(self):
+        first = self.invoice(100.0)  # 115.00
+        second = self.invoice(20.0)  # 23.00
+        self.run_task("send_new_invoices")
+        (old_id,) = self.bank_feed((first, 23.0))
+        self.fetch()
+        payment = self.fetched(old_id)
+        partial = payment._xero_allocations()
+        self.assertEqual(partial.xero_payment_id, old_id)
+        # Re-allocated in Odoo, from the first invoice to the second; Send Payment deletes
+        # the old Xero payment and creates the new one.
+        first.js_remove_outstanding_partial(partial.id)
+        line = payment.move_id.line_ids.filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable" and not ln.reconciled
+        )
+        second.js_assign_outstanding_line(line.id)
+        send = self.env["xero.task"].browse(payment.action_xero_send()["res_id"])
+        self.assertEqual(send.state, "done", send.line_ids.mapped("message"))
+        new = payment._xero_allocations()
+        self.assertEqual(new.debit_move_id.move_id, second)
+        new_id = new.xero_payment_id
+        self.assertTrue(new_id)
+        self.assertEqual([p["PaymentID"] for p in self.xero_payments("DELETED")], [old_id])
+        self.assertFalse(payment.xero_import_id, "no longer stands for the deleted payment")
+        # The next fetch reads the deletion Odoo made itself: the receipt stays.
+        again = self.fetch()
+        self.assertEqual(again.state, "done", again.line_ids.mapped("message"))
+        self.assertIn("0 reversed", again.summary)
+        self.assertFalse(again.line_ids.filtered(lambda ln: ln.xero_id == old_id))
+        self.assertIn(payment.state, ("in_process", "paid"))
+        self.assertEqual(payment._xero_allocations(), new)
+        self.assertEqual(new.xero_payment_id, new_id)
+        self.assertIn(second.payment_state, ("paid", "in_payment"))
+        self.assertIn("Odoo and Xero agree", again.summary)
+        self.assertAmountsDueAgree(first | second)
+
+    def test_deleted_in_xero_after_a_change_in_odoo_does_not_cancel(self):
+        """The import marker is stale (the allocation was removed in Odoo, its Xero payment
+        not deleted yet): a deletion in Xero leaves the payment alone."""
+        invoice = self.invoice(100.0)
+        self.run_task("send_new_invoices")
+        (xero_id,) = self.bank_feed((invoice, 40.0))
+        self.fetch()
+        payment = self.fetched(xero_id)
+        invoice.js_remove_outstanding_partial(payment._xero_allocations().id)
+        self.connection._xero_call(
+            "delete_payment", payment_id=xero_id, payment_delete={"Status": "DELETED"}
+        )
+        task = self.fetch()
+        self.assertIn("0 reversed", task.summary)
+        self.assertIn(payment.state, ("in_process", "paid"))
+        self.assertEqual(payment.xero_import_id, xero_id)
+
+    def test_amount_due_checked_on_open_invoices_the_fetch_did_not_touch(self):
+        open_one = self.invoice(100.0)  # 115.00
+        paid = self.invoice(20.0)  # 23.00
+        not_in_xero = self.invoice(30.0)
+        self.run_task("send_new_invoices", records=open_one | paid)
+        self.pay(paid)
+        self.run_task("send_new_payments")
+        self.pay(open_one, amount=50.0)  # in Odoo only, not sent: no Xero payment to fetch
+        self.connection.payments_fetched_until = datetime(2030, 1, 1)  # nothing new in Xero
+        self.emulator.clear_requests()
+        task = self.fetch()
+        self.assertIn("Read 0 Xero payments", task.summary, "no invoice touched")
+        self.assertIn("Amount due differs", task.summary)
+        self.assertIn(f"{open_one.name}: Odoo 65.0, Xero 115.0", task.summary)
+        self.assertNotIn(paid.name, task.summary)
+        self.assertNotIn(not_in_xero.name, task.summary)
+        reads = self.emulator.requests(method="GET", path="/api.xro/2.0/Invoices")
+        self.assertEqual(len(reads), 1, "one bulk read")
+        read_ids = set(reads[0]["query"]["IDs"].split(","))
+        self.assertIn(open_one.xero_invoice_id, read_ids)
+        open_in_odoo = (open_one | paid).filtered(
+            lambda m: m.payment_state not in ("paid", "reversed")
+        )
+        self.assertEqual(read_ids, set(open_in_odoo.mapped("xero_invoice_id")))
+        # Sent: all is well, and the summary says so.
+        self.run_task("send_new_payments")
+        again = self.fetch()
+        self.assertNotIn("differs", again.summary)
+        self.assertIn("Odoo and Xero agree", again.summary)
+        self.assertAmountsDueAgree(open_one | paid)
+
 
 @tagged("post_install", "-at_install")
 class TestFetchPaymentsCron(XeroPaymentCommon):
@@ -361,7 +486,12 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
         )
         # Dealer A (first in line) now points at an organisation Xero refuses.
         self.connection.write({"auto_fetch_payments": True, "tenant_id": UNKNOWN_TENANT})
-        self.env["xero.connection"]._cron_fetch_payments()
+        with self.assertLogs(
+            "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
+        ) as logs:
+            self.env["xero.connection"]._cron_fetch_payments()
+        self.assertEqual(len(logs.output), 1, "only dealer A failed")
+        self.assertIn(self.company.name, logs.output[0])
         Task = self.env["xero.task"]
         task_a = Task.search(
             [("company_id", "=", self.company.id), ("task_type", "=", "fetch_new_payments")]
@@ -419,6 +549,7 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
             self.assertLogs(
                 "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
             ),
+            self.assertLogs("odoo.addons.account_xero_sync.models.xero_task", "ERROR"),
         ):
             self.env["xero.connection"]._cron_fetch_payments()
         task_a, task_b = (

@@ -1,11 +1,17 @@
+import uuid
 from unittest.mock import patch
+
+from psycopg2 import IntegrityError
 
 from odoo import Command, fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from ..models.account_payment import XERO_PAYMENT_STATES
 from ..xero_api import payloads
+from ..xero_api.wire import chunk_by_length
 from .common import DEMO_TENANT, XeroCommon
 
 GATEWAY_LOGGER = "odoo.addons.account_xero_sync.xero_api.client"
@@ -112,6 +118,16 @@ class XeroPaymentCommon(XeroCommon, AccountTestInvoicingCommon):
         self.assertEqual(len(line), 1, f"one log line for {record.display_name}")
         return line
 
+    def assertStateSearch(self, payments):
+        """Searching on ``xero_state`` finds exactly what the compute says, for every state."""
+        for state, _label in XERO_PAYMENT_STATES:
+            expected = payments.filtered(lambda p, s=state: p.xero_state == s)
+            Payment = self.env["account.payment"]
+            found = Payment.search([("xero_state", "=", state), ("id", "in", payments.ids)])
+            self.assertEqual(found, expected, state)
+            others = Payment.search([("xero_state", "!=", state), ("id", "in", payments.ids)])
+            self.assertEqual(others, payments - expected, state)
+
     def assertAmountsDueAgree(self, invoices, tenant=DEMO_TENANT):
         for move in invoices:
             self.assertAlmostEqual(
@@ -205,6 +221,7 @@ class TestPayments(XeroPaymentCommon):
         self.assertIn(
             on_account, self.env["account.payment"].search([("xero_state", "=", "waiting")])
         )
+        self.assertStateSearch(payment | on_account)
 
         to_send = self.env["xero.bulk.task.wizard"]._action_to_send(
             "send_new_payments", "Payments to Send"
@@ -285,6 +302,7 @@ class TestPayments(XeroPaymentCommon):
         self.assertIn("amount due", line.message)
         self.assertEqual(len(self.xero_payments()), 1, "only the bank-feed payment")
         self.assertEqual(full.xero_state, "error")
+        self.assertStateSearch(unmapped | full)
 
     def test_rerun_after_lost_answers_links_without_duplicates(self):
         invoices = self.invoice(10.0) | self.invoice(20.0)
@@ -315,6 +333,7 @@ class TestPayments(XeroPaymentCommon):
         # One-off change in Odoo: reset, amount 80, post, reconcile again.
         payment.action_draft()
         self.assertEqual(payment.xero_state, "partly", "its Xero payment waits to be deleted")
+        self.assertStateSearch(payment)
         payment.amount = 80.0
         payment.action_post()
         line = payment.move_id.line_ids.filtered(
@@ -331,6 +350,7 @@ class TestPayments(XeroPaymentCommon):
         self.assertEqual([float(p["Amount"]) for p in self.xero_payments()], [80.0])
         self.assertAlmostEqual(float(self.xero_invoice(invoice)["AmountDue"]), 150.0, places=2)
         self.assertEqual(payment.xero_state, "sent")
+        self.assertStateSearch(payment)
         self.assertFalse(payment.xero_removed_payments)
 
     def test_unreconciled_and_cancelled_payments_delete_their_xero_payments(self):
@@ -353,6 +373,7 @@ class TestPayments(XeroPaymentCommon):
         self.assertEqual(self.line_of(task, payment).outcome, "updated")
         self.assertFalse(self.xero_payments())
         self.assertEqual(payment.xero_state, "not_sent")
+        self.assertStateSearch(payment)
         self.assertAmountsDueAgree(invoices)
 
     def test_changed_account_replacement_survives_a_crash_between_calls(self):
@@ -365,7 +386,7 @@ class TestPayments(XeroPaymentCommon):
         self.connection.mapping_ids.filtered(lambda m: m.kind == "journal").xero_code = "091"
         model = type(self.env["account.partial.reconcile"])
         # Not assertRaises: it rolls back to a savepoint, which a dying worker never does.
-        with patch.object(model, "_xero_put_payments", side_effect=WorkerKilled()):
+        with patch.object(model, "_xero_batch_call", side_effect=WorkerKilled()):
             try:
                 payment.action_xero_send()
             except WorkerKilled:
@@ -443,3 +464,47 @@ class TestPayments(XeroPaymentCommon):
         self.run_task("send_new_payments")
         self.assertEqual(self.xero_payments()[0]["Account"]["AccountID"], accounts["091"])
         self.assertEqual(payment.xero_state, "sent")
+
+    def test_xero_reads_split_to_short_queries(self):
+        """Xero answers 404 to a query string above about 2 KB: reads by id are split."""
+        ids = [str(uuid.uuid4()) for _i in range(100)]
+        Partial = self.env["account.partial.reconcile"]
+        self.emulator.clear_requests()
+        self.assertEqual(Partial._xero_fetch_invoices(self.connection, ids), {})
+        reads = self.emulator.requests(method="GET", path="/api.xro/2.0/Invoices")
+        self.assertEqual(len(reads), len(list(chunk_by_length(ids, str, separator_len=3))))
+        self.assertGreater(len(reads), 1)
+        self.assertEqual({r["status"] for r in reads}, {200})
+        self.assertEqual(
+            sorted(i for r in reads for i in r["query"]["IDs"].split(",")), sorted(ids)
+        )
+        self.emulator.clear_requests()
+        self.assertEqual(Partial._xero_fetch_live_payments(self.connection, ids[:50]), {})
+        reads = self.emulator.requests(method="GET", path="/api.xro/2.0/Payments")
+        self.assertGreater(len(reads), 1)
+        self.assertEqual({r["status"] for r in reads}, {200})
+        self.assertEqual(sum(r["query"]["where"].count("Guid(") for r in reads), 50)
+
+    def test_a_xero_payment_is_stored_once(self):
+        invoices = self.invoice(10.0) | self.invoice(20.0)
+        first, second = self.pay(invoices[0]), self.pay(invoices[1])
+        xero_id = str(uuid.uuid4())
+        self.allocations(first).xero_payment_id = xero_id
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            self.allocations(second).xero_payment_id = xero_id
+            self.env.flush_all()
+        first.xero_import_id = xero_id
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            second.xero_import_id = xero_id
+            self.env.flush_all()
+        # Empty links are not duplicates.
+        self.assertFalse(self.allocations(second).xero_payment_id)
+        self.assertFalse(second.xero_import_id)
