@@ -6,6 +6,7 @@ import sys
 import time
 import urllib.request
 
+from odoo import Command
 from odoo.tests import TransactionCase
 
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
@@ -155,3 +156,45 @@ class XeroTransactionCase(XeroCommon, TransactionCase):
     def setUp(self):
         super().setUp()
         self.emulator.reset()
+
+
+class XeroAccountingCommon(XeroCommon):
+    """With ``AccountTestInvoicingCommon``: a dealer with a chart of accounts, connected to the
+    emulator's organisation (same base currency) with its accounts, taxes and bank mapped.
+
+    ``seed`` is loaded before each test; ``default_tax_mapping`` adds a default tax row.
+    """
+
+    default_tax_mapping = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The accountant of the test class also manages Xero.
+        cls.env.user.groups_id |= cls.env.ref("account_xero_sync.group_xero_manager")
+        cls.start_emulator()
+        cls.company = cls.env.company
+        cls.seed = {
+            "organisations": [
+                {
+                    "tenant_id": DEMO_TENANT,
+                    "name": "Demo Company",
+                    "base_currency": cls.company.currency_id.name,
+                }
+            ]
+        }
+        mappings = [
+            Command.create({"kind": "account", "xero_code": "200"}),
+            Command.create({"kind": "tax", "tax_id": cls.tax_sale_a.id, "xero_code": "OUTPUT2"}),
+            Command.create({"kind": "journal", "xero_code": "090"}),
+        ]
+        if cls.default_tax_mapping:
+            mappings.append(Command.create({"kind": "tax", "xero_code": "OUTPUT2"}))
+        cls.connection = cls.make_connection(cls.company, mapping_ids=mappings)
+        cls.connection.org_currency = cls.company.currency_id.name
+        cls.partner_a.customer_rank = 1
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+        self.emulator.control("POST", "seed", self.seed)

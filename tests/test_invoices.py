@@ -1,54 +1,24 @@
 from unittest.mock import patch
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .common import DEMO_TENANT, XeroCommon
+from .common import DEMO_TENANT, XeroAccountingCommon
 
 
-class XeroInvoiceCommon(XeroCommon, AccountTestInvoicingCommon):
+class XeroInvoiceCommon(XeroAccountingCommon, AccountTestInvoicingCommon):
     """A dealer with a chart of accounts, mapped to the emulator's organisation."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # The accountant of the test class also manages Xero.
-        cls.env.user.groups_id |= cls.env.ref("account_xero_sync.group_xero_manager")
-        cls.start_emulator()
-        cls.company = cls.env.company
-        cls.emulator_seed = {
-            "organisations": [
-                {
-                    "tenant_id": DEMO_TENANT,
-                    "name": "Demo Company",
-                    "base_currency": cls.company.currency_id.name,
-                }
-            ]
-        }
-        cls.connection = cls.make_connection(
-            cls.company,
-            mapping_ids=[
-                Command.create({"kind": "account", "xero_code": "200"}),
-                Command.create(
-                    {"kind": "tax", "tax_id": cls.tax_sale_a.id, "xero_code": "OUTPUT2"}
-                ),
-                Command.create({"kind": "journal", "xero_code": "090"}),
-            ],
-        )
-        cls.connection.org_currency = cls.company.currency_id.name
-        cls.partner_a.customer_rank = 1
         cls.other_currency = cls.setup_other_currency("AUD", rates=[("2019-01-01", 2.0)])
         # wkhtmltopdf loads the report's CSS from this URL: nothing listens there in tests, so
         # it renders at once without it instead of waiting for a server.
         cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
-
-    def setUp(self):
-        super().setUp()
-        self.emulator.reset()
-        self.emulator.control("POST", "seed", self.emulator_seed)
 
     def invoice(self, amounts, taxes=None, partner=None, currency=None, post=True):
         return self.init_invoice(

@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -12,7 +12,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from ..models.account_payment import XERO_PAYMENT_STATES
 from ..xero_api import payloads
 from ..xero_api.wire import chunk_by_length
-from .common import DEMO_TENANT, XeroCommon
+from .common import DEMO_TENANT, XeroAccountingCommon
 
 GATEWAY_LOGGER = "odoo.addons.account_xero_sync.xero_api.client"
 INVOICE_DATE = "2026-10-31"
@@ -23,42 +23,17 @@ class WorkerKilled(BaseException):
     """Stands for the worker process dying between two Xero calls."""
 
 
-class XeroPaymentCommon(XeroCommon, AccountTestInvoicingCommon):
+class XeroPaymentCommon(XeroAccountingCommon, AccountTestInvoicingCommon):
     """A dealer with a chart of accounts, invoices and payments, mapped to the emulator."""
+
+    default_tax_mapping = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.user.groups_id |= cls.env.ref("account_xero_sync.group_xero_manager")
-        cls.start_emulator()
-        cls.company = cls.env.company
-        cls.seed = {
-            "organisations": [
-                {
-                    "tenant_id": DEMO_TENANT,
-                    "name": "Demo Company",
-                    "base_currency": cls.company.currency_id.name,
-                }
-            ]
-        }
-        cls.connection = cls.make_connection(
-            cls.company,
-            mapping_ids=[
-                Command.create({"kind": "account", "xero_code": "200"}),
-                Command.create({"kind": "tax", "xero_code": "OUTPUT2"}),
-                Command.create({"kind": "journal", "xero_code": "090"}),
-            ],
-        )
-        cls.connection.org_currency = cls.company.currency_id.name
         cls.bank = cls.company_data["default_journal_bank"]
         cls.aud = cls.setup_other_currency("AUD", rates=[("2019-01-01", 2.0)])
-        cls.partner_a.customer_rank = 1
         cls.partner_b.customer_rank = 1
-
-    def setUp(self):
-        super().setUp()
-        self.emulator.reset()
-        self.emulator.control("POST", "seed", self.seed)
 
     # ------------------------------------------------------------------ helpers
 
