@@ -37,6 +37,7 @@ _logger = logging.getLogger(__name__)
 
 RECEIVABLE = 'PaymentType=="ACCRECPAYMENT"'
 OVERLAP = timedelta(minutes=2)  # re-read the edge of the last fetch: nothing is missed
+AMOUNT_DUE_ID_CALLS = 2  # up to this many calls by IDs, else read the open invoices whole
 PAGE_SIZE = 100  # Xero's page size for GET /Payments
 REPORT_LIST = 20  # payments on unknown invoices named in the summary (all are in the log)
 RETRY_LIMIT = 100  # waiting payments re-read per fetch; the rest wait for the next fetch
@@ -263,13 +264,41 @@ class PaymentFetch(PaymentImport):
 
     # ------------------------------------------------------------------ report
 
+    def _xero_amounts_due(self, moves):
+        """Xero's invoices for ``moves``, keyed by lower-case InvoiceID, at the fewest calls.
+
+        By ``IDs`` (about 38 a call) when few; else Xero's open sales invoices are read whole,
+        1,000 a page (``Status=="AUTHORISED"``, an optimised filter), and only the invoices
+        missing from that list that Odoo still sees as due are read by id (a PAID or VOIDED
+        invoice owes nothing in Xero).
+        """
+        Partial = self.env["account.partial.reconcile"]
+        ids = moves.mapped("xero_invoice_id")
+        if len(list(chunk_by_length(ids, str, separator_len=3))) <= AMOUNT_DUE_ID_CALLS:
+            return Partial._xero_fetch_invoices(self.connection, ids)
+        found = {
+            invoice["InvoiceID"].lower(): invoice
+            for invoice in self.connection._xero_read_all(
+                "get_invoices",
+                "Invoices",
+                where='Type=="ACCREC" AND Status=="AUTHORISED"',
+                page_size=1000,
+            )
+        }
+        missing = moves.filtered(lambda m: m.xero_invoice_id.lower() not in found)
+        due = missing.filtered(lambda m: not m.currency_id.is_zero(m.amount_residual))
+        found.update(Partial._xero_fetch_invoices(self.connection, due.mapped("xero_invoice_id")))
+        for move in missing - due:
+            found[move.xero_invoice_id.lower()] = {"AmountDue": 0}
+        return found
+
     def _finish(self, state):
         """Compare Odoo's and Xero's amounts due; write the report.
 
         Checked: every invoice of the dealer linked to Xero and still open in Odoo (not paid,
-        not reversed), plus the invoices this fetch touched. Cost: one ``GET /Invoices`` (IDs
-        filter) per about 38 invoices, the longest query string Xero takes; an invoice paid in
-        full in Odoo and not touched is not read again.
+        not reversed), plus the invoices this fetch touched, read by :meth:`_xero_amounts_due`
+        (one call per 1,000 open invoices of the organisation, or per 38 checked, whichever
+        is fewer); an invoice paid in full in Odoo and not touched is not read again.
         """
         Move = self.env["account.move"]
         open_invoices = Move.search(
@@ -283,13 +312,7 @@ class PaymentFetch(PaymentImport):
         )
         touched = Move.browse(sorted(set(state["invoices"]))).exists().filtered("xero_invoice_id")
         checked = (open_invoices | touched).sorted("id")
-        xero = (
-            self.env["account.partial.reconcile"]._xero_fetch_invoices(
-                self.connection, checked.mapped("xero_invoice_id")
-            )
-            if checked
-            else {}
-        )
+        xero = self._xero_amounts_due(checked) if checked else {}
         differ = []
         for move in checked:
             found = xero.get(move.xero_invoice_id.lower())

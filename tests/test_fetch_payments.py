@@ -5,6 +5,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import tagged
 
+from ..models import xero_payment_fetch
 from ..models.xero_payment_fetch import RETRY_LIMIT, PaymentFetch
 from .common import DEMO_TENANT
 from .test_payments import PAYMENT_DATE, XeroPaymentCommon
@@ -427,6 +428,24 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertNotIn("differs", again.summary)
         self.assertIn("Odoo and Xero agree", again.summary)
         self.assertAmountsDueAgree(open_one | paid)
+
+    def test_amount_due_of_many_invoices_read_as_open_list(self):
+        """Many invoices to check: Xero's open invoices are read whole, not 38 at a time."""
+        open_one = self.invoice(100.0)
+        paid = self.invoice(20.0)
+        self.run_task("send_new_invoices", records=open_one | paid)
+        self.pay(paid)
+        self.run_task("send_new_payments")
+        self.pay(open_one, amount=50.0)  # in Odoo only: the drift the check must find
+        self.connection.payments_fetched_until = datetime(2030, 1, 1)
+        self.emulator.clear_requests()
+        with patch.object(xero_payment_fetch, "AMOUNT_DUE_ID_CALLS", 0):
+            task = self.fetch()
+        self.assertIn(f"{open_one.name}: Odoo 65.0, Xero 115.0", task.summary)
+        self.assertNotIn(paid.name, task.summary)
+        reads = self.emulator.requests(method="GET", path="/api.xro/2.0/Invoices")
+        self.assertEqual(len(reads), 1, "one page of open invoices; the paid one owes nothing")
+        self.assertIn("AUTHORISED", reads[0]["query"]["where"])
 
 
 @tagged("post_install", "-at_install")
