@@ -309,8 +309,15 @@ class AccountMove(models.Model):
                         what=UNSUPPORTED_LINES[line.display_type],
                     )
                 )
-        lines = self.invoice_line_ids.filtered(lambda ln: ln.display_type in SENDABLE_LINES)
-        product_lines = lines.filtered(lambda ln: ln.display_type == "product")
+        # filtered() narrows the prefetch to one invoice: keep the batch's, so the lines'
+        # taxes are read once for the whole batch.
+        all_lines = self.invoice_line_ids
+        lines = all_lines.filtered(lambda ln: ln.display_type in SENDABLE_LINES).with_prefetch(
+            all_lines._prefetch_ids
+        )
+        product_lines = lines.filtered(lambda ln: ln.display_type == "product").with_prefetch(
+            all_lines._prefetch_ids
+        )
         all_taxes = product_lines.tax_ids
         if all_taxes and len(set(all_taxes.mapped("price_include"))) > 1:
             raise payloads.PayloadError(

@@ -181,7 +181,10 @@ try:
         batch = env["res.partner"].browse(partners[:size].ids)
         q = build_queries(batch, lambda recs: [p._xero_contact_values() for p in recs])
         moves = env["account.move"].browse(invoices[:size].ids)
-        qi = build_queries(moves, lambda recs: [m._xero_invoice_values(conn) for m in recs])
+        maps = env["xero.mapping"]._maps(conn)  # read once per batch, as a task does
+        qi = build_queries(
+            moves, lambda recs, maps=maps: [m._xero_invoice_values(conn, maps) for m in recs]
+        )
         print(f"Building a batch of {size:>2}: {q} SQL queries for customers, {qi} for invoices")
     env.cr.commit()
     print("DEMO OK")
