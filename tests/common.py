@@ -1,14 +1,13 @@
-import json
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 from odoo import Command
 from odoo.tests import TransactionCase
 
+from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
@@ -25,6 +24,7 @@ class Emulator:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.api = EmulatorControl(self.url)
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -66,38 +66,27 @@ class Emulator:
 
     def control(self, method, path, body=None):
         """Call ``/_emulator/<path>``; return the decoded JSON answer (or None)."""
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            f"{self.url}/_emulator/{path}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            raw = resp.read()
-        return json.loads(raw) if raw else None
+        return self.api.call(method, path, body)
 
     def reset(self, seed=None):
-        return self.control("POST", "reset", {"seed": seed} if seed else {})
+        return self.api.reset(seed)
 
     def requests(self, method=None, path=None):
         """The emulator's request log, optionally filtered by method and path prefix."""
-        log = self.control("GET", "requests")
-        log = log.get("requests", log) if isinstance(log, dict) else log
         return [
             r
-            for r in log
+            for r in self.api.requests()
             if (not method or r["method"] == method) and (not path or r["path"].startswith(path))
         ]
 
     def clear_requests(self):
-        self.control("DELETE", "requests")
+        self.api.clear_requests()
 
     def fault(self, **fault):
         self.control("POST", "faults", fault)
 
     def state(self, tenant=DEMO_TENANT):
-        state = self.control("GET", "state")
+        state = self.api.state()
         orgs = state.get("organisations", state)
         if isinstance(orgs, dict):
             return orgs[tenant]

@@ -3,43 +3,29 @@
 # 1,000 new customers, 1,000 invoices and 300 payments; and the SQL queries needed to build
 # a batch of 10 and of 50 payloads (they must not grow with the batch size).
 # ruff: noqa: F821
-import json
 import os
 import time
 import traceback
-import urllib.request
 from datetime import date
 
 from odoo import Command
 
+from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
+
 N_CUSTOMERS = int(os.environ.get("XERO_BENCH_CUSTOMERS", 1000))
 N_PAYMENTS = int(os.environ.get("XERO_BENCH_PAYMENTS", 300))
-
-
-def emulator(method, path, body=None):
-    url = os.environ["XERO_EMULATOR_URL"]
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(
-        f"{url}/_emulator/{path}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        raw = resp.read()
-    return json.loads(raw) if raw else None
+emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=30)
 
 
 def measure(label, records, func):
-    emulator("DELETE", "requests")
+    emulator.clear_requests()
     cr = env.cr
     queries = cr.sql_log_count
     start = time.time()
     result = func()
     seconds = time.time() - start
     queries = cr.sql_log_count - queries
-    log = emulator("GET", "requests")
-    log = log.get("requests", log) if isinstance(log, dict) else log
+    log = emulator.requests()
     api = [r for r in log if r["path"].startswith("/api.xro")]
     by_kind = {}
     for r in api:
@@ -155,22 +141,18 @@ try:
     env.cr.commit()
     task = measure("Send New Payments", N_PAYMENTS, lambda: run("send_new_payments"))
     print(f"    -> {task.summary}")
-    emulator(
-        "POST",
-        "bank_payments",
-        {
-            "tenant_id": conn.tenant_id,
-            "payments": [
-                {
-                    "Invoice": {"InvoiceID": inv.xero_invoice_id},
-                    "Account": {"Code": "090"},
-                    "Date": date.today().isoformat(),
-                    "Amount": inv.amount_total,
-                    "Reference": "Bank feed",
-                }
-                for inv in invoices[N_PAYMENTS : N_PAYMENTS + 200]
-            ],
-        },
+    emulator.bank_payments(
+        [
+            {
+                "Invoice": {"InvoiceID": inv.xero_invoice_id},
+                "Account": {"Code": "090"},
+                "Date": date.today().isoformat(),
+                "Amount": inv.amount_total,
+                "Reference": "Bank feed",
+            }
+            for inv in invoices[N_PAYMENTS : N_PAYMENTS + 200]
+        ],
+        tenant_id=conn.tenant_id,
     )
     task = measure("Fetch New Payments", 200, lambda: run("fetch_new_payments"))
     print(f"    -> {task.summary}")

@@ -6,6 +6,8 @@ from datetime import date
 
 from odoo import Command
 
+from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
+
 try:
     url = os.environ["XERO_EMULATOR_URL"]
     company = env.company
@@ -113,31 +115,18 @@ try:
             active_model="account.move", active_ids=invoices[0].ids
         ).create({"payment_date": date.today(), "journal_id": bank.id})._create_payments()
         run("send_new_payments")
-        import json
-        import urllib.request
-
-        body = json.dumps(
-            {
-                "tenant_id": conn.tenant_id,
-                "payments": [
-                    {
-                        "Invoice": {"InvoiceID": invoices[1].xero_invoice_id},
-                        "Account": {"Code": "090"},
-                        "Date": date.today().isoformat(),
-                        "Amount": invoices[1].amount_total,
-                        "Reference": "Bank feed",
-                    }
-                ],
-            }
-        ).encode()
-        urllib.request.urlopen(
-            urllib.request.Request(
-                f"{url}/_emulator/bank_payments",
-                data=body,
-                method="POST",
-                headers={"Content-Type": "application/json"},
-            ),
-            timeout=10,
+        # A payment entered in Xero, as a bank feed would.
+        EmulatorControl(url).bank_payments(
+            [
+                {
+                    "Invoice": {"InvoiceID": invoices[1].xero_invoice_id},
+                    "Account": {"Code": "090"},
+                    "Date": date.today().isoformat(),
+                    "Amount": invoices[1].amount_total,
+                    "Reference": "Bank feed",
+                }
+            ],
+            tenant_id=conn.tenant_id,
         )
         run("fetch_new_payments")
         print(
