@@ -1,28 +1,33 @@
 # The two commands that matter on a new machine: `make demo` and `make test`.
-PYTHON ?= python3
+# Both first run tools/bootstrap.sh: a project virtualenv .venv with requirements.txt, Odoo 18.0
+# (from ODOO_SRC, ../shared/odoo/odoo-18.0.tar.gz, or Odoo's nightly tarball) and wkhtmltopdf.
+# PYTHON=/path/to/python uses an interpreter that already has Odoo 18.0 instead of .venv.
 
-.PHONY: demo test test-api test-odoo deps lint emulator bench
+.PHONY: demo test test-api test-odoo env lint emulator bench
+
+# The interpreter bootstrap.sh set up (it prints it); evaluated when a target runs.
+PY = $$(bash tools/bootstrap.sh)
 
 demo:  ## throwaway database + addon + bundled emulator + the monthly cycle
-	$(PYTHON) tools/demo.py
+	@py=$(PY) && "$$py" tools/demo.py
 
 bench:  ## API calls, SQL queries and seconds per 1,000 customers / invoices / payments
-	$(PYTHON) tools/demo.py --script tools/bench_cycle.py
+	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py
 
-test: deps  ## both suites: xero_api (always) and Odoo (whenever `import odoo` works)
-	bash tools/run_tests.sh
+test:  ## both suites: xero_api/tests and the Odoo tests (fails when the Odoo tests did not run)
+	@py=$(PY) && PYTHON="$$py" bash tools/run_tests.sh
 
 test-api:
-	$(PYTHON) -m pytest -p no:odoo xero_api/tests -q
+	@py=$(PY) && "$$py" -m pytest -p no:odoo xero_api/tests -q
 
 test-odoo:
-	bash tools/run_tests.sh --odoo-only
+	@py=$(PY) && PYTHON="$$py" bash tools/run_tests.sh --odoo-only
 
-deps:
-	$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements.txt
+env:  ## only the set-up: .venv, Odoo 18.0, wkhtmltopdf
+	@bash tools/bootstrap.sh
 
 lint:
 	ruff check . && ruff format --check .
 
 emulator:
-	$(PYTHON) -m xero_api.emulator --host 127.0.0.1 --port 8765
+	@py=$(PY) && "$$py" -m xero_api.emulator --host 127.0.0.1 --port 8765
