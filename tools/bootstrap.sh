@@ -84,7 +84,11 @@ if [ -f "$stamp" ] && "$PY" -c 'import odoo.release' >/dev/null 2>&1; then
 fi
 
 # -- Python dependencies -----------------------------------------------------------------------------
-pip_install() { "$PY" -m pip install -q --disable-pip-version-check "$@" >&2; }
+mkdir -p .tmp
+pip_install() {  # quiet; its output (the machine's index warnings included) in .tmp/pip.log
+  "$PY" -m pip install -q --disable-pip-version-check "$@" >>.tmp/pip.log 2>&1 \
+    || { tail -n 30 .tmp/pip.log >&2; return 1; }
+}
 say "installing requirements.txt into $PY"
 pip_install 'setuptools>=75.1,<80' || die "pip could not install setuptools"
 pip_install -r requirements.txt || die "pip could not install requirements.txt"

@@ -38,9 +38,8 @@ def check_prerequisites(db_host, db_user):
     except ImportError:
         fail(
             "Odoo 18.0 is not importable in this Python (%s).\n"
-            "Install Odoo 18.0 Community into it (source from github.com/odoo/odoo, branch 18.0:\n"
-            "  pip install -r requirements.txt of Odoo (on Python 3.11 use cbor2==5.6.2), then\n"
-            "  pip install -e <odoo source>), then run `make demo` again." % sys.executable
+            "Run `make demo`: it installs Odoo 18.0 into .venv (tools/bootstrap.sh), or give\n"
+            "PYTHON=/path/to/python an interpreter that has it." % sys.executable
         )
     try:
         import psycopg2
