@@ -1,1 +1,1 @@
-from . import controllers, models, wizards
+from . import controllers, handlers, models, wizards

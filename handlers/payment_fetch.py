@@ -24,14 +24,13 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
-from odoo import _, fields, models
+from odoo import _, api, models
 from odoo.tools import float_compare
 
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
-from ..xero_api.wire import chunk_by_length
-from .account_partial_reconcile import guid_where
-from .xero_payment_import import PaymentImport
+from ..xero_api.wire import chunk_by_length, guid_where
+from .payment_import import PaymentImport
 
 _logger = logging.getLogger(__name__)
 
@@ -52,19 +51,6 @@ def utc_naive(value):
     return value
 
 
-class XeroTask(models.Model):
-    """The fetch's progress between steps, and its report appended to the task summary."""
-
-    _inherit = "xero.task"
-
-    xero_fetch_state = fields.Json(copy=False, readonly=True)
-    xero_fetch_report = fields.Text(string="Fetch report", copy=False, readonly=True)
-
-    def _summary_text(self):
-        text = super()._summary_text()
-        return f"{text}\n{self.xero_fetch_report}" if self.xero_fetch_report else text
-
-
 class PaymentFetch(PaymentImport):
     """One fetch task of one dealer (see the module docstring); not an ORM model."""
 
@@ -82,7 +68,7 @@ class PaymentFetch(PaymentImport):
         mark = self.connection.payments_fetched_until
         self.task.write(
             {
-                "xero_fetch_state": {
+                "handler_state": {
                     "since": (mark - OVERLAP).isoformat() if mark else None,
                     "page": 1,
                     "edge": [],
@@ -97,13 +83,13 @@ class PaymentFetch(PaymentImport):
                     "unknown": [],
                     "invoices": [],
                 },
-                "xero_fetch_report": False,
+                "report": False,
             }
         )
 
     def step(self):
         """Read and handle one page; return True once the last page is done."""
-        state = dict(self.task.xero_fetch_state or {})
+        state = dict(self.task.handler_state or {})
         if state.get("retry") is None:
             state["retry"] = self._take_retries()
         if state["retry"]:
@@ -144,7 +130,7 @@ class PaymentFetch(PaymentImport):
         return False
 
     def _save(self, state):
-        self.task.xero_fetch_state = state
+        self.task.handler_state = state
 
     def _take_retries(self):
         """The oldest ``RETRY_LIMIT`` waiting payments, taken off the connection's list (those
@@ -272,10 +258,10 @@ class PaymentFetch(PaymentImport):
         missing from that list that Odoo still sees as due are read by id (a PAID or VOIDED
         invoice owes nothing in Xero).
         """
-        Partial = self.env["account.partial.reconcile"]
+        Payments = self.env["xero.handler.payments"]
         ids = moves.mapped("xero_invoice_id")
         if len(list(chunk_by_length(ids, str, separator_len=3))) <= AMOUNT_DUE_ID_CALLS:
-            return Partial._xero_fetch_invoices(self.connection, ids)
+            return Payments._fetch_invoices(self.connection, ids)
         found = {
             invoice["InvoiceID"].lower(): invoice
             for invoice in self.connection._xero_read_all(
@@ -287,7 +273,7 @@ class PaymentFetch(PaymentImport):
         }
         missing = moves.filtered(lambda m: m.xero_invoice_id.lower() not in found)
         due = missing.filtered(lambda m: not m.currency_id.is_zero(m.amount_residual))
-        found.update(Partial._xero_fetch_invoices(self.connection, due.mapped("xero_invoice_id")))
+        found.update(Payments._fetch_invoices(self.connection, due.mapped("xero_invoice_id")))
         for move in missing - due:
             found[move.xero_invoice_id.lower()] = {"AmountDue": 0}
         return found
@@ -354,5 +340,32 @@ class PaymentFetch(PaymentImport):
             report.append(
                 _("Amounts due: Odoo and Xero agree (%s invoices checked).", len(checked))
             )
-        self.task.write({"xero_fetch_state": state, "xero_fetch_report": "\n".join(report)})
+        self.task.write({"handler_state": state, "report": "\n".join(report)})
         _logger.info("Xero fetch for %s: %s", self.company.name, report[0])
+
+
+class XeroHandlerPaymentFetch(models.AbstractModel):
+    """Fetch New Payments: Xero payments (typed in Xero, or from a bank feed) into Odoo.
+
+    Sends nothing to Xero. Reads: one page of payments modified since the last fetch per step
+    (``GET /Payments``, 100 a page), waiting payments again by id, and for the closing
+    amount-due check the open invoices (1,000 a page) or the touched ones by id. Cost: 1 call
+    per 100 payments read, plus 1 to 2 for the check. See :class:`PaymentFetch`.
+    """
+
+    _name = "xero.handler.payment.fetch"
+    _inherit = "xero.task.handler"
+    _description = "Xero task handler: fetch payments"
+    _records = "account.payment"
+
+    @api.model
+    def _plan(self, task, mode):
+        PaymentFetch(self.with_company(task.company_id), task).plan()
+
+    @api.model
+    def _step(self, task, mode):
+        return PaymentFetch(self.with_company(task.company_id), task).step()
+
+    @api.model
+    def _preview(self, connection, mode, records=None):
+        return []  # what Xero holds is only known by fetching it

@@ -1,4 +1,4 @@
-"""What Fetch New Payments does with each Xero payment (see :mod:`.xero_payment_fetch`)."""
+"""What Fetch New Payments does with each Xero payment (see :mod:`.payment_fetch`)."""
 
 from psycopg2 import IntegrityError
 
@@ -7,13 +7,13 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 from ..xero_api import payloads
-from .account_partial_reconcile import xero_day
+from ..xero_api.wire import xero_day
 
 
 class PaymentImport:
     """The handling of one Xero payment: import, link, reverse, or list it.
 
-    A mixin of :class:`~.xero_payment_fetch.PaymentFetch`, which provides ``env``, ``task``,
+    A mixin of :class:`~.payment_fetch.PaymentFetch`, which provides ``env``, ``task``,
     ``connection``, ``company`` and ``_mappings``. Each handler returns the values of the task
     log line it writes (or None) and counts what it did in ``state``.
     """

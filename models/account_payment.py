@@ -5,7 +5,6 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 
 from .account_partial_reconcile import POSTED_PAYMENT_STATES
-from .xero_payment_fetch import PaymentFetch
 
 XERO_PAYMENT_STATES = [
     ("not_sent", "Not sent"),
@@ -17,16 +16,15 @@ XERO_PAYMENT_STATES = [
 
 
 class AccountPayment(models.Model):
-    """Customer payments and Xero: their allocations' Xero payments, and Fetch New Payments.
+    """Customer payments and Xero: their allocations' Xero payments, and fetched payments.
 
-    Sending works on allocations (``account.partial.reconcile``); this model shows their state,
-    offers Action > Xero: Send Payment, keeps the Xero payments of deleted allocations until
-    they are deleted in Xero, and hosts the fetch task (``fetch_new_payments``, see
-    :class:`~.xero_payment_fetch.PaymentFetch`).
+    Sending works on allocations (``account.partial.reconcile``, ``handlers/payments.py``); this
+    model shows their state, offers Action > Xero: Send Payment, keeps the Xero payments of
+    deleted allocations until they are deleted in Xero, and links the payments Fetch New
+    Payments created (``handlers/payment_fetch.py``).
     """
 
-    _name = "account.payment"
-    _inherit = ["account.payment", "xero.sync.mixin"]
+    _inherit = "account.payment"
 
     xero_state = fields.Selection(
         XERO_PAYMENT_STATES,
@@ -190,17 +188,7 @@ class AccountPayment(models.Model):
         )
         if not payments:
             raise UserError(_("Only customer payments (money received) are sent to Xero."))
-        task = self.env["xero.task"]
-        by_company = defaultdict(lambda: self.browse())
-        for payment in payments:
-            by_company[payment.company_id] |= payment
-        for company, records in by_company.items():
-            task = (
-                self.env["xero.task"]
-                .with_company(company)
-                ._queue(company, "send_payment", records, run_now=True)
-            )
-        return task._action_open()
+        return self.env["xero.task"]._run_one_off("send_payment", payments)
 
     # ------------------------------------------------------------------ helpers
 
@@ -216,81 +204,3 @@ class AccountPayment(models.Model):
             ],
             order="id",
         )
-
-    def _xero_delete_removed(self, connection):
-        """Delete in Xero the payments of allocations deleted in Odoo; keep what failed."""
-        removals = [
-            (r["xero_id"], r.get("xero_invoice_id"))
-            for payment in self
-            for r in payment.xero_removed_payments or []
-        ]
-        done = self.env["account.partial.reconcile"]._xero_delete_payments(connection, removals)
-        results = {}
-        for payment in self:
-            entries = payment.xero_removed_payments or []
-            if not entries:
-                results[payment.id] = ("skipped", None, _("Nothing to delete in Xero."))
-                continue
-            left = [entry for entry in entries if not done[entry["xero_id"]][0]]
-            payment.sudo().xero_removed_payments = left or False
-            results[payment.id] = (
-                "error" if left else "updated",
-                ", ".join(e["xero_id"] for e in entries),
-                "; ".join(done[e["xero_id"]][1] for e in entries),
-            )
-        return results
-
-    @api.model
-    def _xero_waiting_rows(self, connection):
-        """Preview rows of the parts of payments not allocated to any invoice (they wait)."""
-        lines = self.env["account.move.line"].search(
-            [
-                ("company_id", "=", connection.company_id.id),
-                ("parent_state", "=", "posted"),
-                ("payment_id.payment_type", "=", "inbound"),
-                ("payment_id.partner_type", "=", "customer"),
-                ("payment_id.state", "in", POSTED_PAYMENT_STATES),
-                ("account_id.account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("credit", ">", 0),
-            ],
-            order="id",
-        )
-        rows = []
-        for line in lines:
-            payment = line.payment_id
-            open_amount = abs(line.amount_residual_currency)
-            if line.currency_id.is_zero(open_amount):
-                continue
-            rows.append(
-                {
-                    "res_model": "account.payment",
-                    "res_id": payment.id,
-                    "name": payment.name,
-                    "partner_id": payment.partner_id.commercial_partner_id.id,
-                    "action": "waiting",
-                    "reason": _(
-                        "%(amount)s not allocated to an invoice (overpayment or payment on "
-                        "account): sent once allocated to an invoice.",
-                        amount=line.currency_id.format(open_amount),
-                    ),
-                    "currency_id": line.currency_id.id,
-                    "amount_total": payment.amount,
-                    "amount_allocated": 0.0,
-                }
-            )
-        return rows
-
-    # ------------------------------------------------------------------ fetch protocol
-
-    @api.model
-    def _xero_task_plan(self, task, mode):
-        if mode != "fetch":
-            return super()._xero_task_plan(task, mode)
-        PaymentFetch(self.with_company(task.company_id), task).plan()
-
-    @api.model
-    def _xero_task_step(self, task, mode):
-        if mode != "fetch":
-            return super()._xero_task_step(task, mode)
-        return PaymentFetch(self.with_company(task.company_id), task).step()

@@ -2,7 +2,7 @@ import logging
 
 from odoo import _, api, fields, models
 
-from .xero_task import ADVISORY_NS, _testing
+from .xero_common import dealer_lock, testing
 
 _logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class XeroConnection(models.Model):
         )
         for connection in connections.filtered(lambda c: c.state != "needs_reauth"):
             connection.with_company(connection.company_id)._xero_fetch_payments_job()
-            if not _testing():
+            if not testing():
                 self.env.cr.commit()
 
     def _xero_fetch_payments_job(self):
@@ -49,10 +49,7 @@ class XeroConnection(models.Model):
         :return: the task, or None when skipped.
         """
         self.ensure_one()
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [ADVISORY_NS, self.company_id.id]
-        )
-        if not self.env.cr.fetchone()[0]:
+        if not dealer_lock(self.env.cr, self.company_id.id):
             _logger.info(
                 "Xero fetch for %s skipped: another Xero task of this dealer runs.",
                 self.company_id.name,

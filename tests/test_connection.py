@@ -100,7 +100,7 @@ class TestConnection(XeroTransactionCase):
         # The state was single use: replaying the callback is rejected.
         with (
             self.assertRaises(UserError),
-            mute_logger("odoo.addons.account_xero_sync.models.xero_connection"),
+            mute_logger("odoo.addons.account_xero_sync.models.xero_connection_oauth"),
         ):
             conn._oauth_callback(code, state)
 
@@ -108,7 +108,7 @@ class TestConnection(XeroTransactionCase):
         conn, code, _state = self._oauth_connection()
         with (
             self.assertRaises(UserError),
-            mute_logger("odoo.addons.account_xero_sync.models.xero_connection"),
+            mute_logger("odoo.addons.account_xero_sync.models.xero_connection_oauth"),
         ):
             conn._oauth_callback(code, "forged-state")
         self.assertFalse(conn._token_record().access_token)
@@ -125,7 +125,7 @@ class TestConnection(XeroTransactionCase):
         )
         with (
             self.assertRaises(UserError),
-            mute_logger("odoo.addons.account_xero_sync.models.xero_connection"),
+            mute_logger("odoo.addons.account_xero_sync.models.xero_connection_oauth"),
         ):
             conn.with_user(other)._oauth_callback(code, state)
         self.assertFalse(conn._token_record().access_token)
@@ -256,7 +256,7 @@ class TestOAuthController(XeroCommon, HttpCase):
 
     def test_callback_forged_state(self):
         code, _state = self._start()
-        with mute_logger("odoo.addons.account_xero_sync.models.xero_connection"):
+        with mute_logger("odoo.addons.account_xero_sync.models.xero_connection_oauth"):
             response = self.url_open(f"/xero/oauth/callback?code={code}&state=forged")
         self.assertEqual(response.status_code, 400)
         self.assertIn("not one you asked for", response.text)

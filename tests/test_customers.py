@@ -3,7 +3,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..models import res_partner as res_partner_module
+from ..handlers import customers as customers_handler
 from .common import DEMO_TENANT, XeroTransactionCase
 
 OTHER_TENANT = "00000000-0000-4000-8000-000000000002"
@@ -301,15 +301,15 @@ class TestCustomers(XeroTransactionCase):
         )
         match = self.customer("Big Org Match Ltd", email="match@big.example")
         new = self.customer("Big Org New Ltd")
-        res_partner_module._CONTACT_PAGES.clear()
-        with patch.object(res_partner_module, "SCAN_PAGE", 2):
+        customers_handler._CONTACT_PAGES.clear()
+        with patch.object(customers_handler, "SCAN_PAGE", 2):
             task = self.run_task("send_new_customers")
         self.assertEqual(self.outcome(task, match)[0], "linked")
         self.assertEqual(self.outcome(task, new)[0], "created")
         gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
         self.assertEqual(len([r for r in gets if "where" in r["query"]]), 1)
         self.assertEqual(len(gets), 2, "one page read to learn the size, one filtered look-up")
-        res_partner_module._CONTACT_PAGES.clear()
+        customers_handler._CONTACT_PAGES.clear()
 
     def test_same_email_twice_links_one_and_creates_the_other(self):
         """One Xero contact links one customer, never two."""

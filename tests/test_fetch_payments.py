@@ -5,8 +5,8 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import tagged
 
-from ..models import xero_payment_fetch
-from ..models.xero_payment_fetch import RETRY_LIMIT, PaymentFetch
+from ..handlers import payment_fetch
+from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
 from .common import DEMO_TENANT
 from .test_payments import PAYMENT_DATE, XeroPaymentCommon
 
@@ -439,7 +439,7 @@ class TestFetchPayments(XeroPaymentCommon):
         self.pay(open_one, amount=50.0)  # in Odoo only: the drift the check must find
         self.connection.payments_fetched_until = datetime(2030, 1, 1)
         self.emulator.clear_requests()
-        with patch.object(xero_payment_fetch, "AMOUNT_DUE_ID_CALLS", 0):
+        with patch.object(payment_fetch, "AMOUNT_DUE_ID_CALLS", 0):
             task = self.fetch()
         self.assertIn(f"{open_one.name}: Odoo 65.0, Xero 115.0", task.summary)
         self.assertNotIn(paid.name, task.summary)
@@ -568,7 +568,7 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
             self.assertLogs(
                 "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
             ),
-            self.assertLogs("odoo.addons.account_xero_sync.models.xero_task", "ERROR"),
+            self.assertLogs("odoo.addons.account_xero_sync.models.xero_task_runner", "ERROR"),
         ):
             self.env["xero.connection"]._cron_fetch_payments()
         task_a, task_b = (

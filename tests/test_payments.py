@@ -215,7 +215,7 @@ class TestPayments(XeroPaymentCommon):
         later.js_assign_outstanding_line(line.id)
         new_partial = self.allocations(payment) - partial
         self.assertEqual(len(new_partial), 1)
-        preview = self.env["account.partial.reconcile"]._xero_preview(self.connection, "new")
+        preview = self.env["xero.handler.payments"]._preview(self.connection, "new")
         row = next(
             r
             for r in preview
@@ -359,9 +359,9 @@ class TestPayments(XeroPaymentCommon):
         old_id = partial.xero_payment_id
         # The journal now maps to the savings account: the Xero payment must move.
         self.connection.mapping_ids.filtered(lambda m: m.kind == "journal").xero_code = "091"
-        model = type(self.env["account.partial.reconcile"])
+        handler = type(self.env["xero.handler.payments"])
         # Not assertRaises: it rolls back to a savepoint, which a dying worker never does.
-        with patch.object(model, "_xero_batch_call", side_effect=WorkerKilled()):
+        with patch.object(handler, "_batch_call", side_effect=WorkerKilled()):
             try:
                 payment.action_xero_send()
             except WorkerKilled:
@@ -377,7 +377,7 @@ class TestPayments(XeroPaymentCommon):
         self.assertFalse(self.xero_payments())
         # Send New Payments leaves a half-done replacement alone.
         self.assertNotIn(
-            partial, self.env["account.partial.reconcile"]._xero_candidates(self.connection, "new")
+            partial, self.env["xero.handler.payments"]._candidates(self.connection, "new")
         )
         # The rerun finishes: nothing deleted twice, one new payment on the new account.
         self.emulator.clear_requests()
@@ -443,9 +443,9 @@ class TestPayments(XeroPaymentCommon):
     def test_xero_reads_split_to_short_queries(self):
         """Xero answers 404 to a query string above about 2 KB: reads by id are split."""
         ids = [str(uuid.uuid4()) for _i in range(100)]
-        Partial = self.env["account.partial.reconcile"]
+        Payments = self.env["xero.handler.payments"]
         self.emulator.clear_requests()
-        self.assertEqual(Partial._xero_fetch_invoices(self.connection, ids), {})
+        self.assertEqual(Payments._fetch_invoices(self.connection, ids), {})
         reads = self.emulator.requests(method="GET", path="/api.xro/2.0/Invoices")
         self.assertEqual(len(reads), len(list(chunk_by_length(ids, str, separator_len=3))))
         self.assertGreater(len(reads), 1)
@@ -454,7 +454,7 @@ class TestPayments(XeroPaymentCommon):
             sorted(i for r in reads for i in r["query"]["IDs"].split(",")), sorted(ids)
         )
         self.emulator.clear_requests()
-        self.assertEqual(Partial._xero_fetch_live_payments(self.connection, ids[:50]), {})
+        self.assertEqual(Payments._fetch_live_payments(self.connection, ids[:50]), {})
         reads = self.emulator.requests(method="GET", path="/api.xro/2.0/Payments")
         self.assertGreater(len(reads), 1)
         self.assertEqual({r["status"] for r in reads}, {200})

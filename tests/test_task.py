@@ -4,6 +4,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from ..models.xero_task_types import TASK_TYPES
 from .common import DEMO_TENANT, XeroTransactionCase
 
 
@@ -211,3 +212,24 @@ class TestTaskRunner(XeroTransactionCase):
         self.assertIn(menu.id, visible_b)
         config = self.env.ref("account_xero_sync.menu_xero_config")
         self.assertNotIn(config.id, visible_b, "configuration is for Xero Managers")
+
+    def test_every_task_type_has_a_handler(self):
+        """The registry is the one place task types live: each names a handler that implements
+        the protocol, and Add bulk task offers exactly the bulk ones."""
+        base = type(self.env["xero.task.handler"])
+        for code, task_type in TASK_TYPES.items():
+            handler = self.env[task_type.handler]
+            self.assertIsInstance(handler, base, code)
+            self.assertTrue(handler._records, code)
+            self.assertIn(handler._records, self.env, code)
+            if task_type.retry:
+                self.assertIn(task_type.retry, TASK_TYPES, code)
+        offered = [
+            code
+            for code, _label in self.env["xero.bulk.task.wizard"]._fields["task_type"].selection
+        ]
+        self.assertEqual(offered, [c for c, t in TASK_TYPES.items() if t.bulk])
+        self.assertEqual(
+            dict(self.Task._fields["task_type"].selection),
+            {code: t.label for code, t in TASK_TYPES.items()},
+        )

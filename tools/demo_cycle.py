@@ -108,31 +108,25 @@ try:
     run("send_new_customers")
     run("send_new_invoices")
     run("send_invoice_pdfs")
-    if "send_new_payments" in dict(env["xero.task"]._fields["task_type"].selection) and hasattr(
-        env["account.partial.reconcile"], "_xero_send_batch"
-    ):
-        env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoices[0].ids
-        ).create({"payment_date": date.today(), "journal_id": bank.id})._create_payments()
-        run("send_new_payments")
-        # A payment entered in Xero, as a bank feed would.
-        EmulatorControl(url).bank_payments(
-            [
-                {
-                    "Invoice": {"InvoiceID": invoices[1].xero_invoice_id},
-                    "Account": {"Code": "090"},
-                    "Date": date.today().isoformat(),
-                    "Amount": invoices[1].amount_total,
-                    "Reference": "Bank feed",
-                }
-            ],
-            tenant_id=conn.tenant_id,
-        )
-        run("fetch_new_payments")
-        print(
-            f"{invoices[1].name}: payment state in Odoo after the fetch: "
-            f"{invoices[1].payment_state}"
-        )
+    env["account.payment.register"].with_context(
+        active_model="account.move", active_ids=invoices[0].ids
+    ).create({"payment_date": date.today(), "journal_id": bank.id})._create_payments()
+    run("send_new_payments")
+    # A payment entered in Xero, as a bank feed would.
+    EmulatorControl(url).bank_payments(
+        [
+            {
+                "Invoice": {"InvoiceID": invoices[1].xero_invoice_id},
+                "Account": {"Code": "090"},
+                "Date": date.today().isoformat(),
+                "Amount": invoices[1].amount_total,
+                "Reference": "Bank feed",
+            }
+        ],
+        tenant_id=conn.tenant_id,
+    )
+    run("fetch_new_payments")
+    print(f"{invoices[1].name}: payment state in Odoo after the fetch: {invoices[1].payment_state}")
     env.cr.commit()
     print("DEMO OK")
 except BaseException:

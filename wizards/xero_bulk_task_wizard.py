@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.xero_task import BULK_TYPES, TASK_TYPES
+from ..models.xero_task_types import BULK_TYPES, TASK_TYPES
 
 PREVIEW_ACTIONS = [
     ("create", "Create in Xero"),
@@ -30,7 +30,7 @@ class XeroBulkTaskWizard(models.TransientModel):
     )
     allowed_company_ids = fields.Many2many("res.company", compute="_compute_allowed_company_ids")
     task_type = fields.Selection(
-        [(code, TASK_TYPES[code][0]) for code in BULK_TYPES],
+        [(code, TASK_TYPES[code].label) for code in BULK_TYPES],
         required=True,
         default="send_new_customers",
     )
@@ -90,11 +90,12 @@ class XeroBulkTaskWizard(models.TransientModel):
 
     def _fill_preview(self):
         connection = self.env["xero.connection"]._for_company(self.company_id)
-        _label, model, mode = TASK_TYPES[self.task_type]
+        task_type = TASK_TYPES[self.task_type]
         # The user may see this dealer's connection (checked above, by its record rules); the
         # preview then reads like the runner does, so a Xero User needs no accounting rights.
-        target = self.env[model].sudo().with_company(self.company_id)
-        rows = target._xero_preview(connection, mode)
+        handler = self.env[task_type.handler].sudo().with_company(self.company_id)
+        rows = handler._preview(connection, task_type.mode)
+        model = handler._records
         self.line_ids = [fields.Command.clear()] + [
             fields.Command.create(self.env["xero.bulk.task.wizard.line"]._from_preview(model, row))
             for row in rows

@@ -115,6 +115,15 @@ def parse_xero_date(value, as_date=False):
     return result.date() if as_date else result
 
 
+def xero_day(value):
+    """A Xero date (``date``, ``datetime`` or ``/Date(...)/``) as a ``date``, or None."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return parse_xero_date(value, as_date=True) if value else None
+
+
 def date_text(value, what, required=False):
     """``"YYYY-MM-DD"`` from a date, datetime or ISO string; None when missing and optional."""
     if value is None or value is False or value == "":
@@ -155,6 +164,11 @@ def rounded(value, places, what, warnings=None):
 #: Xero answers 404 to a request whose query string is longer than about 2 KB
 #: (XeroAPI/Xero-NetStandard#471, xero-node#404): filters are split to stay below this.
 MAX_QUERY = 1500
+
+
+def guid_where(field, ids):
+    """A Xero ``where`` clause matching any of ``ids`` on the Guid field ``field``."""
+    return " OR ".join('%s==Guid("%s")' % (field, xero_id) for xero_id in ids)
 
 
 def chunk_by_length(items, render, limit=MAX_QUERY, separator_len=4):

@@ -1,0 +1,11 @@
+# ruff: noqa: I001 - order matters: the base before the handlers that inherit it
+from . import (
+    base,
+    customers,
+    invoices,
+    invoice_updates,
+    invoice_pdfs,
+    payments,
+    payment_calls,
+    payment_fetch,
+)

@@ -1,0 +1,121 @@
+from odoo import _, api, models
+
+from ..xero_api import payloads, wire
+
+COMPARED_LINE_FIELDS = ("Quantity", "UnitAmount", "DiscountRate", "TaxType", "TaxAmount")
+
+
+def _same(a, b):
+    if isinstance(a, (int, float)) or isinstance(b, (int, float)):
+        try:
+            return abs(float(a or 0) - float(b or 0)) < 0.00005
+        except (TypeError, ValueError):
+            return False
+    return str(a or "")[:10] == str(b or "")[:10] if a and b else (a or None) == (b or None)
+
+
+class XeroHandlerInvoices(models.AbstractModel):
+    """Send Invoice on a linked invoice: updating and voiding invoices already in Xero."""
+
+    _inherit = "xero.handler.invoices"
+
+    @api.model
+    def _update(self, connection, updates, voids):
+        """Update or void linked invoices in one call, after one bulk read of their Xero state.
+
+        A paid or part-paid invoice gets only the fields Xero allows; the log says which of the
+        changes could not be sent. A void needs an invoice without payments in Xero.
+        """
+        moves = list(updates) + list(voids)
+        if not moves:
+            return {}
+        # With a page, Xero's list carries the lines (needed to compare paid invoices).
+        current = {}
+        ids = [m.xero_invoice_id for m in moves]
+        for chunk in wire.chunk_by_length(ids, str, separator_len=3):
+            for inv in connection._xero_read_all("get_invoices", "Invoices", i_ds=chunk, unitdp=4):
+                current[inv["InvoiceID"]] = inv
+        results, bodies, sent = {}, [], []
+        maps = self.env["xero.mapping"]._maps(connection)
+        for move in moves:
+            cur = current.get(move.xero_invoice_id)
+            if not cur:
+                results[move.id] = (
+                    "error",
+                    move.xero_invoice_id,
+                    _("Xero has no invoice %s any more.", move.xero_invoice_id),
+                )
+                continue
+            status, amount_paid = cur.get("Status"), float(cur.get("AmountPaid") or 0)
+            if move in voids:
+                if status == "VOIDED":
+                    move.xero_sync_state = "voided"
+                    results[move.id] = ("skipped", move.xero_invoice_id, _("Already voided."))
+                elif amount_paid or status == "PAID":
+                    results[move.id] = (
+                        "blocked",
+                        move.xero_invoice_id,
+                        _(
+                            "Cancelled in Odoo, but it has payments in Xero (%s paid): remove them "
+                            "in Xero before it can be voided.",
+                            amount_paid,
+                        ),
+                    )
+                else:
+                    bodies.append(payloads.void_invoice_payload(move.xero_invoice_id))
+                    sent.append((move, [], "void"))
+                continue
+            if status in ("VOIDED", "DELETED"):
+                results[move.id] = (
+                    "blocked",
+                    move.xero_invoice_id,
+                    _("The invoice is %s in Xero: it cannot be updated.", status.lower()),
+                )
+                continue
+            values = dict(move._xero_invoice_values(connection, maps), status=None)
+            invoice, warnings, left_out = payloads.invoice_update_payload(
+                values, paid=bool(amount_paid) or status == "PAID"
+            )
+            unsent = self._unsent_changes(payloads.invoice_payload(values)[0], cur, left_out)
+            if unsent:
+                warnings.append(
+                    _("Paid in Xero: these changes could not be sent: %s.", ", ".join(unsent))
+                )
+            bodies.append(invoice)
+            sent.append((move, warnings, "update_paid" if left_out else "update"))
+        answers = self._put(connection, "update_or_create_invoices", bodies)
+        for (move, warnings, kind), answer in zip(sent, answers, strict=True):
+            if kind == "void" and not answer.get("errors"):
+                move.xero_sync_state = "voided"
+                results[move.id] = ("updated", move.xero_invoice_id, _("Voided in Xero."))
+            else:
+                # A paid invoice keeps Xero's amounts: its totals are not Odoo's to compare.
+                results[move.id] = move._xero_record_answer(
+                    answer, warnings, "updated", check_totals=kind == "update"
+                )
+        return results
+
+    @api.model
+    def _unsent_changes(self, wanted, current, left_out):
+        """The left-out fields whose Odoo value differs from Xero's (what a user must know)."""
+        changed = set()
+        for field in left_out:
+            if (
+                "." not in field
+                and field in wanted
+                and not _same(wanted[field], current.get(field))
+            ):
+                changed.add(field)
+        by_id = {item.get("LineItemID"): item for item in current.get("LineItems") or []}
+        for item in wanted.get("LineItems") or []:
+            old = by_id.get(item.get("LineItemID"))
+            if old is None:
+                if "LineItems" in left_out and item.get("Quantity") is not None:
+                    changed.add("new lines")
+                continue
+            changed.update(
+                f"line {f}"
+                for f in COMPARED_LINE_FIELDS
+                if f in item and not _same(item[f], old.get(f))
+            )
+        return sorted(changed)

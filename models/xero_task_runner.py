@@ -1,0 +1,202 @@
+import logging
+from datetime import datetime, timezone
+
+from odoo import _, api, fields, models
+from odoo.exceptions import MissingError, UserError, ValidationError
+
+from ..xero_api import errors as xero_errors
+from .xero_common import BATCH_SIZE, dealer_lock, testing
+from .xero_task_types import TASK_TYPES
+
+_logger = logging.getLogger(__name__)
+
+MAX_TRANSIENT_FAILURES = 3  # batches in a row Xero did not answer before the task fails
+OUTCOMES = ["created", "updated", "linked", "skipped", "blocked", "error"]
+
+
+class XeroTask(models.Model):
+    """The runner: claims a task, runs one batch of it by its handler, commits, reports.
+
+    Kept apart from the task's fields and actions (``xero_task.py``) so that each file reads
+    as one thing; see ``XeroTask`` there for the guarantees.
+    """
+
+    _inherit = "xero.task"
+
+    @api.model
+    def _cron_run_tasks(self):
+        """Cron: run one batch of the oldest runnable task, report progress, go on.
+
+        ``ir.cron`` calls this again (committing in between) while tasks remain.
+        """
+        task = self._claim_next()
+        if task:
+            task._run_step()
+        remaining = self.search_count(self._runnable_domain())
+        self.env["ir.cron"]._notify_progress(done=1 if task else 0, remaining=remaining)
+
+    def _runnable_domain(self):
+        now = fields.Datetime.now()
+        return [
+            ("state", "in", ("queued", "running")),
+            "|",
+            ("resume_at", "=", False),
+            ("resume_at", "<=", now),
+        ]
+
+    @api.model
+    def _claim_next(self):
+        """Lock the oldest runnable task whose dealer has no task running elsewhere.
+
+        Row lock (``FOR UPDATE SKIP LOCKED``) plus a transaction advisory lock per company,
+        both held until the batch commits: another worker skips this task and this dealer.
+        """
+        candidates = self.sudo().search(self._runnable_domain(), order="id")
+        for task in candidates:
+            self.env.cr.execute(
+                "SELECT id FROM xero_task WHERE id = %s AND state IN ('queued', 'running') "
+                "FOR UPDATE SKIP LOCKED",
+                [task.id],
+            )
+            if not self.env.cr.fetchone():
+                continue
+            if dealer_lock(self.env.cr, task.company_id.id):
+                return task.with_company(task.company_id)
+        return self.browse()
+
+    def _run_step(self):
+        """Run one batch of this task; return True when the task has finished."""
+        self.ensure_one()
+        # The dealer's lock (also taken by _claim_next): a task run from a button waits for a
+        # batch the cron is running for the same dealer, never runs beside it.
+        dealer_lock(self.env.cr, self.company_id.id, wait=True)
+        self.env.cr.execute("SELECT id FROM xero_task WHERE id = %s FOR UPDATE", [self.id])
+        self.invalidate_recordset(["state", "cancel_requested", "planned"])
+        if self.state not in ("queued", "running"):
+            return True
+        handler = self._handler().with_company(self.company_id)
+        mode = TASK_TYPES[self.task_type].mode
+        if self.cancel_requested:
+            self._finish(cancelled=True)
+            return True
+        if not self.planned:
+            self.write(
+                {"state": "running", "date_started": fields.Datetime.now(), "resume_at": False}
+            )
+            handler._plan(self, mode)
+            self.planned = True
+        try:
+            with self.env.cr.savepoint():
+                finished = handler._step(self, mode)
+        except xero_errors.XeroRateLimited as exc:
+            return self._wait_rate_limit(exc)
+        except xero_errors.XeroAuthError as exc:
+            self.message = exc.user_message()
+            self._finish(failed=True)
+            return True
+        except xero_errors.XeroTransientError as exc:
+            return self._transient_failure(exc)
+        except (xero_errors.XeroError, UserError, ValidationError, MissingError) as exc:
+            message = exc.user_message() if isinstance(exc, xero_errors.XeroError) else str(exc)
+            return self._batch_failed(message)
+        except Exception as exc:  # one bad batch must not stop every dealer
+            _logger.exception("Xero task %s: a batch failed", self.id)
+            return self._batch_failed(_("Unexpected error: %s", exc))
+        self.transient_failures = 0
+        self._update_counts()
+        self._commit_batch()
+        if finished:
+            self._finish()
+        return finished
+
+    def _batch_failed(self, message):
+        """The batch raised: its records are errors with the message, the task goes on.
+
+        A task without a work list (Fetch New Payments) fails instead. Either way the cron
+        moves on to the next task rather than retrying this batch for ever.
+        """
+        lines = self._pending_lines(BATCH_SIZE)
+        if not lines:
+            self.message = message
+            self._finish(failed=True)
+            return True
+        lines._log("error", message=message)
+        self._update_counts()
+        self._commit_batch()
+        if self._pending_lines(1):
+            return False
+        self._finish()
+        return True
+
+    def _wait_rate_limit(self, exc):
+        until = datetime.fromtimestamp(exc.until, tz=timezone.utc).replace(tzinfo=None)
+        self.write(
+            {
+                "resume_at": until,
+                "message": _(
+                    "Xero's %(problem)s limit is reached: the task resumes at %(at)s UTC.",
+                    problem=exc.problem or "rate",
+                    at=fields.Datetime.to_string(until),
+                ),
+            }
+        )
+        self.env.ref("account_xero_sync.ir_cron_xero_run_tasks").sudo()._trigger(until)
+        if testing() or self.env.context.get("xero_run_now"):
+            self._finish(failed=True)
+        return True
+
+    def _transient_failure(self, exc):
+        self.transient_failures += 1
+        self.message = exc.user_message()
+        if self.transient_failures >= MAX_TRANSIENT_FAILURES:
+            self._finish(failed=True)
+            return True
+        return False
+
+    def _update_counts(self):
+        groups = self.env["xero.task.line"]._read_group(
+            [("task_id", "=", self.id)], ["outcome"], ["__count"]
+        )
+        counts = dict(groups)
+        vals = {f"count_{o}": counts.get(o, 0) for o in OUTCOMES}
+        vals["count_total"] = sum(counts.values())
+        vals["count_done"] = vals["count_total"] - counts.get("pending", 0)
+        self.write(vals)
+
+    def _commit_batch(self):
+        """Commit the batch (not in tests) so a crash later never loses what Xero answered."""
+        if not testing() and self.env.context.get("xero_commit", True):
+            self.env.cr.commit()
+
+    def _finish(self, failed=False, cancelled=False):
+        self._update_counts()
+        if cancelled:
+            state = "cancelled"
+        elif failed:
+            state = "failed"
+        else:
+            state = "done_with_errors" if self.count_error or self.count_blocked else "done"
+        self.write(
+            {
+                "state": state,
+                "date_finished": fields.Datetime.now(),
+                "cancel_requested": False,
+                "summary": self._summary_text(),
+            }
+        )
+        if state in ("done_with_errors", "failed") and self.user_id:
+            self.activity_schedule(
+                "mail.mail_activity_data_warning",
+                user_id=self.user_id.id,
+                summary=_("Xero task ended with errors"),
+                note=self.message or self._summary_text(),
+            )
+        self.message_post(body=self._summary_text())
+
+    def _summary_text(self):
+        parts = [
+            f"{getattr(self, 'count_' + o)} {o}" for o in OUTCOMES if getattr(self, "count_" + o)
+        ]
+        text = ", ".join(parts) or _("nothing to do")
+        text = f"{self.name}: {text}"
+        return f"{text}\n{self.report}" if self.report else text

@@ -1,0 +1,44 @@
+"""The one place task types are registered.
+
+A task type is a code (``xero.task.task_type``), its label, the handler model that does its
+work (``xero.task.handler`` and its three entry points), the mode the handler is given, whether
+it is a bulk task (offered in *Add bulk task*), and the type a *Retry failed records* of it
+queues. Adding a task type: a handler file in ``handlers/``, a line here, its view entry.
+"""
+
+from typing import NamedTuple
+
+
+class TaskType(NamedTuple):
+    label: str
+    handler: str
+    mode: str
+    bulk: bool = False
+    retry: str | None = None
+
+
+TASK_TYPES = {
+    "send_new_customers": TaskType(
+        "Send New Customers", "xero.handler.customers", "new", True, "send_customer"
+    ),
+    "send_all_customers": TaskType(
+        "Send All Customers", "xero.handler.customers", "all", True, "send_customer"
+    ),
+    "send_customer": TaskType("Send Customer", "xero.handler.customers", "one_off"),
+    "send_new_invoices": TaskType(
+        "Send New Invoices", "xero.handler.invoices", "new", True, "send_invoice"
+    ),
+    "send_invoice": TaskType("Send Invoice", "xero.handler.invoices", "one_off"),
+    "send_new_payments": TaskType(
+        "Send New Payments", "xero.handler.payments", "new", True, "send_payment"
+    ),
+    "send_payment": TaskType("Send Payment", "xero.handler.payments", "one_off"),
+    "fetch_new_payments": TaskType(
+        "Fetch New Payments", "xero.handler.payment.fetch", "fetch", True, "fetch_new_payments"
+    ),
+    "send_invoice_pdfs": TaskType(
+        "Send Invoice PDFs", "xero.handler.invoice.pdfs", "pdf", True, "send_invoice_pdfs"
+    ),
+}
+# Add bulk task offers these, in this order.
+BULK_TYPES = [code for code, task_type in TASK_TYPES.items() if task_type.bulk]
