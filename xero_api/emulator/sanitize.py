@@ -32,7 +32,7 @@ BOOL_KEYS = {"IsCustomer", "IsSupplier", "SentToContact", "IsReconciled", "HasAt
 NUMBER_KEYS = {"Quantity", "UnitAmount", "LineAmount", "TaxAmount", "DiscountRate",
                "DiscountAmount", "Amount", "BankAmount", "CurrencyRate", "SubTotal", "TotalTax",
                "Total", "AmountDue", "AmountPaid", "AmountCredited", "TotalDiscount",
-               "Discount"}  # fmt: skip
+               "Discount", "RemainingCredit"}  # fmt: skip
 LIST_KEYS = {"LineItems", "Phones", "Addresses", "ContactPersons", "ContactGroups", "Tracking",
              "Payments", "Prepayments", "Overpayments", "CreditNotes", "Attachments",
              "ValidationErrors", "Warnings", "SalesTrackingCategories",

@@ -3,11 +3,12 @@
 SEED = {"organisations": [{"tenant_id", "name", "base_currency", "currencies": [...],
          "period_lock_date": "YYYY-MM-DD",
          "accounts": [...], "tax_rates": [...], "contacts": [...], "invoices": [...],
-         "payments": [...]}]}
+         "credit_notes": [...], "payments": [...]}]}
 
 Records are in Xero's JSON shape and go through the same rules as API calls, so a seed cannot
 stage what Xero would refuse. Ids are kept when given, generated otherwise. Invoices may be
-seeded PAID (give their payments too), VOIDED or DELETED, and payments DELETED. A record may
+seeded PAID (give their payments too), VOIDED or DELETED, and so may credit notes; payments may
+be DELETED. A record may
 carry `UpdatedDateUTC` to back-date it. `period_lock_date` applies after the records are loaded.
 The dump has the same shape, so a dump can be loaded back as a seed.
 """
@@ -15,8 +16,10 @@ The dump has the same shape, so a dump can be loaded back as a seed.
 import uuid
 
 from . import contacts as contact_rules
+from . import credit_notes as credit_note_rules
 from . import invoices as invoice_rules
 from . import payments as payment_rules
+from .links import Links
 from .state import DEFAULT_BASE_CURRENCY, Organisation
 from .wire import day_string, ms_date, parse_datetime, parse_day
 
@@ -35,25 +38,36 @@ def _backdate(collection, key, record, raw):
         collection[record[key].lower()] = dict(record, UpdatedDateUTC=ms_date(stamp.timestamp()))
 
 
+def _seed_document(org, raw, now, upsert, id_key):
+    """An invoice or credit note in its final status (PAID ones are settled by what follows)."""
+    if not isinstance(raw, dict):
+        return None, ["must be an object"]
+    final = str(raw.get("Status") or "DRAFT").upper()
+    first = dict(raw, Status="AUTHORISED" if final in ("PAID", "VOIDED") else final)
+    if final == "DELETED":
+        first["Status"] = "DRAFT"
+    record, problems, _echo = upsert(org, first, now, mode="create")
+    if record and final in ("VOIDED", "DELETED"):
+        record, problems, _echo = upsert(org, {"Status": final}, now, path_id=record[id_key])
+    return record, problems
+
+
 def _seed_records(org, raw_org, now, errors):
     for index, raw in enumerate(raw_org.get("contacts") or []):
         record, problems, _echo = contact_rules.upsert_contact(org, raw, now, mode="create")
         errors.extend("contacts[%d]: %s" % (index, p) for p in problems)
         if record:
             _backdate(org.contacts, "ContactID", record, raw)
-    for index, raw in enumerate(raw_org.get("invoices") or []):
-        final = str(raw.get("Status") or "DRAFT").upper()
-        first = dict(raw, Status="AUTHORISED" if final in ("PAID", "VOIDED") else final)
-        if final == "DELETED":
-            first["Status"] = "DRAFT"
-        record, problems, _echo = invoice_rules.upsert_invoice(org, first, now, mode="create")
-        if record and final in ("VOIDED", "DELETED"):
-            record, problems, _echo = invoice_rules.upsert_invoice(
-                org, {"Status": final}, now, path_id=record["InvoiceID"]
-            )
-        errors.extend("invoices[%d]: %s" % (index, p) for p in problems)
-        if record:
-            _backdate(org.invoices, "InvoiceID", record, raw)
+    documents = (
+        ("invoices", "InvoiceID", invoice_rules.upsert_invoice),
+        ("credit_notes", "CreditNoteID", credit_note_rules.upsert_credit_note),
+    )
+    for collection, id_key, upsert in documents:
+        for index, raw in enumerate(raw_org.get(collection) or []):
+            record, problems = _seed_document(org, raw, now, upsert, id_key)
+            errors.extend("%s[%d]: %s" % (collection, index, p) for p in problems)
+            if record:
+                _backdate(getattr(org, collection), id_key, record, raw)
     for index, raw in enumerate(raw_org.get("payments") or []):
         record, problems, _echo = payment_rules.create_payment(org, raw, now)
         if record and str(raw.get("Status") or "").upper() == "DELETED":
@@ -120,7 +134,7 @@ def dump(store, tenant_id=None):
     for org in store.orgs.values():
         if tenant_id and org.tenant_id.lower() != tenant_id.lower():
             continue
-        grouped = invoice_rules.payments_by_invoice(org)
+        links = Links(org)
         organisations.append(
             {
                 "tenant_id": org.tenant_id,
@@ -132,8 +146,12 @@ def dump(store, tenant_id=None):
                 "tax_rates": list(org.tax_rates.values()),
                 "contacts": list(org.contacts.values()),
                 "invoices": [
-                    invoice_rules.render_invoice(org, i, True, 4, grouped)
+                    invoice_rules.render_invoice(org, i, True, 4, links)
                     for i in org.invoices.values()
+                ],
+                "credit_notes": [
+                    credit_note_rules.render_credit_note(org, c, True, 4, links)
+                    for c in org.credit_notes.values()
                 ],
                 "payments": [payment_rules.render_payment(org, p) for p in org.payments.values()],
                 "attachments": {

@@ -171,6 +171,7 @@ class Organisation:
         self.contacts = {}
         self.invoices = {}
         self.payments = {}
+        self.credit_notes = {}
         self.attachments = {}
         self.invoice_seq = 0
         self.lock_date = None  # a `date`: nothing dated on or before it may change
@@ -237,22 +238,38 @@ class Organisation:
         """The tax rate record for `tax_type` (any case), or None."""
         return self.tax_rates.get(str(tax_type or "").upper())
 
-    def next_invoice_number(self):
-        """Xero's automatic sales invoice number: INV-0001, INV-0002, ..."""
+    def next_number(self, prefix="INV-"):
+        """Xero's automatic sales number: INV-0001, CN-0002, INV-0003, ...
+
+        Invoices and credit notes share one sequence; only the prefix differs.
+        """
         taken = {str(i.get("InvoiceNumber", "")).upper() for i in self.invoices.values()}
+        taken.update(str(c.get("CreditNoteNumber", "")).upper() for c in self.credit_notes.values())
         while True:
             self.invoice_seq += 1
-            number = "INV-%04d" % self.invoice_seq
+            number = "%s%04d" % (prefix, self.invoice_seq)
             if number not in taken:
                 return number
 
     def snapshot(self):
         """What a failed batch must restore (records are replaced, never edited in place)."""
-        return dict(self.contacts), dict(self.invoices), dict(self.payments), self.invoice_seq
+        return (
+            dict(self.contacts),
+            dict(self.invoices),
+            dict(self.payments),
+            dict(self.credit_notes),
+            self.invoice_seq,
+        )
 
     def restore(self, snap):
         """Undo every write since `snapshot()`."""
-        self.contacts, self.invoices, self.payments, self.invoice_seq = snap
+        (
+            self.contacts,
+            self.invoices,
+            self.payments,
+            self.credit_notes,
+            self.invoice_seq,
+        ) = snap
 
     def organisation_record(self):
         """The `Organisation` object as `GET /Organisation` returns it."""
