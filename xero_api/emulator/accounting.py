@@ -9,6 +9,7 @@ ERROR); otherwise one bad item fails the whole call with a 400 `ValidationExcept
 from dataclasses import dataclass
 from functools import partial
 
+from . import allocations as allocation_rules
 from . import contacts as contact_rules
 from . import credit_notes as credit_note_rules
 from . import invoices as invoice_rules
@@ -150,7 +151,8 @@ class Accounting:
         element = sanitize_echo(echo, set(org.currencies))
         element["ValidationErrors"] = messages(errors)
         element["StatusAttributeString"] = "ERROR"
-        element[ERROR_FLAGS[key]] = True
+        if key in ERROR_FLAGS:  # an Allocation has no such flag
+            element[ERROR_FLAGS[key]] = True
         return element
 
     def listing(self, request, records, spec, key, render=None):
@@ -183,6 +185,8 @@ class Accounting:
                 return attachment_routes(org, request, rest[0], rest[2:])
             return self.documents(INVOICE_ROUTES, org, request, rest, now, unitdp)
         if resource == "creditnotes":
+            if len(rest) >= 2 and rest[1].lower() == "allocations":
+                return self.allocations(org, request, rest[0], rest[2:], now)
             return self.documents(CREDIT_NOTE_ROUTES, org, request, rest, now, unitdp)
         if resource == "payments":
             return self.payments(org, request, method, rest, now)
@@ -257,6 +261,31 @@ class Accounting:
         if found and not routes.by_number and ref.lower() != found[routes.kind.id_key].lower():
             return None  # Xero finds a credit note by its id only
         return found
+
+    def allocations(self, org, request, note_ref, rest, now):
+        """`PUT /CreditNotes/{id}/Allocations`, `DELETE /CreditNotes/{id}/Allocations/{id}`."""
+        note = org.credit_notes.get(note_ref.lower())
+        if note is None:
+            return not_found()
+        render = partial(allocation_rules.render_allocation, org)
+        if request.method == "PUT" and not rest:
+            items, error = self.read_items(request, "Allocations", "Allocation", "Allocations")
+            if error:
+                return error
+
+            def process(item):
+                return allocation_rules.allocate(org, note["CreditNoteID"], item, now)
+
+            return self.run_batch(org, request, "Allocations", items, process, render)
+        if request.method == "DELETE" and len(rest) == 1:
+            found = allocation_rules.find_allocation(org, note["CreditNoteID"], rest[0])
+            if found is None:
+                return not_found()
+            errors = allocation_rules.delete_allocation(org, found, now)
+            if errors:
+                return validation_exception([self.error_element(org, "Allocations", found, errors)])
+            return json_response(200, render(found, deleted=True))
+        return not_found()
 
     def payments(self, org, request, method, rest, now):
         render = partial(payment_rules.render_payment, org)

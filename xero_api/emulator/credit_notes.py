@@ -3,8 +3,9 @@
 A credit note is created, updated, approved, voided and deleted like an invoice (same lines,
 totals, currencies, contacts and locks). Sales credit notes (ACCRECCREDIT) have unique numbers,
 `CN-0001`... when absent, drawn from the invoices' sequence as Xero does; a credit note needs no
-DueDate. Its `RemainingCredit` is its total. Allocations sent inside a credit note are ignored
-(Xero applies them only through `PUT /CreditNotes/{id}/Allocations`).
+DueDate. Its `RemainingCredit` is its total less its allocations; at 0 it is PAID.
+Allocations sent inside a credit note are ignored: they are made with
+`PUT /CreditNotes/{id}/Allocations` (see allocations.py).
 """
 
 from . import contacts as contact_rules
@@ -30,6 +31,8 @@ CREDIT_NOTE = Kind(
 )
 # Kept on the stored record for the shared rules, not part of Xero's CreditNote.
 INTERNAL = ("AmountPaid", "AmountCredited", "AmountDue")
+# The invoice type a credit note of each type may be allocated to.
+INVOICE_TYPE_FOR = {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}
 
 
 def find_credit_note(org, ref):
@@ -44,8 +47,27 @@ def upsert_credit_note(org, raw, now, mode="upsert", unitdp=2, path_id=None):
     return upsert_document(org, CREDIT_NOTE, raw, now, mode, unitdp, path_id)
 
 
+def allocation_summary(org, allocation):
+    """An allocation as Xero lists it inside a credit note."""
+    invoice = org.invoices.get(allocation["Invoice"]["InvoiceID"].lower(), {})
+    return {
+        "AllocationID": allocation["AllocationID"],
+        "Amount": allocation["Amount"],
+        "Date": allocation["Date"],
+        "Invoice": {
+            "InvoiceID": allocation["Invoice"]["InvoiceID"],
+            "InvoiceNumber": invoice.get("InvoiceNumber", ""),
+            "Payments": [],
+            "CreditNotes": [],
+            "Prepayments": [],
+            "Overpayments": [],
+            "HasErrors": False,
+        },
+    }
+
+
 def render_credit_note(org, record, with_lines=True, unitdp=2, links=None):
-    """The credit note as Xero returns it: contact, RemainingCredit, payments."""
+    """The credit note as Xero returns it: contact, RemainingCredit, allocations, payments."""
     out = {k: v for k, v in record.items() if k not in INTERNAL}
     out["RemainingCredit"] = record["AmountDue"]
     contact = org.contacts.get(str(record.get("Contact", {}).get("ContactID", "")).lower())
@@ -53,7 +75,7 @@ def render_credit_note(org, record, with_lines=True, unitdp=2, links=None):
         out["Contact"] = contact_rules.contact_summary(contact)
     note_id = record["CreditNoteID"]
     links = Links(org) if links is None else links
-    out["Allocations"] = []
+    out["Allocations"] = [allocation_summary(org, a) for a in links.allocations(note_id)]
     out["Payments"] = [payment_summary(p) for p in links.payments(note_id)]
     out["HasAttachments"] = False
     out["HasErrors"] = False

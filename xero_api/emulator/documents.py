@@ -1,8 +1,10 @@
-"""What invoices and credit notes share: creation, updates, status moves, totals.
+"""What invoices and credit notes share: creation, updates, status moves, totals, settlement.
 
 Xero keeps a credit note much like an invoice (same lines, totals, currencies, contacts,
 statuses and locks). A `Kind` names what differs: keys, types, numbering and messages.
-What is left to pay is `AmountDue` (a credit note shows it as `RemainingCredit`).
+Money received or paid out is `AmountPaid` (payments), money settled by a credit note
+allocation is `AmountCredited`; `AmountDue` is what is left (a credit note shows it as
+`RemainingCredit`).
 """
 
 import copy
@@ -26,7 +28,7 @@ TRANSITIONS = {
     "VOIDED": set(),
     "DELETED": set(),
 }
-# What a partly or fully paid document must keep (Reference, DueDate, its
+# What a partly or fully paid (or credited) document must keep (Reference, DueDate, its
 # number, BrandingThemeID, Contact and the lines' Description/AccountCode/Tracking may change).
 PAID_LOCKED = ("Type", "Date", "CurrencyCode", "LineAmountTypes", "SubTotal", "TotalTax", "Total")
 PAID_LOCKED_LINE = ("Quantity", "UnitAmount", "TaxType", "TaxAmount", "LineAmount", "DiscountRate")
@@ -88,6 +90,11 @@ def resolve_contact(org, ref, now, errors):
     if contact is None:
         errors.append(contact_rules.MSG_NOT_FOUND)
     return contact
+
+
+def settled(record):
+    """True when a payment or credit note allocation is applied to the document."""
+    return record.get("AmountPaid", ZERO) > 0 or record.get("AmountCredited", ZERO) > 0
 
 
 def _set_day(record, raw, key, errors):
@@ -243,7 +250,7 @@ def _update(org, kind, existing, raw, now, unitdp):
         return copy.deepcopy(existing), [MSG_LOCKED % org.lock_date.isoformat()]
     requested = str(raw.get("Status") or current).upper()
     record = copy.deepcopy(existing)
-    paid = existing.get("AmountPaid", ZERO) > 0
+    paid = settled(existing)
     if raw.get("Type") and str(raw["Type"]).upper() != existing["Type"]:
         return record, [kind.msg_not_for_modification]
     if current in ("VOIDED", "DELETED") or requested not in TRANSITIONS.get(current, ()):
@@ -315,3 +322,21 @@ def upsert_document(org, kind, raw, now, mode="upsert", unitdp=2, path_id=None):
     record["UpdatedDateUTC"] = ms_date(now)
     kind.records(org)[record[kind.id_key].lower()] = record
     return record, [], record
+
+
+def settle(org, kind, document, now, paid=ZERO, credited=ZERO, paid_on=None):
+    """Move a document's AmountPaid / AmountCredited, AmountDue and Status (AUTHORISED <-> PAID)
+    by a payment or allocation created (positive) or deleted (negative)."""
+    updated = dict(document)
+    updated["AmountPaid"] = document.get("AmountPaid", ZERO) + paid
+    updated["AmountCredited"] = document.get("AmountCredited", ZERO) + credited
+    compute_totals(updated)
+    if updated["AmountDue"] <= 0 and updated["Status"] == "AUTHORISED":
+        updated["Status"] = "PAID"
+        updated["FullyPaidOnDate"] = paid_on
+    elif updated["AmountDue"] > 0 and updated["Status"] == "PAID":
+        updated["Status"] = "AUTHORISED"
+        updated.pop("FullyPaidOnDate", None)
+    updated["UpdatedDateUTC"] = ms_date(now)
+    kind.records(org)[updated[kind.id_key].lower()] = updated
+    return updated

@@ -52,7 +52,7 @@ def scope_for(segments):
     documents = ("invoices", "creditnotes")
     if resource in documents and len(segments) >= 3 and segments[2].lower() == "attachments":
         return "attachments"
-    if resource == "creditnotes":  # credit notes: accounting.invoices
+    if resource == "creditnotes":  # credit notes and their allocations: accounting.invoices
         return "invoices"
     return resource if resource in ("contacts", "invoices", "payments") else "settings"
 

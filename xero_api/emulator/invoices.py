@@ -54,8 +54,24 @@ def upsert_invoice(org, raw, now, mode="upsert", unitdp=2, path_id=None):
     return record, errors, echo
 
 
+def credit_note_summary(org, allocation):
+    """A credit note allocated to an invoice, as Xero lists it in the invoice's CreditNotes."""
+    note = org.credit_notes.get(allocation["CreditNote"]["CreditNoteID"].lower(), {})
+    summary = {
+        "CreditNoteID": allocation["CreditNote"]["CreditNoteID"],
+        "CreditNoteNumber": note.get("CreditNoteNumber", ""),
+        "AppliedAmount": allocation["Amount"],
+        "Date": allocation["Date"],
+        "LineItems": [],
+        "HasErrors": False,
+    }
+    if "Total" in note:
+        summary["Total"] = note["Total"]
+    return summary
+
+
 def render_invoice(org, record, with_lines=True, unitdp=2, links=None):
-    """The invoice as Xero returns it: current contact, payments, attachment flag.
+    """The invoice as Xero returns it: current contact, payments, credit notes, attachments.
 
     Without `unitdp=4`, unit amounts are shown to 2 decimals as Xero does.
     """
@@ -66,6 +82,7 @@ def render_invoice(org, record, with_lines=True, unitdp=2, links=None):
     invoice_id = record["InvoiceID"]
     links = Links(org) if links is None else links
     out["Payments"] = [payment_summary(p) for p in links.payments(invoice_id)]
+    out["CreditNotes"] = [credit_note_summary(org, a) for a in links.allocations(invoice_id)]
     out["HasAttachments"] = bool(org.attachments.get(invoice_id.lower()))
     out["HasErrors"] = False
     if not with_lines:

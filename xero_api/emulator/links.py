@@ -1,5 +1,5 @@
-"""What settles a document: live payments by the id of the document they pay, and how Xero
-lists a payment inside a document."""
+"""What settles a document: live payments and credit note allocations, by the id of
+each document they touch, and how Xero lists a payment inside a document."""
 
 
 def payment_summary(payment):
@@ -16,15 +16,25 @@ def paid_document_id(payment):
 
 
 class Links:
-    """Live payments by the id of the document they pay (one pass, so a list renders without
-    scanning every payment per document)."""
+    """Live payments and allocations by the id of each document they touch (one pass, so a
+    list renders without scanning every payment per document)."""
 
     def __init__(self, org):
         self.by_payment = {}
+        self.by_allocation = {}
         for payment in org.payments.values():
             if payment["Status"] == "AUTHORISED":
                 key = paid_document_id(payment).lower()
                 self.by_payment.setdefault(key, []).append(payment)
+        for allocation in org.allocations.values():
+            for key in (
+                allocation["Invoice"]["InvoiceID"],
+                allocation["CreditNote"]["CreditNoteID"],
+            ):
+                self.by_allocation.setdefault(key.lower(), []).append(allocation)
 
     def payments(self, doc_id):
         return self.by_payment.get(doc_id.lower(), [])
+
+    def allocations(self, doc_id):
+        return self.by_allocation.get(doc_id.lower(), [])

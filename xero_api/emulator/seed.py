@@ -3,18 +3,20 @@
 SEED = {"organisations": [{"tenant_id", "name", "base_currency", "currencies": [...],
          "period_lock_date": "YYYY-MM-DD",
          "accounts": [...], "tax_rates": [...], "contacts": [...], "invoices": [...],
-         "credit_notes": [...], "payments": [...]}]}
+         "credit_notes": [...], "allocations": [...], "payments": [...]}]}
 
 Records are in Xero's JSON shape and go through the same rules as API calls, so a seed cannot
 stage what Xero would refuse. Ids are kept when given, generated otherwise. Invoices may be
 seeded PAID (give their payments too), VOIDED or DELETED, and so may credit notes; payments may
-be DELETED. A record may
+be DELETED. An allocation is `{"CreditNote": {"CreditNoteID" | "CreditNoteNumber"},
+"Invoice": {...}, "Amount", "Date"}`. A record may
 carry `UpdatedDateUTC` to back-date it. `period_lock_date` applies after the records are loaded.
 The dump has the same shape, so a dump can be loaded back as a seed.
 """
 
 import uuid
 
+from . import allocations as allocation_rules
 from . import contacts as contact_rules
 from . import credit_notes as credit_note_rules
 from . import invoices as invoice_rules
@@ -52,6 +54,20 @@ def _seed_document(org, raw, now, upsert, id_key):
     return record, problems
 
 
+def _seed_allocation(org, raw, now):
+    ref = raw.get("CreditNote") if isinstance(raw, dict) else None
+    ref = ref if isinstance(ref, dict) else {}
+    note = credit_note_rules.find_credit_note(
+        org, ref.get("CreditNoteID") or ref.get("CreditNoteNumber")
+    )
+    if note is None:
+        return ["the credit note of an allocation could not be found"]
+    _record, problems, _echo = allocation_rules.allocate(
+        org, note["CreditNoteID"], raw, now, raw.get("AllocationID")
+    )
+    return problems
+
+
 def _seed_records(org, raw_org, now, errors):
     for index, raw in enumerate(raw_org.get("contacts") or []):
         record, problems, _echo = contact_rules.upsert_contact(org, raw, now, mode="create")
@@ -68,6 +84,9 @@ def _seed_records(org, raw_org, now, errors):
             errors.extend("%s[%d]: %s" % (collection, index, p) for p in problems)
             if record:
                 _backdate(getattr(org, collection), id_key, record, raw)
+    for index, raw in enumerate(raw_org.get("allocations") or []):
+        problems = _seed_allocation(org, raw, now)
+        errors.extend("allocations[%d]: %s" % (index, p) for p in problems)
     for index, raw in enumerate(raw_org.get("payments") or []):
         record, problems, _echo = payment_rules.create_payment(org, raw, now)
         if record and str(raw.get("Status") or "").upper() == "DELETED":
@@ -128,6 +147,10 @@ def apply_seed(store, seed, now, replace=False):
     return store.tenant_ids()
 
 
+def _dump_allocation(record):
+    return {key: record[key] for key in ("AllocationID", "Amount", "Date", "CreditNote", "Invoice")}
+
+
 def dump(store, tenant_id=None):
     """Every organisation (or one) in the SEED shape, records as the API shows them."""
     organisations = []
@@ -153,6 +176,7 @@ def dump(store, tenant_id=None):
                     credit_note_rules.render_credit_note(org, c, True, 4, links)
                     for c in org.credit_notes.values()
                 ],
+                "allocations": [_dump_allocation(a) for a in org.allocations.values()],
                 "payments": [payment_rules.render_payment(org, p) for p in org.payments.values()],
                 "attachments": {
                     invoice_id: [entry["record"] for entry in entries.values()]

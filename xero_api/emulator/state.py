@@ -172,6 +172,7 @@ class Organisation:
         self.invoices = {}
         self.payments = {}
         self.credit_notes = {}
+        self.allocations = {}
         self.attachments = {}
         self.invoice_seq = 0
         self.lock_date = None  # a `date`: nothing dated on or before it may change
@@ -258,6 +259,7 @@ class Organisation:
             dict(self.invoices),
             dict(self.payments),
             dict(self.credit_notes),
+            dict(self.allocations),
             self.invoice_seq,
         )
 
@@ -268,6 +270,7 @@ class Organisation:
             self.invoices,
             self.payments,
             self.credit_notes,
+            self.allocations,
             self.invoice_seq,
         ) = snap
 

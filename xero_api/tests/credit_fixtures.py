@@ -1,5 +1,7 @@
-"""Helpers for the credit note tests (helpers only: fixtures live in the
+"""Helpers for the credit note and allocation tests (helpers only: fixtures live in the
 test modules and conftest.py)."""
+
+HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
 
 
 def refusal(exc_info):
@@ -50,3 +52,12 @@ def make_credit_note(xero, tenant, contact, *lines, **fields):
 def make_invoice(xero, tenant, contact, *lines, **fields):
     body = invoice_body(contact, *lines, **fields)
     return xero.create_invoices(tenant, {"Invoices": [body]}).invoices[0]
+
+
+def allocation(invoice_id, amount, day="2026-03-10"):
+    return {"Invoice": {"InvoiceID": invoice_id}, "Amount": amount, "Date": day}
+
+
+def allocate(xero, tenant, note_id, *allocations, **options):
+    body = {"Allocations": list(allocations)}
+    return xero.create_credit_note_allocation(tenant, note_id, body, **options).allocations
