@@ -3,7 +3,7 @@
 A credit note is created, updated, approved, voided and deleted like an invoice (same lines,
 totals, currencies, contacts and locks). Sales credit notes (ACCRECCREDIT) have unique numbers,
 `CN-0001`... when absent, drawn from the invoices' sequence as Xero does; a credit note needs no
-DueDate. Its `RemainingCredit` is its total less its allocations; at 0 it is PAID.
+DueDate. Its `RemainingCredit` is its total less allocations and refunds; at 0 it is PAID.
 Allocations sent inside a credit note are ignored: they are made with
 `PUT /CreditNotes/{id}/Allocations` (see allocations.py).
 """
@@ -31,6 +31,7 @@ CREDIT_NOTE = Kind(
 )
 # Kept on the stored record for the shared rules, not part of Xero's CreditNote.
 INTERNAL = ("AmountPaid", "AmountCredited", "AmountDue")
+REFUND_TYPES = {"ACCRECCREDIT": "ARCREDITPAYMENT", "ACCPAYCREDIT": "APCREDITPAYMENT"}
 # The invoice type a credit note of each type may be allocated to.
 INVOICE_TYPE_FOR = {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}
 
@@ -67,7 +68,7 @@ def allocation_summary(org, allocation):
 
 
 def render_credit_note(org, record, with_lines=True, unitdp=2, links=None):
-    """The credit note as Xero returns it: contact, RemainingCredit, allocations, payments."""
+    """The credit note as Xero returns it: contact, RemainingCredit, allocations, refunds."""
     out = {k: v for k, v in record.items() if k not in INTERNAL}
     out["RemainingCredit"] = record["AmountDue"]
     contact = org.contacts.get(str(record.get("Contact", {}).get("ContactID", "")).lower())

@@ -2,7 +2,7 @@
 
 Xero keeps a credit note much like an invoice (same lines, totals, currencies, contacts,
 statuses and locks). A `Kind` names what differs: keys, types, numbering and messages.
-Money received or paid out is `AmountPaid` (payments), money settled by a credit note
+Money received or paid out is `AmountPaid` (payments, refunds), money settled by a credit note
 allocation is `AmountCredited`; `AmountDue` is what is left (a credit note shows it as
 `RemainingCredit`).
 """
@@ -93,7 +93,7 @@ def resolve_contact(org, ref, now, errors):
 
 
 def settled(record):
-    """True when a payment or credit note allocation is applied to the document."""
+    """True when a payment, refund or credit note allocation is applied to the document."""
     return record.get("AmountPaid", ZERO) > 0 or record.get("AmountCredited", ZERO) > 0
 
 
@@ -326,7 +326,7 @@ def upsert_document(org, kind, raw, now, mode="upsert", unitdp=2, path_id=None):
 
 def settle(org, kind, document, now, paid=ZERO, credited=ZERO, paid_on=None):
     """Move a document's AmountPaid / AmountCredited, AmountDue and Status (AUTHORISED <-> PAID)
-    by a payment or allocation created (positive) or deleted (negative)."""
+    by a payment, refund or allocation created (positive) or deleted (negative)."""
     updated = dict(document)
     updated["AmountPaid"] = document.get("AmountPaid", ZERO) + paid
     updated["AmountCredited"] = document.get("AmountCredited", ZERO) + credited

@@ -1,9 +1,9 @@
-"""What settles a document: live payments and credit note allocations, by the id of
+"""What settles a document: live payments (and refunds) and credit note allocations, by the id of
 each document they touch, and how Xero lists a payment inside a document."""
 
 
 def payment_summary(payment):
-    """A payment as Xero lists it inside an invoice or credit note."""
+    """A payment or refund as Xero lists it inside an invoice or credit note."""
     keys = ("PaymentID", "Date", "Amount", "Reference", "CurrencyRate")
     return dict(
         {k: payment[k] for k in keys if k in payment}, HasAccount=True, HasValidationErrors=False
@@ -11,7 +11,9 @@ def payment_summary(payment):
 
 
 def paid_document_id(payment):
-    """The id of the invoice a stored payment settles."""
+    """The id of the invoice or credit note a stored payment settles."""
+    if payment.get("CreditNote"):
+        return payment["CreditNote"]["CreditNoteID"]
     return payment["Invoice"]["InvoiceID"]
 
 

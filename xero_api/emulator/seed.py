@@ -9,7 +9,7 @@ Records are in Xero's JSON shape and go through the same rules as API calls, so 
 stage what Xero would refuse. Ids are kept when given, generated otherwise. Invoices may be
 seeded PAID (give their payments too), VOIDED or DELETED, and so may credit notes; payments may
 be DELETED. An allocation is `{"CreditNote": {"CreditNoteID" | "CreditNoteNumber"},
-"Invoice": {...}, "Amount", "Date"}`. A record may
+"Invoice": {...}, "Amount", "Date"}`; a refund is a payment with a `CreditNote`. A record may
 carry `UpdatedDateUTC` to back-date it. `period_lock_date` applies after the records are loaded.
 The dump has the same shape, so a dump can be loaded back as a seed.
 """
@@ -151,6 +151,15 @@ def _dump_allocation(record):
     return {key: record[key] for key in ("AllocationID", "Amount", "Date", "CreditNote", "Invoice")}
 
 
+def _dump_payment(org, record):
+    """A payment as the API shows it; a refund names its CreditNote, so it loads back."""
+    out = payment_rules.render_payment(org, record)
+    if record.get("CreditNote"):
+        out.pop("Invoice", None)
+        out["CreditNote"] = dict(record["CreditNote"])
+    return out
+
+
 def dump(store, tenant_id=None):
     """Every organisation (or one) in the SEED shape, records as the API shows them."""
     organisations = []
@@ -177,7 +186,7 @@ def dump(store, tenant_id=None):
                     for c in org.credit_notes.values()
                 ],
                 "allocations": [_dump_allocation(a) for a in org.allocations.values()],
-                "payments": [payment_rules.render_payment(org, p) for p in org.payments.values()],
+                "payments": [_dump_payment(org, p) for p in org.payments.values()],
                 "attachments": {
                     invoice_id: [entry["record"] for entry in entries.values()]
                     for invoice_id, entries in org.attachments.items()

@@ -66,6 +66,8 @@ DEFAULT_ACCOUNTS = (
     ("200", "Sales", "REVENUE", "OUTPUT2", {}),
     ("260", "Other Revenue", "REVENUE", "OUTPUT2", {}),
     ("400", "Rounding", "EXPENSE", "NONE", {}),
+    # Not a bank account, but payments may be made to it (write-offs, fees, discounts).
+    ("404", "Bank Fees", "EXPENSE", "NONE", {"EnablePaymentsToAccount": True}),
     ("610", "Accounts Receivable", "CURRENT", "NONE", {"SystemAccount": "DEBTORS"}),
 )
 # (tax type, name, rate, report tax type, revenue?, expenses?)

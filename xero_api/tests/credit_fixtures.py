@@ -1,7 +1,9 @@
-"""Helpers for the credit note and allocation tests (helpers only: fixtures live in the
+"""Helpers for the credit note, allocation and refund tests (helpers only: fixtures live in the
 test modules and conftest.py)."""
 
 HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
+EXCEEDS = "Payment amount exceeds the amount outstanding on this document."
+NOT_AUTHORISED = "Payments can only be made against Authorised documents."
 
 
 def refusal(exc_info):
@@ -61,3 +63,14 @@ def allocation(invoice_id, amount, day="2026-03-10"):
 def allocate(xero, tenant, note_id, *allocations, **options):
     body = {"Allocations": list(allocations)}
     return xero.create_credit_note_allocation(tenant, note_id, body, **options).allocations
+
+
+def refund(note_id, amount, day="2026-03-12", account=None, **extra):
+    body = {
+        "CreditNote": {"CreditNoteID": note_id},
+        "Account": account or {"Code": "090"},
+        "Date": day,
+        "Amount": amount,
+    }
+    body.update(extra)
+    return body
