@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from . import contacts as contact_rules
-from .lines import MSG_ACCOUNT_REQUIRED, ZERO, build_lines, compute_totals, number_or
+from .lines import MSG_ACCOUNT_REQUIRED, ZERO, build_lines, compute_totals
+from .rates import day_rate, document_rate
 from .sanitize import input_errors
 from .wire import day_ms_date, day_string, ms_date, parse_day, to_decimal
 
@@ -30,7 +31,10 @@ TRANSITIONS = {
 }
 # What a partly or fully paid (or credited) document must keep (Reference, DueDate, its
 # number, BrandingThemeID, Contact and the lines' Description/AccountCode/Tracking may change).
-PAID_LOCKED = ("Type", "Date", "CurrencyCode", "LineAmountTypes", "SubTotal", "TotalTax", "Total")
+PAID_LOCKED = (
+    "Type", "Date", "CurrencyCode", "CurrencyRate", "LineAmountTypes", "SubTotal", "TotalTax",
+    "Total",
+)  # fmt: skip
 PAID_LOCKED_LINE = ("Quantity", "UnitAmount", "TaxType", "TaxAmount", "LineAmount", "DiscountRate")
 
 MSG_HAS_PAYMENTS = (
@@ -135,14 +139,18 @@ def _locked_changes(before, after):
 
 
 def _apply_currency(org, record, raw, errors, creating):
+    before = record.get("CurrencyCode")
     if raw.get("CurrencyCode") is not None:
         code = str(raw["CurrencyCode"]).upper()
         if code not in org.currencies:
             errors.append(contact_rules.MSG_CURRENCY % code)
         else:
             record["CurrencyCode"] = code
-    if raw.get("CurrencyRate") is not None:
-        record["CurrencyRate"] = number_or(raw["CurrencyRate"], Decimal(1), errors, "CurrencyRate")
+    rate = document_rate(org, record["CurrencyCode"], raw, errors)
+    if rate is not None:
+        record["CurrencyRate"] = rate
+    elif creating or record["CurrencyCode"] != before:
+        record["CurrencyRate"] = day_rate(org.base_currency, record["CurrencyCode"])
 
 
 def _apply_fields(org, kind, record, raw, now, unitdp, errors, creating):

@@ -7,13 +7,13 @@ InvoiceNumber = CreditNoteNumber), as the payments example of its OpenAPI file s
 """
 
 import uuid
-from decimal import Decimal
 
 from . import contacts as contact_rules
 from .credit_notes import CREDIT_NOTE, REFUND_TYPES, find_credit_note
 from .documents import settle
 from .invoices import INVOICE, MSG_LOCKED, ZERO, find_invoice, render_invoice
 from .links import paid_document_id
+from .rates import day_rate, document_rate
 from .wire import day_ms_date, ms_date, parse_day, quantize, to_decimal
 
 PAYMENT_TYPES = dict(REFUND_TYPES, ACCREC="ACCRECPAYMENT", ACCPAY="ACCPAYPAYMENT")
@@ -107,6 +107,7 @@ def create_payment(org, raw, now, reconciled=False):
             errors.append("Amount must be a number.")
     if amount is not None and amount <= 0:
         errors.append(MSG_POSITIVE)
+    rate = None
     if document is not None:
         contact = org.contacts.get(document["Contact"]["ContactID"].lower())
         if contact is not None and contact_rules.is_archived(contact):
@@ -115,12 +116,8 @@ def create_payment(org, raw, now, reconciled=False):
             errors.append(MSG_NOT_AUTHORISED)
         if amount is not None and amount > document.get("AmountDue", ZERO):
             errors.append(MSG_EXCEEDS)
-    rate = Decimal(1)
-    if raw.get("CurrencyRate") is not None:
-        try:
-            rate = to_decimal(raw["CurrencyRate"])
-        except ValueError:
-            errors.append("CurrencyRate must be a number.")
+        code = document["CurrencyCode"]
+        rate = document_rate(org, code, raw, errors) or day_rate(org.base_currency, code)
     echo = {k: v for k, v in raw.items() if k not in ("Date", "Amount", "CurrencyRate")}
     if day is not None:
         echo["Date"] = day_ms_date(day)

@@ -1,4 +1,4 @@
-"""Refunds of credit notes and accounts that take payments, through the real SDK."""
+"""Refunds of credit notes, accounts that take payments, and currency rates, through the SDK."""
 
 from decimal import Decimal
 
@@ -6,6 +6,8 @@ import pytest
 from credit_fixtures import (
     EXCEEDS,
     NOT_AUTHORISED,
+    credit_note_body,
+    invoice_body,
     make_credit_note,
     make_invoice,
     refund,
@@ -126,3 +128,40 @@ def test_payments_need_a_bank_account_or_one_that_takes_payments(xero, tenant, c
         summarize_errors=False,
     ).payments
     assert [[e.message for e in r.validation_errors] for r in results] == [[ACCOUNT_TYPE]] * 2
+
+
+def test_currency_rate_kept_or_day_rate(xero, tenant, customer):
+    sent = make_invoice(xero, tenant, customer, CurrencyCode="AUD", CurrencyRate=0.8123)
+    assert (sent.currency_rate, sent.total) == (Decimal("0.8123"), Decimal("115.00"))
+    day = make_invoice(xero, tenant, customer, CurrencyCode="AUD")
+    assert (day.currency_rate, day.total) == (Decimal("0.92"), Decimal("115.00"))
+    usd = make_credit_note(xero, tenant, customer, CurrencyCode="USD")
+    assert (usd.currency_rate, usd.remaining_credit) == (Decimal("0.6"), Decimal("23.00"))
+    base = make_invoice(xero, tenant, customer, CurrencyRate=2)
+    assert base.currency_rate == 1, "a base-currency document is always at 1"
+    draft = make_invoice(xero, tenant, customer, Status="DRAFT")
+    moved = xero.update_invoice(
+        tenant, draft.invoice_id, {"Invoices": [{"CurrencyCode": "USD"}]}
+    ).invoices[0]
+    assert moved.currency_rate == Decimal("0.6"), "a new currency takes its day rate"
+    payment = xero.create_payment(tenant, pay(day.invoice_id, 46)).payments[0]
+    assert (payment.currency_rate, payment.bank_amount) == (Decimal("0.92"), Decimal("50.00"))
+    kept = xero.create_payment(tenant, pay(day.invoice_id, 23, CurrencyRate=0.5)).payments[0]
+    assert (kept.currency_rate, kept.bank_amount) == (Decimal("0.5"), Decimal("46.00"))
+    refunded = xero.create_payment(tenant, refund(usd.credit_note_id, 6)).payments[0]
+    assert (refunded.currency_rate, refunded.bank_amount) == (Decimal("0.6"), Decimal("10.00"))
+    with pytest.raises(AccountingBadRequestException) as locked:
+        xero.update_invoice(tenant, day.invoice_id, {"Invoices": [{"CurrencyRate": 0.9}]})
+    assert "This document cannot be edited" in refusal(locked)[0], "paid: the rate stays"
+    results = xero.create_invoices(
+        tenant,
+        {"Invoices": [invoice_body(customer, CurrencyCode="AUD", CurrencyRate=-1)]},
+        summarize_errors=False,
+    ).invoices
+    assert [e.message for e in results[0].validation_errors] == [
+        "CurrencyRate must be greater than zero."
+    ]
+    note_rate = xero.create_credit_notes(
+        tenant, {"CreditNotes": [credit_note_body(customer, CurrencyCode="AUD", CurrencyRate=0.7)]}
+    ).credit_notes[0]
+    assert note_rate.currency_rate == Decimal("0.7")
