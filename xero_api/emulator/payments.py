@@ -11,7 +11,7 @@ import uuid
 from . import contacts as contact_rules
 from .credit_notes import CREDIT_NOTE, REFUND_TYPES, find_credit_note
 from .documents import settle
-from .invoices import INVOICE, MSG_LOCKED, ZERO, find_invoice, render_invoice
+from .invoices import INVOICE, MSG_LOCKED, ZERO, find_invoice
 from .links import paid_document_id
 from .rates import day_rate, document_rate
 from .wire import day_ms_date, ms_date, parse_day, quantize, to_decimal
@@ -174,25 +174,23 @@ def delete_payment(org, payment_id, raw, now):
 def _document_block(org, record):
     """The paid document as Xero shows it in a payment's `Invoice` (credit notes included)."""
     if record.get("CreditNote"):
-        note = org.credit_notes.get(record["CreditNote"]["CreditNoteID"].lower())
-        if note is None:
-            return None
-        block = {
-            "Type": note["Type"],
-            "InvoiceID": note["CreditNoteID"],
-            "InvoiceNumber": note.get("CreditNoteNumber", ""),
-        }
-        contact = org.contacts.get(note["Contact"]["ContactID"].lower())
-        if contact:
-            block["Contact"] = contact_rules.contact_summary(contact)
-        block.update(CurrencyCode=note["CurrencyCode"], Status=note["Status"], Total=note["Total"])
-        return block
-    invoice = org.invoices.get(record["Invoice"]["InvoiceID"].lower())
-    if invoice is None:
+        document = org.credit_notes.get(record["CreditNote"]["CreditNoteID"].lower())
+        id_key, number_key = "CreditNoteID", "CreditNoteNumber"
+    else:
+        document = org.invoices.get(record["Invoice"]["InvoiceID"].lower())
+        id_key, number_key = "InvoiceID", "InvoiceNumber"
+    if document is None:
         return None
-    summary = render_invoice(org, invoice, with_lines=False)
-    keep = ("Type", "InvoiceID", "InvoiceNumber", "Contact", "CurrencyCode", "Status", "Total")
-    return {key: summary[key] for key in keep if key in summary}
+    block = {"Type": document["Type"], "InvoiceID": document[id_key]}
+    if document.get(number_key) is not None:
+        block["InvoiceNumber"] = document[number_key]
+    contact = org.contacts.get(document["Contact"]["ContactID"].lower())
+    if contact:
+        block["Contact"] = contact_rules.contact_summary(contact)
+    block.update(
+        CurrencyCode=document["CurrencyCode"], Status=document["Status"], Total=document["Total"]
+    )
+    return block
 
 
 def render_payment(org, record):
