@@ -6,12 +6,16 @@ ERROR); otherwise one bad item fails the whole call with a 400 `ValidationExcept
 `Elements` are the failing items, and nothing in the batch is written.
 """
 
+from dataclasses import dataclass
 from functools import partial
 
+from . import allocations as allocation_rules
 from . import contacts as contact_rules
+from . import credit_notes as credit_note_rules
 from . import invoices as invoice_rules
 from . import payments as payment_rules
 from .attachments import attachment_routes
+from .links import Links
 from .listing import ListSpec, list_records
 from .sanitize import sanitize_echo
 from .where import QueryError
@@ -46,6 +50,8 @@ INVOICES_SPEC = ListSpec(
     },
     search_fields=("InvoiceNumber", "Reference"),
 )
+# Xero's GET /CreditNotes takes where, order, page, pageSize, unitdp and If-Modified-Since only.
+CREDIT_NOTES_SPEC = ListSpec()
 PAYMENTS_SPEC = ListSpec()
 ACCOUNTS_SPEC = ListSpec(paged=False)
 TAX_RATES_SPEC = ListSpec(list_filters={"TaxType": "TaxType"}, modified_since=False, paged=False)
@@ -53,7 +59,44 @@ ERROR_FLAGS = {
     "Contacts": "HasValidationErrors",
     "Invoices": "HasErrors",
     "Payments": "HasValidationErrors",
+    "CreditNotes": "HasErrors",
 }
+
+
+@dataclass(frozen=True)
+class DocumentRoutes:
+    """What the invoice and credit note endpoints need to know of their records."""
+
+    kind: object  # documents.Kind
+    key: str  # envelope key and list schema
+    schema: str  # one item's schema
+    spec: ListSpec
+    find: object  # (org, ref) -> record, by id or number
+    upsert: object
+    render: object  # (org, record, with_lines, unitdp, links)
+    by_number: bool  # GET and POST /{ref} also take the number (invoices; not credit notes)
+
+
+INVOICE_ROUTES = DocumentRoutes(
+    kind=invoice_rules.INVOICE,
+    key="Invoices",
+    schema="Invoice",
+    spec=INVOICES_SPEC,
+    find=invoice_rules.find_invoice,
+    upsert=invoice_rules.upsert_invoice,
+    render=invoice_rules.render_invoice,
+    by_number=True,
+)
+CREDIT_NOTE_ROUTES = DocumentRoutes(
+    kind=credit_note_rules.CREDIT_NOTE,
+    key="CreditNotes",
+    schema="CreditNote",
+    spec=CREDIT_NOTES_SPEC,
+    find=credit_note_rules.find_credit_note,
+    upsert=credit_note_rules.upsert_credit_note,
+    render=credit_note_rules.render_credit_note,
+    by_number=False,
+)
 
 
 class Accounting:
@@ -108,7 +151,8 @@ class Accounting:
         element = sanitize_echo(echo, set(org.currencies))
         element["ValidationErrors"] = messages(errors)
         element["StatusAttributeString"] = "ERROR"
-        element[ERROR_FLAGS[key]] = True
+        if key in ERROR_FLAGS:  # an Allocation has no such flag
+            element[ERROR_FLAGS[key]] = True
         return element
 
     def listing(self, request, records, spec, key, render=None):
@@ -139,7 +183,11 @@ class Accounting:
         if resource == "invoices":
             if len(rest) >= 2 and rest[1].lower() == "attachments":
                 return attachment_routes(org, request, rest[0], rest[2:])
-            return self.invoices(org, request, method, rest, now, unitdp)
+            return self.documents(INVOICE_ROUTES, org, request, rest, now, unitdp)
+        if resource == "creditnotes":
+            if len(rest) >= 2 and rest[1].lower() == "allocations":
+                return self.allocations(org, request, rest[0], rest[2:], now)
+            return self.documents(CREDIT_NOTE_ROUTES, org, request, rest, now, unitdp)
         if resource == "payments":
             return self.payments(org, request, method, rest, now)
         return self.settings(org, request, method, resource, rest)
@@ -171,41 +219,72 @@ class Accounting:
     def _contact(org, now, mode, path_id, item):
         return contact_rules.upsert_contact(org, item, now, mode=mode, path_id=path_id)
 
-    def invoices(self, org, request, method, rest, now, unitdp):
+    def documents(self, routes, org, request, rest, now, unitdp):
+        """Invoices and credit notes: GET list / one, PUT (create), POST (create or update)."""
+        method = request.method
         if method == "GET" and not rest:
             paged = request.query.get("page") not in (None, "")
-            grouped = invoice_rules.payments_by_invoice(org)
-            rendered = [
-                invoice_rules.render_invoice(org, i, paged, unitdp, grouped)
-                for i in org.invoices.values()
-            ]
-            return self.listing(request, rendered, INVOICES_SPEC, "Invoices")
+            links = Links(org)
+            records = routes.kind.records(org).values()
+            rendered = [routes.render(org, r, paged, unitdp, links) for r in records]
+            return self.listing(request, rendered, routes.spec, routes.key)
         if method == "GET" and len(rest) == 1:
-            found = invoice_rules.find_invoice(org, rest[0])
+            found = self._find(routes, org, rest[0])
             if found is None:
                 return not_found()
-            return json_response(
-                200, envelope("Invoices", [invoice_rules.render_invoice(org, found, True, unitdp)])
-            )
+            rendered = routes.render(org, found, True, unitdp)
+            return json_response(200, envelope(routes.key, [rendered]))
         if method in ("PUT", "POST") and len(rest) <= 1:
-            path_id = rest[0] if rest else None
-            if path_id:
-                found = invoice_rules.find_invoice(org, path_id)
+            path_id = None
+            if rest:
+                found = self._find(routes, org, rest[0])
                 if found is None:
                     return not_found()
-                path_id = found["InvoiceID"]
-            items, error = self.read_items(request, "Invoices", "Invoice", "Invoices")
+                path_id = found[routes.kind.id_key]
+            items, error = self.read_items(request, routes.key, routes.schema, routes.key)
             if error:
                 return error
             mode = "create" if method == "PUT" else "upsert"
 
             def process(item):
-                return invoice_rules.upsert_invoice(org, item, now, mode, unitdp, path_id)
+                return routes.upsert(org, item, now, mode, unitdp, path_id)
 
             def render(record):
-                return invoice_rules.render_invoice(org, record, True, unitdp)
+                return routes.render(org, record, True, unitdp)
 
-            return self.run_batch(org, request, "Invoices", items, process, render)
+            return self.run_batch(org, request, routes.key, items, process, render)
+        return not_found()
+
+    @staticmethod
+    def _find(routes, org, ref):
+        found = routes.find(org, ref)
+        if found and not routes.by_number and ref.lower() != found[routes.kind.id_key].lower():
+            return None  # Xero finds a credit note by its id only
+        return found
+
+    def allocations(self, org, request, note_ref, rest, now):
+        """`PUT /CreditNotes/{id}/Allocations`, `DELETE /CreditNotes/{id}/Allocations/{id}`."""
+        note = org.credit_notes.get(note_ref.lower())
+        if note is None:
+            return not_found()
+        render = partial(allocation_rules.render_allocation, org)
+        if request.method == "PUT" and not rest:
+            items, error = self.read_items(request, "Allocations", "Allocation", "Allocations")
+            if error:
+                return error
+
+            def process(item):
+                return allocation_rules.allocate(org, note["CreditNoteID"], item, now)
+
+            return self.run_batch(org, request, "Allocations", items, process, render)
+        if request.method == "DELETE" and len(rest) == 1:
+            found = allocation_rules.find_allocation(org, note["CreditNoteID"], rest[0])
+            if found is None:
+                return not_found()
+            errors = allocation_rules.delete_allocation(org, found, now)
+            if errors:
+                return validation_exception([self.error_element(org, "Allocations", found, errors)])
+            return json_response(200, render(found, deleted=True))
         return not_found()
 
     def payments(self, org, request, method, rest, now):

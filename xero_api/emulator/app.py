@@ -37,7 +37,7 @@ from .wire import (
 
 _logger = logging.getLogger(__name__)
 API_PREFIX = "/api.xro/2.0"
-WRITE_KEYS = ("Contacts", "Invoices", "Payments", "Currencies")
+WRITE_KEYS = ("Contacts", "Invoices", "CreditNotes", "Allocations", "Payments", "Currencies")
 #: Longest query string Xero answers (longer: 404), as observed by SDK users.
 MAX_QUERY = 2048
 LOG_LIMIT = 10000  # the request log keeps the latest calls of a long-running demo

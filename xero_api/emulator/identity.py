@@ -49,8 +49,11 @@ RESOURCE_SCOPES = {
 def scope_for(segments):
     """The RESOURCE_SCOPES key of an Accounting API path (segments after /api.xro/2.0)."""
     resource = segments[0].lower() if segments else ""
-    if resource == "invoices" and len(segments) >= 3 and segments[2].lower() == "attachments":
+    documents = ("invoices", "creditnotes")
+    if resource in documents and len(segments) >= 3 and segments[2].lower() == "attachments":
         return "attachments"
+    if resource == "creditnotes":  # credit notes and their allocations: accounting.invoices
+        return "invoices"
     return resource if resource in ("contacts", "invoices", "payments") else "settings"
 
 

@@ -132,7 +132,7 @@ def build_lines(org, current, raw_lines, amount_types, unitdp, require_account, 
 
 
 def compute_totals(record):
-    """SubTotal, TotalTax, Total and AmountDue from the lines (Xero rounds tax per line)."""
+    """SubTotal, TotalTax, Total and AmountDue (less paid and credited) from the lines."""
     lines = record.get("LineItems", [])
     amount_types = record["LineAmountTypes"]
     if amount_types == "NoTax":
@@ -148,7 +148,8 @@ def compute_totals(record):
     )
     record["IsDiscounted"] = any(line.get("DiscountRate") for line in lines)
     paid = record.get("AmountPaid", ZERO)
+    credited = record.get("AmountCredited", ZERO)
     record["AmountPaid"] = paid
     record["AmountDue"] = (
-        ZERO if record["Status"] in ("VOIDED", "DELETED") else record["Total"] - paid
+        ZERO if record["Status"] in ("VOIDED", "DELETED") else record["Total"] - paid - credited
     )

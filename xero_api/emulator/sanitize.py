@@ -28,13 +28,13 @@ DATE_KEYS = {"Date", "DueDate", "UpdatedDateUTC", "FullyPaidOnDate", "ExpectedPa
              "PlannedPaymentDate"}  # fmt: skip
 BOOL_KEYS = {"IsCustomer", "IsSupplier", "SentToContact", "IsReconciled", "HasAttachments",
              "IncludeInEmails", "HasValidationErrors", "HasErrors", "IsDiscounted", "HasAccount",
-             "IncludeOnline"}  # fmt: skip
+             "IncludeOnline", "IsDeleted"}  # fmt: skip
 NUMBER_KEYS = {"Quantity", "UnitAmount", "LineAmount", "TaxAmount", "DiscountRate",
                "DiscountAmount", "Amount", "BankAmount", "CurrencyRate", "SubTotal", "TotalTax",
                "Total", "AmountDue", "AmountPaid", "AmountCredited", "TotalDiscount",
-               "Discount"}  # fmt: skip
+               "Discount", "RemainingCredit", "AppliedAmount"}  # fmt: skip
 LIST_KEYS = {"LineItems", "Phones", "Addresses", "ContactPersons", "ContactGroups", "Tracking",
-             "Payments", "Prepayments", "Overpayments", "CreditNotes", "Attachments",
+             "Payments", "Prepayments", "Overpayments", "CreditNotes", "Attachments", "Allocations",
              "ValidationErrors", "Warnings", "SalesTrackingCategories",
              "PurchasesTrackingCategories"}  # fmt: skip
 MODEL_KEYS = {"Contact", "Invoice", "Account", "PaymentTerms", "BrandingTheme", "Balances",

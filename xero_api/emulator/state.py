@@ -66,6 +66,8 @@ DEFAULT_ACCOUNTS = (
     ("200", "Sales", "REVENUE", "OUTPUT2", {}),
     ("260", "Other Revenue", "REVENUE", "OUTPUT2", {}),
     ("400", "Rounding", "EXPENSE", "NONE", {}),
+    # Not a bank account, but payments may be made to it (write-offs, fees, discounts).
+    ("404", "Bank Fees", "EXPENSE", "NONE", {"EnablePaymentsToAccount": True}),
     ("610", "Accounts Receivable", "CURRENT", "NONE", {"SystemAccount": "DEBTORS"}),
 )
 # (tax type, name, rate, report tax type, revenue?, expenses?)
@@ -171,6 +173,8 @@ class Organisation:
         self.contacts = {}
         self.invoices = {}
         self.payments = {}
+        self.credit_notes = {}
+        self.allocations = {}
         self.attachments = {}
         self.invoice_seq = 0
         self.lock_date = None  # a `date`: nothing dated on or before it may change
@@ -237,22 +241,40 @@ class Organisation:
         """The tax rate record for `tax_type` (any case), or None."""
         return self.tax_rates.get(str(tax_type or "").upper())
 
-    def next_invoice_number(self):
-        """Xero's automatic sales invoice number: INV-0001, INV-0002, ..."""
+    def next_number(self, prefix="INV-"):
+        """Xero's automatic sales number: INV-0001, CN-0002, INV-0003, ...
+
+        Invoices and credit notes share one sequence; only the prefix differs.
+        """
         taken = {str(i.get("InvoiceNumber", "")).upper() for i in self.invoices.values()}
+        taken.update(str(c.get("CreditNoteNumber", "")).upper() for c in self.credit_notes.values())
         while True:
             self.invoice_seq += 1
-            number = "INV-%04d" % self.invoice_seq
+            number = "%s%04d" % (prefix, self.invoice_seq)
             if number not in taken:
                 return number
 
     def snapshot(self):
         """What a failed batch must restore (records are replaced, never edited in place)."""
-        return dict(self.contacts), dict(self.invoices), dict(self.payments), self.invoice_seq
+        return (
+            dict(self.contacts),
+            dict(self.invoices),
+            dict(self.payments),
+            dict(self.credit_notes),
+            dict(self.allocations),
+            self.invoice_seq,
+        )
 
     def restore(self, snap):
         """Undo every write since `snapshot()`."""
-        self.contacts, self.invoices, self.payments, self.invoice_seq = snap
+        (
+            self.contacts,
+            self.invoices,
+            self.payments,
+            self.credit_notes,
+            self.allocations,
+            self.invoice_seq,
+        ) = snap
 
     def organisation_record(self):
         """The `Organisation` object as `GET /Organisation` returns it."""

@@ -232,3 +232,74 @@ def test_command_line_start_talk_stop(tmp_path):
         assert process.wait(timeout=10) == 0
         process.stdout.close()
         process.stderr.close()
+
+
+def test_seed_credit_notes_allocations_and_refunds(emu, control):
+    line = {"Description": "x", "Quantity": 1, "UnitAmount": 100, "AccountCode": "200"}
+    staged = {
+        "tenant_id": TENANT,
+        "contacts": [{"Name": "Credited", "ContactNumber": "C-1"}],
+        "invoices": [
+            {
+                "Type": "ACCREC",
+                "InvoiceNumber": "I-1",
+                "Status": "AUTHORISED",
+                "Contact": {"ContactNumber": "C-1"},
+                "Date": "2026-01-05",
+                "DueDate": "2026-01-31",
+                "LineItems": [line],
+            }
+        ],
+        "credit_notes": [
+            {
+                "Type": "ACCRECCREDIT",
+                "CreditNoteNumber": "CN-OLD",
+                "Status": "PAID",
+                "Contact": {"ContactNumber": "C-1"},
+                "Date": "2026-01-06",
+                "LineItems": [dict(line, UnitAmount=20)],
+            }
+        ],
+        "allocations": [
+            {
+                "CreditNote": {"CreditNoteNumber": "CN-OLD"},
+                "Invoice": {"InvoiceNumber": "I-1"},
+                "Amount": 15,
+                "Date": "2026-01-07",
+            }
+        ],
+        "payments": [
+            {
+                "CreditNote": {"CreditNoteNumber": "CN-OLD"},
+                "Account": {"Code": "090"},
+                "Date": "2026-01-08",
+                "Amount": 8,
+            }
+        ],
+    }
+    control.reset({"organisations": [staged]})
+    session = SdkSession(emu.url, emu.client_id, emu.client_secret)
+    session.client_credentials()
+    xero = session.accounting
+
+    def check():
+        note = xero.get_credit_notes(TENANT, page=1).credit_notes[0]
+        assert (note.status, note.remaining_credit, note.total) == ("PAID", 0, Decimal("23.00"))
+        assert [a.amount for a in note.allocations] == [Decimal("15.00")]
+        assert [p.amount for p in note.payments] == [Decimal("8.00")]
+        invoice = xero.get_invoice(TENANT, "I-1").invoices[0]
+        assert (invoice.amount_credited, invoice.amount_due) == (Decimal("15.00"), 100)
+        assert xero.get_payments(TENANT).payments[0].payment_type == "ARCREDITPAYMENT"
+        return note.allocations[0].allocation_id
+
+    allocation_id = check()
+    assert control.reset(control.state()) == [TENANT], "a dump loads back as a seed"
+    assert check() == allocation_id
+    wrong = json.loads(json.dumps(staged))
+    wrong["allocations"][0]["Amount"] = 24
+    with pytest.raises(EmulatorControlError) as refused:
+        control.reset({"organisations": [wrong]})
+    assert refused.value.body["errors"] == [
+        "organisations[0].allocations[0]: Amount applied is greater than the remaining credit "
+        "on this credit note."
+    ]

@@ -247,3 +247,18 @@ def test_several_organisations(emu, control, monkeypatch):
     with pytest.raises(ApiException) as other:
         only_north.accounting.get_contacts(west)
     assert other.value.status == 403
+
+
+def test_credit_notes_and_allocations_need_the_invoices_scope(emu, monkeypatch, tenant):
+    reader = code_session(emu, monkeypatch, scope="offline_access accounting.invoices.read")
+    assert reader.accounting.get_credit_notes(tenant).credit_notes == []
+    payer = code_session(emu, monkeypatch, scope="offline_access accounting.payments")
+    allocations = {"Allocations": [{"Invoice": {"InvoiceID": tenant}, "Amount": 1}]}
+    for call in (
+        lambda: reader.accounting.create_credit_notes(tenant, {"CreditNotes": [{}]}),
+        lambda: reader.accounting.create_credit_note_allocation(tenant, tenant, allocations),
+        lambda: payer.accounting.get_credit_notes(tenant),
+    ):
+        with pytest.raises(ApiException) as refused:
+            call()
+        assert refused.value.status == 401
