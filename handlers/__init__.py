@@ -4,8 +4,10 @@ from . import (
     customers,
     invoices,
     invoice_updates,
+    credit_notes,
     invoice_pdfs,
     payments,
     payment_calls,
+    credit_allocations,
     payment_fetch,
 )

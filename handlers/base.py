@@ -1,5 +1,6 @@
 """The task handler protocol (``xero.task.handler``): plan, step, preview."""
 
+import re
 from collections import defaultdict
 
 from odoo import _, api, models
@@ -107,9 +108,10 @@ class XeroTaskHandler(models.AbstractModel):
         """
         if not bodies:
             return []
+        param = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()  # "CreditNotes" -> credit_notes
         try:
             answer = connection._xero_call(
-                method, summarize_errors=False, **{key.lower(): {key: bodies}}, **kwargs
+                method, summarize_errors=False, **{param: {key: bodies}}, **kwargs
             )
         except xero_errors.XeroValidationError as exc:
             return [{"errors": [exc.user_message()]} for _body in bodies]

@@ -29,12 +29,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         moves = list(updates) + list(voids)
         if not moves:
             return {}
-        # With a page, Xero's list carries the lines (needed to compare paid invoices).
-        current = {}
-        ids = [m.xero_invoice_id for m in moves]
-        for chunk in wire.chunk_by_length(ids, str, separator_len=3):
-            for inv in connection._xero_read_all("get_invoices", "Invoices", i_ds=chunk, unitdp=4):
-                current[inv["InvoiceID"]] = inv
+        current = self._fetch_current(connection, [m.xero_invoice_id for m in moves])
         results, bodies, sent = {}, [], []
         maps = self.env["xero.mapping"]._maps(connection)
         for move in moves:
@@ -46,7 +41,7 @@ class XeroHandlerInvoices(models.AbstractModel):
                     _("Xero has no invoice %s any more.", move.xero_invoice_id),
                 )
                 continue
-            status, amount_paid = cur.get("Status"), float(cur.get("AmountPaid") or 0)
+            status, amount_paid = cur.get("Status"), self._amount_applied(cur)
             if move in voids:
                 if status == "VOIDED":
                     move.xero_sync_state = "voided"
@@ -62,7 +57,9 @@ class XeroHandlerInvoices(models.AbstractModel):
                         ),
                     )
                 else:
-                    bodies.append(payloads.void_invoice_payload(move.xero_invoice_id))
+                    bodies.append(
+                        self._as_document(payloads.void_invoice_payload(move.xero_invoice_id))
+                    )
                     sent.append((move, [], "void"))
                 continue
             if status in ("VOIDED", "DELETED"):
@@ -81,9 +78,9 @@ class XeroHandlerInvoices(models.AbstractModel):
                 warnings.append(
                     _("Paid in Xero: these changes could not be sent: %s.", ", ".join(unsent))
                 )
-            bodies.append(invoice)
+            bodies.append(self._as_document(invoice))
             sent.append((move, warnings, "update_paid" if left_out else "update"))
-        answers = self._put(connection, "update_or_create_invoices", bodies)
+        answers = self._put(connection, self._document().update, bodies)
         for (move, warnings, kind), answer in zip(sent, answers, strict=True):
             if kind == "void" and not answer.get("errors"):
                 move.xero_sync_state = "voided"
@@ -94,6 +91,23 @@ class XeroHandlerInvoices(models.AbstractModel):
                     answer, warnings, "updated", check_totals=kind == "update"
                 )
         return results
+
+    @api.model
+    def _fetch_current(self, connection, xero_ids):
+        """Xero's current state of these linked invoices, by id (``IDs``, split by length).
+
+        With a page, Xero's list carries the lines (needed to compare paid invoices).
+        """
+        current = {}
+        for chunk in wire.chunk_by_length(xero_ids, str, separator_len=3):
+            for inv in connection._xero_read_all("get_invoices", "Invoices", i_ds=chunk, unitdp=4):
+                current[inv["InvoiceID"]] = inv
+        return current
+
+    @api.model
+    def _amount_applied(self, document):
+        """What Xero has settled on this invoice (payments and credit)."""
+        return float(document.get("AmountPaid") or 0) + float(document.get("AmountCredited") or 0)
 
     @api.model
     def _unsent_changes(self, wanted, current, left_out):

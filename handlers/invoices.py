@@ -1,6 +1,7 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
+from ..models.account_move import XERO_DOCUMENTS
 from ..models.xero_common import Decision
 from ..xero_api import payloads, wire
 
@@ -20,14 +21,19 @@ class XeroHandlerInvoices(models.AbstractModel):
     _inherit = "xero.task.handler"
     _description = "Xero task handler: invoices"
     _records = "account.move"
+    _move_type = "out_invoice"  # the kind of document (``XERO_DOCUMENTS``) this handler sends
+
+    @api.model
+    def _document(self):
+        return XERO_DOCUMENTS[self._move_type]
 
     @api.model
     def _candidates(self, connection, mode):
-        """The dealer's posted customer invoices not linked to Xero."""
+        """The dealer's posted documents of this kind not linked to Xero."""
         return self.env["account.move"].search(
             [
                 ("company_id", "=", connection.company_id.id),
-                ("move_type", "=", "out_invoice"),
+                ("move_type", "=", self._move_type),
                 ("state", "=", "posted"),
                 ("xero_invoice_id", "=", False),
             ],
@@ -129,13 +135,13 @@ class XeroHandlerInvoices(models.AbstractModel):
         if same_contact and same_total:
             return Decision(
                 "link",
-                found["InvoiceID"],
-                _("Invoice %s already exists in Xero for this customer and total.", move.name),
+                found[self._document().id],
+                _("%s already exists in Xero for this customer and total.", move.name),
             )
         return Decision(
             "blocked",
             reason=_(
-                "Invoice number %(name)s already exists in Xero for %(contact)s, total "
+                "Number %(name)s already exists in Xero for %(contact)s, total "
                 "%(total)s: check it in Xero.",
                 name=move.name,
                 contact=found["Contact"].get("Name") or found["Contact"]["ContactID"],
@@ -146,12 +152,16 @@ class XeroHandlerInvoices(models.AbstractModel):
     @api.model
     def _block_reason(self, move, connection, currencies, maps, preview):
         """Why this invoice cannot be sent (a user-readable sentence), or False."""
-        if move.move_type != "out_invoice":
-            return _("Only customer invoices are sent to Xero.")
+        if move.move_type != self._move_type:
+            return _("%s is not a document of this task's kind.", move.name or move.id)
         if move.company_id != connection.company_id:
-            return _("The invoice belongs to %s, not to this dealer.", move.company_id.name)
+            return _(
+                "%(name)s belongs to %(company)s, not to this dealer.",
+                name=move.name,
+                company=move.company_id.name,
+            )
         if move.state == "draft":
-            return _("The invoice is not posted.")
+            return _("%s is not posted.", move.name or _("The document"))
         if move.state == "cancel" and not move.xero_invoice_id:
             return False
         if (
@@ -159,7 +169,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             and float_compare(move.amount_total, 0, precision_rounding=move.currency_id.rounding)
             <= 0
         ):
-            return _("Zero or negative total: Xero takes only invoices above zero.")
+            return _("Zero or negative total: Xero takes only documents above zero.")
         if currencies is not None and move.currency_id.name not in currencies:
             return _("Currency %s is not enabled in the Xero organisation.", move.currency_id.name)
         partner = move.commercial_partner_id.with_company(connection.company_id)
@@ -216,9 +226,9 @@ class XeroHandlerInvoices(models.AbstractModel):
             invoice, warnings = payloads.invoice_payload(
                 move._xero_invoice_values(connection, maps)
             )
-            bodies.append(invoice)
+            bodies.append(self._as_document(invoice))
             sent.append((move, warnings))
-        answers = self._put(connection, "create_invoices", bodies)
+        answers = self._put(connection, self._document().create, bodies)
         for (move, warnings), answer in zip(sent, answers, strict=True):
             results[move.id] = move._xero_record_answer(answer, warnings, "created")
         return results
@@ -226,4 +236,9 @@ class XeroHandlerInvoices(models.AbstractModel):
     @api.model
     def _put(self, connection, method, bodies):
         """One call for the batch; one ``{"record"} | {"errors"}`` per body, in order."""
-        return self._batch_call(connection, method, "Invoices", bodies, unitdp=4)
+        return self._batch_call(connection, method, self._document().key, bodies, unitdp=4)
+
+    @api.model
+    def _as_document(self, invoice):
+        """An invoice body (``payloads``) as the body of this handler's kind of document."""
+        return invoice

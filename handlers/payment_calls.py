@@ -30,6 +30,14 @@ class XeroHandlerPayments(models.AbstractModel):
         return found
 
     @api.model
+    def _fetch_credit_notes(self, connection, xero_ids):
+        """Xero credit notes by id, keyed by lower-case CreditNoteID, with their remaining
+        credit, allocations and refunds (``where`` of at most 10 ids a call)."""
+        ids = sorted({i for i in xero_ids if i})
+        notes = self.env["xero.handler.credit_notes"]._fetch_current(connection, ids) if ids else {}
+        return {key.lower(): note for key, note in notes.items()}
+
+    @api.model
     def _fetch_live_payments(self, connection, invoice_keys):
         """Live (AUTHORISED) payments of these invoices with their Reference:
         ``{lower-case InvoiceID: [payment]}``.
@@ -123,4 +131,80 @@ class XeroHandlerPayments(models.AbstractModel):
                 ", ".join(e["xero_id"] for e in entries),
                 "; ".join(done[e["xero_id"]][1] for e in entries),
             )
+        return results
+
+    # ------------------------------------------------------------------ credit note removals
+
+    @api.model
+    def _credit_notes_with_removals(self, connection):
+        """The dealer's credit notes whose Xero allocations wait to be deleted."""
+        return self.env["account.move"].search(
+            [
+                ("company_id", "=", connection.company_id.id),
+                ("move_type", "=", "out_refund"),
+                ("xero_removed_allocations", "!=", False),
+            ],
+            order="id",
+        )
+
+    @api.model
+    def _removal_rows(self, connection):
+        """Preview rows of the Xero allocations Send New Payments will delete."""
+        _ = self.env._  # a list comprehension's frame does not give Odoo the language
+        return [
+            {
+                "res_model": "account.move",
+                "res_id": note.id,
+                "name": note.name,
+                "partner_id": note.commercial_partner_id.id,
+                "action": "update",
+                "reason": _(
+                    "Removed in Odoo, deleted in Xero: %s",
+                    ", ".join(
+                        "%s (%s)" % (r.get("invoice"), r.get("amount"))
+                        for r in note.xero_removed_allocations
+                    ),
+                ),
+                "xero_id": note.xero_invoice_id,
+                "currency_id": note.currency_id.id,
+                "amount_total": note.amount_total,
+            }
+            for note in self._credit_notes_with_removals(connection)
+        ]
+
+    @api.model
+    def _delete_removed_allocations(self, notes, connection):
+        """Delete in Xero the allocations of these credit notes removed in Odoo (one call each:
+        Xero has no batch delete); an allocation Xero no longer has counts as deleted."""
+        results = {}
+        for note in notes:
+            left, done = [], []
+            for entry in note.xero_removed_allocations or []:
+                try:
+                    connection._xero_call(
+                        "delete_credit_note_allocations",
+                        credit_note_id=entry["credit_note_id"],
+                        allocation_id=entry["xero_id"],
+                    )
+                except xero_errors.XeroNotFound:
+                    done.append(_("Xero allocation %s was already deleted.", entry["xero_id"]))
+                except xero_errors.XeroValidationError as exc:
+                    left.append(entry)
+                    done.append(
+                        _(
+                            "Xero allocation %(id)s could not be deleted: %(why)s",
+                            id=entry["xero_id"],
+                            why=exc.user_message(),
+                        )
+                    )
+                else:
+                    done.append(
+                        _(
+                            "Allocation to %(invoice)s deleted in Xero.",
+                            invoice=entry.get("invoice"),
+                        )
+                    )
+            note.sudo().xero_removed_allocations = left or False
+            outcome = "error" if left else "updated"
+            results[note.id] = (outcome, note.xero_invoice_id, "; ".join(done) or False)
         return results

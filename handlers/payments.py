@@ -32,28 +32,35 @@ class XeroHandlerPayments(models.AbstractModel):
 
     @api.model
     def _plan(self, task, mode):
-        """Send Payment on payments: their Xero payments to delete, then their allocations."""
-        if mode != "one_off" or task.res_model != "account.payment":
-            return super()._plan(task, mode)
-        payments = self.env["account.payment"].browse(task.res_ids or []).exists()
-        task._add_lines(payments.filtered("xero_removed_payments"))
-        task._add_lines(payments._xero_allocations())
+        """The removals first (Xero objects of allocations removed in Odoo), then the
+        allocations: of the payments given (Send Payment), else every one not in Xero."""
+        if mode == "one_off" and task.res_model == "account.payment":
+            payments = self.env["account.payment"].browse(task.res_ids or []).exists()
+            task._add_lines(payments.filtered("xero_removed_payments"))
+            task._add_lines(payments._xero_allocations())
+            return
+        if mode == "new":
+            task._add_lines(self._credit_notes_with_removals(task.connection_id))
+        super()._plan(task, mode)
 
     @api.model
     def _step(self, task, mode):
-        """One batch; for Send Payment, record replacements first (committed by the runner)."""
-        if mode != "one_off":
-            return super()._step(task, mode)
+        """One batch of the work list: removals, then allocations. For Send Payment, changed
+        allocations are first marked for replacement (committed by the runner before any call)."""
         Partial = self.env["account.partial.reconcile"]
         lines = task._pending_lines(BATCH_SIZE)
         own = lines.filtered(lambda line: line.res_model == Partial._name)
         partials = Partial.browse(own.mapped("res_id")).exists()
-        if partials._xero_mark_replacements(task.connection_id):
+        if mode == "one_off" and partials._xero_mark_replacements(task.connection_id):
             return False
-        removal_lines = lines - own
-        if removal_lines:
-            payments = self.env["account.payment"].browse(removal_lines.mapped("res_id")).exists()
-            self._log_results(removal_lines, self._delete_removed(payments, task.connection_id))
+        for model, delete in (
+            ("account.payment", self._delete_removed),
+            ("account.move", self._delete_removed_allocations),
+        ):
+            removal_lines = lines.filtered(lambda line, m=model: line.res_model == m)
+            if removal_lines:
+                records = self.env[model].browse(removal_lines.mapped("res_id")).exists()
+                self._log_results(removal_lines, delete(records, task.connection_id))
         if own:
             results = {
                 pid: ("skipped", None, _("The allocation no longer exists in Odoo."))
@@ -68,7 +75,7 @@ class XeroHandlerPayments(models.AbstractModel):
     def _preview(self, connection, mode, records=None):
         rows = super()._preview(connection, mode, records)
         if records is None:
-            rows += self._waiting_rows(connection)
+            rows = self._removal_rows(connection) + rows + self._waiting_rows(connection)
         return rows
 
     @api.model
@@ -118,7 +125,7 @@ class XeroHandlerPayments(models.AbstractModel):
     def _candidates(self, connection, mode):
         """Allocations not linked to a Xero payment (nor half way through a replacement)."""
         Partial = self.env["account.partial.reconcile"]
-        domain = Partial._xero_allocation_domain(connection.company_id) + [
+        domain = Partial._xero_sendable_domain(connection.company_id) + [
             ("xero_payment_id", "=", False),
             ("xero_pending_payment_id", "=", False),
         ]
@@ -126,14 +133,19 @@ class XeroHandlerPayments(models.AbstractModel):
 
     @api.model
     def _preview_row(self, record, decision):
-        invoice = record.debit_move_id.move_id
+        document = record._xero_paid_document()
+        kind = record._xero_kind()
         return dict(
             super()._preview_row(record, decision),
-            partner_id=invoice.commercial_partner_id.id,
-            currency_id=invoice.currency_id.id,
-            amount_total=record.credit_move_id.payment_id.amount,
-            amount_allocated=record.debit_amount_currency,
-            invoice_id=invoice.id,
+            partner_id=document.commercial_partner_id.id,
+            currency_id=document.currency_id.id,
+            amount_total=(
+                document.amount_total if kind == "credit" else record._xero_odoo_payment().amount
+            ),
+            amount_allocated=(
+                record.credit_amount_currency if kind == "refund" else record.debit_amount_currency
+            ),
+            invoice_id=record.debit_move_id.move_id.id if kind == "credit" else document.id,
         )
 
     @api.model
@@ -159,9 +171,10 @@ class XeroHandlerPayments(models.AbstractModel):
                 todo |= partial
         results.update(self._finish_deletes(todo, connection))
         todo = todo.filtered(lambda p: p.id not in results)
-        invoices = todo.debit_move_id.move_id.filtered(lambda m: not m.xero_invoice_id)
-        if invoices:
-            self.env["xero.handler.invoices"]._send_dependencies(task, "new", invoices)
+        self._send_documents_first(task, todo)
+        credits = todo.filtered(lambda p: p._xero_kind() == "credit")
+        results.update(self._send_credits(task, credits))
+        todo -= credits
         plan = self._decide(todo, connection, mode)
         to_create = []
         for partial in todo:
@@ -190,6 +203,21 @@ class XeroHandlerPayments(models.AbstractModel):
             notes = [n for n in [decision.reason, *answer.get("warnings", [])] if n]
             results[partial.id] = ("created", xero_id, "; ".join(notes) or False)
         return results
+
+    @api.model
+    def _send_documents_first(self, task, partials):
+        """Invoices and credit notes of these allocations not in Xero yet are sent first, in
+        this task, by their own handlers."""
+        moves = (partials.debit_move_id.move_id | partials.credit_move_id.move_id).filtered(
+            lambda m: not m.xero_invoice_id
+        )
+        for move_type, handler in (
+            ("out_invoice", "xero.handler.invoices"),
+            ("out_refund", "xero.handler.credit_notes"),
+        ):
+            documents = moves.filtered(lambda m, t=move_type: m.move_type == t)
+            if documents:
+                self.env[handler]._send_dependencies(task, "new", documents)
 
     @api.model
     def _finish_deletes(self, partials, connection):
@@ -224,16 +252,19 @@ class XeroHandlerPayments(models.AbstractModel):
         decision carries the allocation's plain values (``Decision.values``) when they could be
         built.
         """
+        credits = records.filtered(lambda p: p._xero_kind() == "credit")
+        plan = self._decide_credits(credits, connection, preview)
+        records -= credits
         resolver = self.env["xero.mapping"]._resolver(connection, "journal")
-        plan, ready = {}, records.browse()
+        ready = records.browse()
         for partial in records:
-            invoice = partial.debit_move_id.move_id
+            invoice = partial._xero_paid_document()
             try:
                 values = partial._xero_payment_values(resolver)
             except payloads.PayloadError as exc:
                 plan[partial.id] = Decision("blocked", reason=str(exc))
                 continue
-            payment = partial.credit_move_id.payment_id
+            payment = partial._xero_odoo_payment()
             if payment.xero_removed_payments:  # delete first, or Xero would hold both
                 reason = _(
                     "Payment %s still has Xero payments of allocations removed in Odoo: Action "
@@ -241,25 +272,26 @@ class XeroHandlerPayments(models.AbstractModel):
                     payment.name,
                 )
                 plan[partial.id] = Decision("blocked", reason=reason, values=values)
-            elif values["invoice_id"]:
+            elif values["document_id"]:
                 plan[partial.id] = Decision("create", values=values)  # decided below
                 ready |= partial
-            elif preview:
-                reason = _("Invoice %s is sent to Xero first.", invoice.name)
-                plan[partial.id] = Decision("create", reason=reason, values=values)
             else:
-                reason = _(
-                    "Invoice %(name)s is not in Xero: %(why)s",
-                    name=invoice.name,
-                    why=invoice.xero_last_error or _("it could not be sent."),
+                plan[partial.id] = self._document_not_in_xero(invoice, preview)._replace(
+                    values=values
                 )
-                plan[partial.id] = Decision("blocked", reason=reason, values=values)
+        refunds = ready.filtered(lambda p: p._xero_kind() == "refund")
         xero_invoices = self._fetch_invoices(
-            connection, {plan[p.id].values["invoice_id"] for p in ready}
+            connection, {plan[p.id].values["document_id"] for p in ready - refunds}
         )
         live = self._fetch_live_payments(
             connection, [key for key, inv in xero_invoices.items() if inv.get("Payments")]
         )
+        notes = self._fetch_credit_notes(
+            connection, {plan[p.id].values["document_id"] for p in refunds}
+        )
+        for key, note in notes.items():  # a credit note owes its remaining credit
+            xero_invoices[key] = dict(note, AmountDue=note.get("RemainingCredit"))
+            live[key] = note.get("Payments") or []
         known = {
             x.lower()
             for x in records.search(
@@ -274,17 +306,31 @@ class XeroHandlerPayments(models.AbstractModel):
         return plan
 
     @api.model
+    def _document_not_in_xero(self, document, preview):
+        """The invoice or credit note is not in Xero: sent first (preview), else blocked."""
+        if preview:
+            return Decision("create", reason=_("%s is sent to Xero first.", document.name))
+        return Decision(
+            "blocked",
+            reason=_(
+                "%(name)s is not in Xero: %(why)s",
+                name=document.name,
+                why=document.xero_last_error or _("it could not be sent."),
+            ),
+        )
+
+    @api.model
     def _decide_one(self, partial, vals, xero_invoices, live_payments, due, taken):
         """Plan one allocation (see :meth:`_decide`); updates ``due`` and ``taken``."""
-        invoice = partial.debit_move_id.move_id
-        key = vals["invoice_id"].lower()
+        invoice = partial._xero_paid_document()
+        key = vals["document_id"].lower()
         found = xero_invoices.get(key)
         if found is None:
             return Decision(
                 "blocked",
                 reason=_(
-                    "Xero has no invoice %(id)s (%(name)s).",
-                    id=vals["invoice_id"],
+                    "Xero has no document %(id)s (%(name)s).",
+                    id=vals["document_id"],
                     name=invoice.name,
                 ),
             )
@@ -329,8 +375,7 @@ class XeroHandlerPayments(models.AbstractModel):
             return Decision(
                 "blocked",
                 reason=_(
-                    "Invoice %s is already fully paid in Xero: fetch payments first, or check "
-                    "it in Xero.",
+                    "%s is already fully paid in Xero: fetch payments first, or check it in Xero.",
                     invoice.name,
                 ),
             )
@@ -338,7 +383,7 @@ class XeroHandlerPayments(models.AbstractModel):
             return Decision(
                 "blocked",
                 reason=_(
-                    "Invoice %(name)s is %(status)s in Xero: only approved invoices take payments.",
+                    "%(name)s is %(status)s in Xero: only approved documents take payments.",
                     name=invoice.name,
                     status=status,
                 ),

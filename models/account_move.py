@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import NamedTuple
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -6,7 +7,46 @@ from odoo.tools import float_compare, float_round
 
 from ..xero_api import payloads
 
-XERO_INVOICE_URL = "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=%s"
+
+class XeroDocument(NamedTuple):
+    """How Xero names one kind of sales document: invoices and credit notes are sent by one
+    code path (``handlers/invoices.py``), which reads the names it needs from here."""
+
+    move_type: str
+    key: str  # the list key of bodies and answers ("Invoices")
+    type: str  # Xero's Type
+    id: str  # the id field ("InvoiceID")
+    number: str  # the number field ("InvoiceNumber")
+    create: str  # SDK methods
+    update: str
+    read: str
+    url: str  # the document in Xero's web app
+
+
+XERO_DOCUMENTS = {
+    "out_invoice": XeroDocument(
+        "out_invoice",
+        "Invoices",
+        "ACCREC",
+        "InvoiceID",
+        "InvoiceNumber",
+        "create_invoices",
+        "update_or_create_invoices",
+        "get_invoices",
+        "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=%s",
+    ),
+    "out_refund": XeroDocument(
+        "out_refund",
+        "CreditNotes",
+        "ACCRECCREDIT",
+        "CreditNoteID",
+        "CreditNoteNumber",
+        "create_credit_notes",
+        "update_or_create_credit_notes",
+        "get_credit_notes",
+        "https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=%s",
+    ),
+}
 SENDABLE_LINES = ("product", "line_section", "line_note")
 UNSUPPORTED_LINES = {"rounding": "cash rounding", "epd": "early payment discount"}
 
@@ -45,22 +85,41 @@ class AccountMove(models.Model):
     xero_pdf_name = fields.Char(string="PDF sent", copy=False)
     xero_pdf_checksum = fields.Char(copy=False)
     xero_pdf_date = fields.Datetime(string="PDF sent on", copy=False)
+    xero_removed_allocations = fields.Json(
+        copy=False,
+        readonly=True,
+        help="Xero allocations of this credit note whose reconciliation was removed in Odoo: "
+        "Send New Payments deletes them in Xero.",
+    )
 
-    @api.depends("xero_invoice_id")
+    @api.depends("xero_invoice_id", "move_type")
     def _compute_xero_url(self):
         for move in self:
+            document = XERO_DOCUMENTS.get(move.move_type)
             move.xero_url = (
-                XERO_INVOICE_URL % move.xero_invoice_id if move.xero_invoice_id else False
+                document.url % move.xero_invoice_id if document and move.xero_invoice_id else False
             )
 
     # ------------------------------------------------------------------ actions
 
     def action_xero_send(self):
-        """Action > Xero > Send Invoice: create in Xero if not linked, else update (or void)."""
+        """Action > Xero > Send Invoice / Send Credit Note: create in Xero if not linked, else
+        update (or void), one task per dealer and kind of document."""
         invoices = self.filtered(lambda m: m.move_type == "out_invoice")
-        if not invoices:
-            raise UserError(_("Only customer invoices are sent to Xero."))
-        return self.env["xero.task"]._run_one_off("send_invoice", invoices)
+        refunds = self.filtered(lambda m: m.move_type == "out_refund")
+        if not (invoices or refunds):
+            raise UserError(_("Only customer invoices and credit notes are sent to Xero."))
+        Task = self.env["xero.task"]
+        tasks = Task.browse()
+        for task_type, moves in (("send_invoice", invoices), ("send_credit_note", refunds)):
+            if moves:
+                tasks |= Task._run_one_off_tasks(task_type, moves)
+        return tasks._action_open_tasks()
+
+    def _xero_document(self):
+        """How Xero names this document (``XERO_DOCUMENTS``)."""
+        self.ensure_one()
+        return XERO_DOCUMENTS[self.move_type]
 
     # ------------------------------------------------------------------ values
 
@@ -218,13 +277,14 @@ class AccountMove(models.Model):
             outcome = "blocked" if "archived" in message.lower() else "error"
             return (outcome, None, message)
         invoice = answer["record"]
-        self._xero_linked(invoice["InvoiceID"], invoice.get("LineItems"))
+        xero_id = invoice[self._xero_document().id]
+        self._xero_linked(xero_id, invoice.get("LineItems"))
         notes = list(warnings) + list(answer.get("warnings") or [])
         mismatch = check_totals and self._xero_total_mismatch(invoice)
         if mismatch:
             self.write({"xero_last_error": mismatch, "xero_sync_state": "error"})
-            return ("error", invoice["InvoiceID"], mismatch)
-        return (outcome, invoice["InvoiceID"], "; ".join(notes) or False)
+            return ("error", xero_id, mismatch)
+        return (outcome, xero_id, "; ".join(notes) or False)
 
     def _xero_linked(self, xero_id, line_items=None):
         """Store the link (and Xero's line ids, in the order the lines were sent)."""

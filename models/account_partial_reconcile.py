@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
+from odoo.osv import expression
 from odoo.tools import float_compare
 
 from ..xero_api import payloads
@@ -27,7 +28,13 @@ class AccountPartialReconcile(models.Model):
 
     _inherit = "account.partial.reconcile"
 
-    xero_payment_id = fields.Char(string="Xero payment ID", copy=False, index="btree_not_null")
+    xero_payment_id = fields.Char(
+        string="Xero payment ID",
+        copy=False,
+        index="btree_not_null",
+        help="The Xero payment of this allocation, or for a credit note allocated to an invoice "
+        "the Xero allocation (AllocationID).",
+    )
     xero_pending_action = fields.Selection(
         [("delete_then_create", "Delete in Xero, then create again")],
         copy=False,
@@ -62,16 +69,30 @@ class AccountPartialReconcile(models.Model):
             partial.display_name = f"{source or '?'} → {partial.debit_move_id.move_id.name or '?'}"
 
     def unlink(self):
-        """Remember the Xero payments of deleted allocations, so Send Payment deletes them."""
+        """Remember the Xero payments of deleted allocations, so Send Payment deletes them, and
+        the Xero allocations of credit notes, so Send New Payments deletes them."""
         if not self.env.context.get("xero_no_removal"):
             self._xero_remember_removed()
         return super().unlink()
 
     def _xero_remember_removed(self):
-        by_payment = defaultdict(list)
+        by_payment, by_credit_note = defaultdict(list), defaultdict(list)
         for partial in self.filtered(lambda p: p.xero_payment_id or p.xero_pending_payment_id):
-            payment = partial.credit_move_id.payment_id
-            invoice = partial.debit_move_id.move_id
+            kind = partial._xero_kind()
+            if kind == "credit":
+                note = partial.credit_move_id.move_id
+                by_credit_note[note].append(
+                    {
+                        "xero_id": partial.xero_payment_id,
+                        "credit_note_id": note.xero_invoice_id,
+                        "invoice": partial.debit_move_id.move_id.name,
+                        "amount": partial.xero_amount,
+                        "allocation": partial.id,
+                    }
+                )
+                continue
+            payment = partial._xero_odoo_payment()
+            invoice = partial._xero_paid_document()
             for xero_id in filter(None, (partial.xero_pending_payment_id, partial.xero_payment_id)):
                 by_payment[payment].append(
                     {
@@ -86,6 +107,8 @@ class AccountPartialReconcile(models.Model):
             if payment:
                 kept = payment.xero_removed_payments or []
                 payment.sudo().xero_removed_payments = kept + removed
+        for note, removed in by_credit_note.items():
+            note.sudo().xero_removed_allocations = (note.xero_removed_allocations or []) + removed
 
     # ------------------------------------------------------------------ helpers
 
@@ -101,13 +124,65 @@ class AccountPartialReconcile(models.Model):
         ]
         return ([("company_id", "=", company.id)] if company else []) + domain
 
+    @api.model
+    def _xero_sendable_domain(self, company):
+        """Everything Send New Payments sends: payments allocated to invoices, credit notes
+        allocated to invoices, and refunds (outbound customer payments) of credit notes."""
+        credit = [
+            ("debit_move_id.move_id.move_type", "=", "out_invoice"),
+            ("debit_move_id.move_id.state", "=", "posted"),
+            ("credit_move_id.move_id.move_type", "=", "out_refund"),
+            ("credit_move_id.move_id.state", "=", "posted"),
+        ]
+        refund = [
+            ("credit_move_id.move_id.move_type", "=", "out_refund"),
+            ("credit_move_id.move_id.state", "=", "posted"),
+            ("debit_move_id.payment_id.payment_type", "=", "outbound"),
+            ("debit_move_id.payment_id.partner_type", "=", "customer"),
+            ("debit_move_id.payment_id.state", "in", POSTED_PAYMENT_STATES),
+        ]
+        kinds = expression.OR([self._xero_allocation_domain(), credit, refund])
+        return expression.AND([[("company_id", "=", company.id)], kinds])
+
+    def _xero_kind(self):
+        """``payment`` (a customer payment on an invoice), ``credit`` (a credit note on an
+        invoice: a Xero allocation), ``refund`` (money paid back on a credit note), or False."""
+        self.ensure_one()
+        debit, credit = self.debit_move_id, self.credit_move_id
+        if debit.move_id.move_type == "out_invoice":
+            if credit.payment_id:
+                return "payment"
+            if credit.move_id.move_type == "out_refund":
+                return "credit"
+        elif debit.payment_id and credit.move_id.move_type == "out_refund":
+            return "refund"
+        return False
+
+    def _xero_paid_document(self):
+        """The invoice a payment pays, or the credit note a refund or credit comes from."""
+        self.ensure_one()
+        if self._xero_kind() == "payment":
+            return self.debit_move_id.move_id
+        return self.credit_move_id.move_id
+
+    def _xero_odoo_payment(self):
+        """The customer payment (received, or a refund paid out) of this allocation."""
+        self.ensure_one()
+        return (
+            self.debit_move_id.payment_id
+            if self._xero_kind() == "refund"
+            else (self.credit_move_id.payment_id)
+        )
+
     def _xero_mark_replacements(self, connection):
         """Linked allocations changed since sent: record "delete, then create" (no Xero call).
 
         :return: the allocations marked now.
         """
         resolver = self.env["xero.mapping"]._resolver(connection, "journal")
-        changed = self.filtered(lambda p: p.xero_payment_id and p._xero_changed(resolver))
+        changed = self.filtered(
+            lambda p: p.xero_payment_id and p._xero_kind() != "credit" and p._xero_changed(resolver)
+        )
         for partial in changed:
             partial.write(
                 {
@@ -128,7 +203,7 @@ class AccountPartialReconcile(models.Model):
             values = self._xero_payment_values(resolver)
         except payloads.PayloadError:
             return False
-        rounding = self.debit_move_id.move_id.currency_id.rounding
+        rounding = self._xero_paid_document().currency_id.rounding
         return bool(
             float_compare(values["amount"], self.xero_amount, precision_rounding=rounding)
             or values["date"] != self.xero_date
@@ -142,8 +217,9 @@ class AccountPartialReconcile(models.Model):
         """
         self.ensure_one()
         journals, default = resolver
-        invoice = self.debit_move_id.move_id
-        payment = self.credit_move_id.payment_id
+        refund = self._xero_kind() == "refund"
+        invoice = self._xero_paid_document()
+        payment = self._xero_odoo_payment()
         mapping = journals.get(payment.journal_id.id) or default
         if not mapping:
             raise payloads.PayloadError(
@@ -151,12 +227,15 @@ class AccountPartialReconcile(models.Model):
             )
         code, account_id = mapping
         currency = invoice.currency_id
-        amount = currency.round(self.debit_amount_currency)
+        amount = currency.round(
+            self.credit_amount_currency if refund else self.debit_amount_currency
+        )
         rate = None
         if currency != invoice.company_id.currency_id:
             rate = self._xero_currency_rate(amount)
-        return {
-            "invoice_id": invoice.xero_invoice_id or None,
+        values = {
+            "document_id": invoice.xero_invoice_id or None,
+            "credit_note_id" if refund else "invoice_id": invoice.xero_invoice_id or None,
             "account_id": account_id or None,
             "account_code": code,
             "account_key": code or account_id,
@@ -165,12 +244,15 @@ class AccountPartialReconcile(models.Model):
             "reference": payloads.payment_reference(payment.name, self.id),
             "currency_rate": rate,
         }
+        return values
 
     def _xero_currency_rate(self, amount):
         """Units of the invoice's currency per unit of the company's, at the payment's rate."""
-        line = self.credit_move_id
+        refund = self._xero_kind() == "refund"
+        line = self.debit_move_id if refund else self.credit_move_id
+        line_amount = self.debit_amount_currency if refund else self.credit_amount_currency
         if line.amount_currency:
-            company_amount = self.credit_amount_currency * abs(line.balance / line.amount_currency)
+            company_amount = line_amount * abs(line.balance / line.amount_currency)
         else:
             company_amount = self.amount
         return round(amount / company_amount, 6) if company_amount else None
@@ -182,7 +264,7 @@ class AccountPartialReconcile(models.Model):
                 "xero_payment_id": xero_id,
                 "xero_amount": values["amount"],
                 "xero_date": values["date"],
-                "xero_account_code": values["account_key"],
+                "xero_account_code": values.get("account_key") or False,
                 "xero_last_sync": fields.Datetime.now(),
                 "xero_last_error": False,
                 "xero_pending_action": False,

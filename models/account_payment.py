@@ -74,7 +74,7 @@ class AccountPayment(models.Model):
         allocations = self._xero_allocations()
         by_payment = defaultdict(lambda: self.env["account.partial.reconcile"])
         for partial in allocations:
-            by_payment[partial.credit_move_id.payment_id.id] |= partial
+            by_payment[partial._xero_odoo_payment().id] |= partial
         for payment in self:
             mine = by_payment[payment.id]
             payment.xero_allocation_ids = mine
@@ -183,24 +183,33 @@ class AccountPayment(models.Model):
     def action_xero_send(self):
         """Action > Xero: Send Payment: send new allocations, replace changed ones, delete the
         Xero payments of allocations removed in Odoo (one task per dealer, run now)."""
-        payments = self.filtered(
-            lambda p: p.payment_type == "inbound" and p.partner_type == "customer"
-        )
+        payments = self.filtered(lambda p: p.partner_type == "customer")
         if not payments:
-            raise UserError(_("Only customer payments (money received) are sent to Xero."))
+            raise UserError(
+                _("Only customer payments (money received, or refunds paid out) are sent to Xero.")
+            )
         return self.env["xero.task"]._run_one_off("send_payment", payments)
 
     # ------------------------------------------------------------------ helpers
 
     def _xero_allocations(self):
-        """The allocations of these payments to customer invoices (one query)."""
+        """The allocations of these payments to customer invoices, and of these refunds to
+        credit notes (one query)."""
         ids = [pid for pid in self.ids if isinstance(pid, int)]
         if not ids:
             return self.env["account.partial.reconcile"]
         return self.env["account.partial.reconcile"].search(
-            [
-                ("credit_move_id.payment_id", "in", ids),
-                ("debit_move_id.move_id.move_type", "=", "out_invoice"),
-            ],
+            expression.OR(
+                [
+                    [
+                        ("credit_move_id.payment_id", "in", ids),
+                        ("debit_move_id.move_id.move_type", "=", "out_invoice"),
+                    ],
+                    [
+                        ("debit_move_id.payment_id", "in", ids),
+                        ("credit_move_id.move_id.move_type", "=", "out_refund"),
+                    ],
+                ]
+            ),
             order="id",
         )

@@ -140,22 +140,30 @@ class XeroTask(models.Model):
 
     @api.model
     def _run_one_off(self, task_type, records):
-        """Action > Xero on records: one task per dealer the records belong to, run now.
+        """Action > Xero on records: one task per dealer the records belong to, run now, and
+        the action that opens them.
 
         A record of a company goes to that company's Xero, never to the current one's; a
         shared record (no company) goes to the current company's.
         """
+        return self._run_one_off_tasks(task_type, records)._action_open_tasks()
+
+    @api.model
+    def _run_one_off_tasks(self, task_type, records):
         tasks = self.browse()
         for company, group in group_by_dealer(records, self.env.company).items():
             tasks |= self.with_company(company)._queue(company, task_type, group, run_now=True)
-        if len(tasks) == 1:
-            return tasks._action_open()
+        return tasks
+
+    def _action_open_tasks(self):
+        if len(self) == 1:
+            return self._action_open()
         return {
             "type": "ir.actions.act_window",
             "res_model": "xero.task",
             "name": _("Xero Tasks"),
             "view_mode": "list,form",
-            "domain": [("id", "in", tasks.ids)],
+            "domain": [("id", "in", self.ids)],
         }
 
     # ------------------------------------------------------------------ actions

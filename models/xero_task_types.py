@@ -29,6 +29,10 @@ TASK_TYPES = {
         "Send New Invoices", "xero.handler.invoices", "new", True, "send_invoice"
     ),
     "send_invoice": TaskType("Send Invoice", "xero.handler.invoices", "one_off"),
+    "send_new_credit_notes": TaskType(
+        "Send New Credit Notes", "xero.handler.credit_notes", "new", True, "send_credit_note"
+    ),
+    "send_credit_note": TaskType("Send Credit Note", "xero.handler.credit_notes", "one_off"),
     "send_new_payments": TaskType(
         "Send New Payments", "xero.handler.payments", "new", True, "send_payment"
     ),

@@ -1,5 +1,6 @@
 from . import (
     test_connection,
+    test_credit_notes,
     test_customers,
     test_fetch_payments,
     test_invoices,

@@ -171,6 +171,19 @@ def guid_where(field, ids):
     return " OR ".join('%s==Guid("%s")' % (field, xero_id) for xero_id in ids)
 
 
+#: Most ``OR`` terms in one ``where``: longer chains are slow on large organisations and can
+#: be refused (XERO_NOTES.md, "Where Xero is stricter").
+MAX_OR_TERMS = 10
+
+
+def where_any(items, render):
+    """``where`` clauses matching any of ``items`` (``render(item)`` is one comparison), each
+    of at most ``MAX_OR_TERMS`` terms and under the query-length limit."""
+    for chunk in chunk_by_length(items, render):
+        for start in range(0, len(chunk), MAX_OR_TERMS):
+            yield " OR ".join(render(item) for item in chunk[start : start + MAX_OR_TERMS])
+
+
 def chunk_by_length(items, render, limit=MAX_QUERY, separator_len=4):
     """Split ``items`` into lists whose rendered, URL-encoded length stays under ``limit``.
 

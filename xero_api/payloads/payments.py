@@ -17,9 +17,10 @@ _PAYMENT_REF_RE = re.compile(r"(?:^|\s)#A(\d+)$")
 
 
 def payment_payload(values):
-    """Build a Xero ``Payment`` of one invoice.
+    """Build a Xero ``Payment`` of one invoice, or a refund of one credit note.
 
-    ``values`` keys: ``invoice_id`` (Xero InvoiceID), ``account_id`` (Xero AccountID) or
+    ``values`` keys: ``invoice_id`` (Xero InvoiceID) or, for a refund paid out,
+    ``credit_note_id`` (Xero CreditNoteID), ``account_id`` (Xero AccountID) or
     ``account_code``, ``date``, ``amount`` (in the invoice's currency, > 0, rounded to 2
     decimals), ``reference`` (see :func:`payment_reference`), ``currency_rate`` (optional, only
     for a foreign-currency invoice: units of that currency per unit of the base currency).
@@ -28,9 +29,16 @@ def payment_payload(values):
     :raises PayloadError: no invoice, no account, no date, or an amount or rate not above zero.
     """
     warnings = []
-    invoice_id = clean(values.get("invoice_id"))
-    if not invoice_id:
-        raise PayloadError("The paid invoice is not in Xero yet: send the invoice first.")
+    if "credit_note_id" in values:
+        credit_note_id = clean(values["credit_note_id"])
+        if not credit_note_id:
+            raise PayloadError("The credit note is not in Xero yet: send the credit note first.")
+        document = {"CreditNote": {"CreditNoteID": credit_note_id}}
+    else:
+        invoice_id = clean(values.get("invoice_id"))
+        if not invoice_id:
+            raise PayloadError("The paid invoice is not in Xero yet: send the invoice first.")
+        document = {"Invoice": {"InvoiceID": invoice_id}}
     account_id = clean(values.get("account_id"))
     account_code = clean(values.get("account_code"))
     if not (account_id or account_code):
@@ -39,7 +47,7 @@ def payment_payload(values):
     if amount <= 0:
         raise PayloadError("Payment amount %s: Xero only takes amounts above zero." % amount)
     payment = {
-        "Invoice": {"InvoiceID": invoice_id},
+        **document,
         "Account": {"AccountID": account_id} if account_id else {"Code": account_code},
         "Date": date_text(values.get("date"), "Payment date", required=True),
         "Amount": amount,
