@@ -2,6 +2,7 @@ from urllib.parse import quote_plus
 
 from odoo import _, api, models
 
+from ..models.account_partial_reconcile import POSTED_PAYMENT_STATES
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
 from ..xero_api.wire import MAX_QUERY, chunk_by_length, guid_where
@@ -10,8 +11,9 @@ LIVE_PAYMENTS = 'Status=="AUTHORISED" AND (%s)'
 
 
 class XeroHandlerPayments(models.AbstractModel):
-    """The payments handler's Xero calls: invoices and their payments read in bulk, deletes
-    (also used by Fetch New Payments)."""
+    """The payments handler's Xero calls (invoices, credit notes and their payments read in
+    bulk, also used by Fetch New Payments; deletes), and the preview rows of what is not an
+    allocation to send: removals to make in Xero, and money waiting for an allocation."""
 
     _inherit = "xero.handler.payments"
 
@@ -133,6 +135,85 @@ class XeroHandlerPayments(models.AbstractModel):
             )
         return results
 
+    # ------------------------------------------------------------------ writes
+
+    @api.model
+    def _create_payments(self, connection, to_send):
+        """Create the Xero payments of these allocations in one call: the cash, and the part
+        written off when there is one. An allocation is linked only when all of its payments
+        were made; what Xero took of a half-refused one is deleted again, so Xero never holds
+        a payment without its write-off."""
+        bodies = [(partial, body) for partial, decision in to_send for body in decision.body]
+        answers = self._batch_call(
+            connection, "create_payments", "Payments", [body for _p, body in bodies]
+        )
+        made, errors, warnings = {}, {}, {}
+        for (partial, _body), answer in zip(bodies, answers, strict=True):
+            xero_id = (answer.get("record") or {}).get("PaymentID")
+            made.setdefault(partial.id, []).append(xero_id)
+            if not xero_id:
+                errors.setdefault(partial.id, []).extend(
+                    answer.get("errors") or [_("Xero gave no payment id.")]
+                )
+            warnings.setdefault(partial.id, []).extend(answer.get("warnings") or [])
+        results = {}
+        for partial, decision in to_send:
+            ids = made[partial.id]
+            linked = decision.action == "link"  # its cash payment was already in Xero
+            if partial.id in errors:
+                document = decision.values["document_id"]
+                undo = [(xero_id, document) for xero_id in ids if xero_id]
+                if undo:
+                    self._delete_payments(connection, undo)
+                message = "; ".join(filter(None, errors[partial.id]))
+                partial.xero_last_error = message
+                results[partial.id] = ("error", None, message)
+                continue
+            cash_id = decision.xero_id if linked else ids[0]
+            writeoff_id = ids[-1] if decision.values.get("writeoff") else False
+            partial._xero_linked(cash_id, decision.values, writeoff_id)
+            notes = [n for n in [decision.reason, *warnings[partial.id]] if n]
+            results[partial.id] = (
+                "linked" if linked else "created",
+                cash_id,
+                "; ".join(notes) or False,
+            )
+        return results
+
+    @api.model
+    def _finish_deletes(self, partials, connection):
+        """Delete the Xero payments these allocations replace; errors keep them pending."""
+        pending = partials.filtered("xero_pending_payment_id")
+        if not pending:
+            return {}
+        removals = {
+            p.id: [
+                (xero_id, p._xero_paid_document().xero_invoice_id)
+                for xero_id in (p.xero_pending_payment_id, p.xero_pending_writeoff_id)
+                if xero_id
+            ]
+            for p in pending
+        }
+        done = self._delete_payments(connection, [r for rs in removals.values() for r in rs])
+        results = {}
+        for partial in pending:
+            failed = [
+                done[xero_id][1] for xero_id, _doc in removals[partial.id] if not done[xero_id][0]
+            ]
+            if not failed:
+                partial.write(
+                    {
+                        "xero_pending_action": False,
+                        "xero_pending_payment_id": False,
+                        "xero_pending_writeoff_id": False,
+                    }
+                )
+            else:
+                message = "; ".join(failed)
+                partial.xero_last_error = message
+                results[partial.id] = ("error", None, message)
+        return results
+
     # ------------------------------------------------------------------ credit note removals
 
     @api.model
@@ -208,3 +289,44 @@ class XeroHandlerPayments(models.AbstractModel):
             outcome = "error" if left else "updated"
             results[note.id] = (outcome, note.xero_invoice_id, "; ".join(done) or False)
         return results
+
+    @api.model
+    def _waiting_rows(self, connection):
+        """Preview rows of the parts of payments not allocated to any invoice (they wait)."""
+        lines = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", connection.company_id.id),
+                ("parent_state", "=", "posted"),
+                ("payment_id.payment_type", "=", "inbound"),
+                ("payment_id.partner_type", "=", "customer"),
+                ("payment_id.state", "in", POSTED_PAYMENT_STATES),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("credit", ">", 0),
+            ],
+            order="id",
+        )
+        rows = []
+        for line in lines:
+            payment = line.payment_id
+            open_amount = abs(line.amount_residual_currency)
+            if line.currency_id.is_zero(open_amount):
+                continue
+            rows.append(
+                {
+                    "res_model": "account.payment",
+                    "res_id": payment.id,
+                    "name": payment.name,
+                    "partner_id": payment.partner_id.commercial_partner_id.id,
+                    "action": "waiting",
+                    "reason": _(
+                        "%(amount)s not allocated to an invoice (overpayment or payment on "
+                        "account): sent once allocated to an invoice.",
+                        amount=line.currency_id.format(open_amount),
+                    ),
+                    "currency_id": line.currency_id.id,
+                    "amount_total": payment.amount,
+                    "amount_allocated": 0.0,
+                }
+            )
+        return rows

@@ -187,6 +187,24 @@ class PaymentFetch(PaymentImport):
                 "xero_pending_payment_id"
             )
         }
+        # Write-offs sent from Odoo (``#A<id>-W``): known, never imported as a receipt.
+        pending |= {
+            x.lower()
+            for p in Partial.search(
+                [
+                    "|",
+                    ("xero_writeoff_payment_id", "in", ids),
+                    ("xero_pending_writeoff_id", "in", ids),
+                ]
+            )
+            for x in (p.xero_writeoff_payment_id, p.xero_pending_writeoff_id)
+            if x
+        }
+        pending |= {
+            p["PaymentID"].lower()
+            for p in payments
+            if payloads.parse_writeoff_reference(p.get("Reference"))
+        }
         imported = {
             p.xero_import_id.lower(): p
             for p in env["account.payment"].search(

@@ -1,7 +1,6 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
-from ..models.account_partial_reconcile import POSTED_PAYMENT_STATES
 from ..models.xero_common import BATCH_SIZE, Decision
 from ..xero_api import payloads
 from ..xero_api.wire import xero_day
@@ -78,47 +77,6 @@ class XeroHandlerPayments(models.AbstractModel):
             rows = self._removal_rows(connection) + rows + self._waiting_rows(connection)
         return rows
 
-    @api.model
-    def _waiting_rows(self, connection):
-        """Preview rows of the parts of payments not allocated to any invoice (they wait)."""
-        lines = self.env["account.move.line"].search(
-            [
-                ("company_id", "=", connection.company_id.id),
-                ("parent_state", "=", "posted"),
-                ("payment_id.payment_type", "=", "inbound"),
-                ("payment_id.partner_type", "=", "customer"),
-                ("payment_id.state", "in", POSTED_PAYMENT_STATES),
-                ("account_id.account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("credit", ">", 0),
-            ],
-            order="id",
-        )
-        rows = []
-        for line in lines:
-            payment = line.payment_id
-            open_amount = abs(line.amount_residual_currency)
-            if line.currency_id.is_zero(open_amount):
-                continue
-            rows.append(
-                {
-                    "res_model": "account.payment",
-                    "res_id": payment.id,
-                    "name": payment.name,
-                    "partner_id": payment.partner_id.commercial_partner_id.id,
-                    "action": "waiting",
-                    "reason": _(
-                        "%(amount)s not allocated to an invoice (overpayment or payment on "
-                        "account): sent once allocated to an invoice.",
-                        amount=line.currency_id.format(open_amount),
-                    ),
-                    "currency_id": line.currency_id.id,
-                    "amount_total": payment.amount,
-                    "amount_allocated": 0.0,
-                }
-            )
-        return rows
-
     # ------------------------------------------------------------------ protocol
 
     @api.model
@@ -176,32 +134,19 @@ class XeroHandlerPayments(models.AbstractModel):
         results.update(self._send_credits(task, credits))
         todo -= credits
         plan = self._decide(todo, connection, mode)
-        to_create = []
+        to_send = []
         for partial in todo:
             decision = plan[partial.id]
             if decision.action == "blocked":
                 results[partial.id] = ("blocked", None, decision.reason)
                 partial.xero_last_error = decision.reason
-            elif decision.action == "link":
-                partial._xero_linked(decision.xero_id, decision.values)
+            elif decision.action == "link" and not decision.body:
+                writeoff_id = (decision.xero or {}).get("WriteOffPaymentID") or False
+                partial._xero_linked(decision.xero_id, decision.values, writeoff_id)
                 results[partial.id] = ("linked", decision.xero_id, decision.reason)
             else:
-                to_create.append((partial, decision))
-        answers = self._batch_call(
-            connection, "create_payments", "Payments", [d.body for _p, d in to_create]
-        )
-        for (partial, decision), answer in zip(to_create, answers, strict=True):
-            xero_id = (answer.get("record") or {}).get("PaymentID")
-            if not xero_id:
-                message = "; ".join(
-                    filter(None, answer.get("errors") or [_("Xero gave no payment id.")])
-                )
-                partial.xero_last_error = message
-                results[partial.id] = ("error", None, message)
-                continue
-            partial._xero_linked(xero_id, decision.values)
-            notes = [n for n in [decision.reason, *answer.get("warnings", [])] if n]
-            results[partial.id] = ("created", xero_id, "; ".join(notes) or False)
+                to_send.append((partial, decision))
+        results.update(self._create_payments(connection, to_send))
         return results
 
     @api.model
@@ -219,26 +164,6 @@ class XeroHandlerPayments(models.AbstractModel):
             if documents:
                 self.env[handler]._send_dependencies(task, "new", documents)
 
-    @api.model
-    def _finish_deletes(self, partials, connection):
-        """Delete the Xero payments these allocations replace; errors keep them pending."""
-        pending = partials.filtered("xero_pending_payment_id")
-        if not pending:
-            return {}
-        done = self._delete_payments(
-            connection,
-            [(p.xero_pending_payment_id, p.debit_move_id.move_id.xero_invoice_id) for p in pending],
-        )
-        results = {}
-        for partial in pending:
-            ok, message = done[partial.xero_pending_payment_id]
-            if ok:
-                partial.write({"xero_pending_action": False, "xero_pending_payment_id": False})
-            else:
-                partial.xero_last_error = message
-                results[partial.id] = ("error", None, message)
-        return results
-
     # ------------------------------------------------------------------ planning
 
     @api.model
@@ -255,12 +180,12 @@ class XeroHandlerPayments(models.AbstractModel):
         credits = records.filtered(lambda p: p._xero_kind() == "credit")
         plan = self._decide_credits(credits, connection, preview)
         records -= credits
-        resolver = self.env["xero.mapping"]._resolver(connection, "journal")
+        maps = self.env["xero.mapping"]._maps(connection)
         ready = records.browse()
         for partial in records:
             invoice = partial._xero_paid_document()
             try:
-                values = partial._xero_payment_values(resolver)
+                values = partial._xero_payment_values(maps["journal"], maps["account"][0])
             except payloads.PayloadError as exc:
                 plan[partial.id] = Decision("blocked", reason=str(exc))
                 continue
@@ -342,16 +267,33 @@ class XeroHandlerPayments(models.AbstractModel):
         )
         if mine:
             taken.add(mine["PaymentID"].lower())
+            writeoff = next(
+                (
+                    p
+                    for p in live
+                    if payloads.parse_writeoff_reference(p.get("Reference")) == partial.id
+                ),
+                None,
+            )
+            if writeoff:
+                taken.add(writeoff["PaymentID"].lower())
+            body = None
+            if vals.get("writeoff") and not writeoff:  # its write-off did not reach Xero
+                body = [payloads.writeoff_payment_payload(vals)[0]]
             return Decision(
                 "link",
                 mine["PaymentID"],
                 _("Found in Xero by its reference %s.", mine.get("Reference")),
+                xero={"WriteOffPaymentID": writeoff["PaymentID"] if writeoff else False},
+                body=body,
             )
         twin = next(
             (
                 p
                 for p in live
                 if payloads.parse_payment_reference(p.get("Reference")) is None
+                and payloads.parse_writeoff_reference(p.get("Reference")) is None
+                and not vals.get("writeoff")
                 and xero_day(p.get("Date")) == vals["date"]
                 and not float_compare(
                     float(p.get("Amount") or 0), vals["amount"], precision_rounding=rounding
@@ -388,20 +330,34 @@ class XeroHandlerPayments(models.AbstractModel):
                     status=status,
                 ),
             )
-        if float_compare(vals["amount"], due[key], precision_rounding=rounding) > 0:
+        settled = vals["amount"] + (vals.get("writeoff") or {}).get("amount", 0.0)
+        if float_compare(settled, due[key], precision_rounding=rounding) > 0:
             return Decision(
                 "blocked",
                 reason=_(
                     "Allocates %(amount)s but Xero's amount due on %(name)s is %(due)s: fetch "
                     "payments first, or check the invoice in Xero.",
-                    amount=vals["amount"],
+                    amount=settled,
                     name=invoice.name,
                     due=due[key],
                 ),
             )
         try:
             body, warnings = payloads.payment_payload(vals)
+            bodies = [body]
+            if vals.get("writeoff"):
+                bodies.append(payloads.writeoff_payment_payload(vals)[0])
+                warnings.append(
+                    _(
+                        "%(cash)s received into the bank, %(written)s written off to Xero "
+                        "account %(code)s (%(account)s in Odoo).",
+                        cash=vals["amount"],
+                        written=vals["writeoff"]["amount"],
+                        code=vals["writeoff"]["account_key"],
+                        account=vals["writeoff"]["odoo_account"],
+                    )
+                )
         except payloads.PayloadError as exc:
             return Decision("blocked", reason=str(exc))
-        due[key] -= vals["amount"]
-        return Decision("create", reason="; ".join(warnings) or False, body=body)
+        due[key] -= settled
+        return Decision("create", reason="; ".join(warnings) or False, body=bodies)

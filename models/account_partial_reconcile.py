@@ -46,6 +46,19 @@ class AccountPartialReconcile(models.Model):
         index="btree_not_null",
         help="The Xero payment this allocation replaces; deleted before the new one is created.",
     )
+    xero_writeoff_payment_id = fields.Char(
+        string="Xero write-off payment ID",
+        copy=False,
+        index="btree_not_null",
+        help="The part of the allocation written off in Odoo (bank fee, discount), as a Xero "
+        "payment from the mapped write-off account.",
+    )
+    xero_pending_writeoff_id = fields.Char(
+        string="Xero write-off payment to delete",
+        copy=False,
+        index="btree_not_null",
+        help="The write-off payment this allocation replaces; deleted with the payment.",
+    )
     xero_amount = fields.Float(string="Amount sent to Xero", copy=False)
     xero_date = fields.Date(string="Date sent to Xero", copy=False)
     xero_account_code = fields.Char(string="Xero bank account sent", copy=False)
@@ -93,7 +106,15 @@ class AccountPartialReconcile(models.Model):
                 continue
             payment = partial._xero_odoo_payment()
             invoice = partial._xero_paid_document()
-            for xero_id in filter(None, (partial.xero_pending_payment_id, partial.xero_payment_id)):
+            for xero_id in filter(
+                None,
+                (
+                    partial.xero_pending_payment_id,
+                    partial.xero_payment_id,
+                    partial.xero_pending_writeoff_id,
+                    partial.xero_writeoff_payment_id,
+                ),
+            ):
                 by_payment[payment].append(
                     {
                         "xero_id": xero_id,
@@ -179,9 +200,13 @@ class AccountPartialReconcile(models.Model):
 
         :return: the allocations marked now.
         """
-        resolver = self.env["xero.mapping"]._resolver(connection, "journal")
+        maps = self.env["xero.mapping"]._maps(connection)
         changed = self.filtered(
-            lambda p: p.xero_payment_id and p._xero_kind() != "credit" and p._xero_changed(resolver)
+            lambda p: (
+                p.xero_payment_id
+                and p._xero_kind() != "credit"
+                and p._xero_changed(maps["journal"], maps["account"][0])
+            )
         )
         for partial in changed:
             partial.write(
@@ -189,18 +214,20 @@ class AccountPartialReconcile(models.Model):
                     "xero_pending_action": "delete_then_create",
                     "xero_pending_payment_id": partial.xero_payment_id,
                     "xero_payment_id": False,
+                    "xero_pending_writeoff_id": partial.xero_writeoff_payment_id,
+                    "xero_writeoff_payment_id": False,
                     "xero_last_error": False,
                 }
             )
         return changed
 
-    def _xero_changed(self, resolver):
+    def _xero_changed(self, resolver, accounts=None):
         """True when the amount, date or Xero bank account differs from what was sent."""
         self.ensure_one()
         if not self.xero_date:  # linked without a record of what was sent: nothing to compare
             return False
         try:
-            values = self._xero_payment_values(resolver)
+            values = self._xero_payment_values(resolver, accounts)
         except payloads.PayloadError:
             return False
         rounding = self._xero_paid_document().currency_id.rounding
@@ -210,10 +237,15 @@ class AccountPartialReconcile(models.Model):
             or values["account_key"] != self.xero_account_code
         )
 
-    def _xero_payment_values(self, resolver):
-        """The plain values ``payloads.payment_payload`` maps, plus ``account_key``.
+    def _xero_payment_values(self, resolver, accounts=None):
+        """The plain values ``payloads.payment_payload`` maps, plus ``account_key``, and under
+        ``writeoff`` the part written off in Odoo (see :meth:`_xero_writeoff`): ``amount`` is
+        then the cash that reached the bank.
 
-        :raise payloads.PayloadError: the payment's journal has no Xero bank account.
+        :param accounts: the account mappings ``{account id: (code, xero id)}`` of the
+            write-off accounts (``xero.mapping._maps(connection)["account"][0]``).
+        :raise payloads.PayloadError: the payment's journal has no Xero bank account, or its
+            write-off cannot be sent.
         """
         self.ensure_one()
         journals, default = resolver
@@ -244,7 +276,59 @@ class AccountPartialReconcile(models.Model):
             "reference": payloads.payment_reference(payment.name, self.id),
             "currency_rate": rate,
         }
+        writeoff = self._xero_writeoff(amount, accounts or {})
+        if writeoff:
+            values["amount"] = currency.round(amount - writeoff["amount"])
+            values["writeoff"] = writeoff
         return values
+
+    def _xero_writeoff(self, amount, accounts):
+        """The share of this allocation's ``amount`` that its payment wrote off (a bank fee, a
+        small difference, an early-payment discount), or None.
+
+        Odoo books a payment that settles more than the cash received with write-off lines on
+        the payment's entry (``account.payment._seek_for_lines``); each allocation carries its
+        share of them, in proportion: cash = amount x (settled - written off) / settled.
+        """
+        payment = self._xero_odoo_payment()
+        if self._xero_kind() != "payment" or not payment:
+            return None
+        _liquidity, counterpart, writeoff_lines = payment._seek_for_lines()
+        if not writeoff_lines or writeoff_lines == counterpart:
+            return None
+        settled = abs(sum(counterpart.mapped("amount_currency")))
+        written = sum(writeoff_lines.mapped("amount_currency"))
+        account = writeoff_lines.account_id
+        if not settled or payment.currency_id.is_zero(written):
+            return None
+        if len(account) > 1 or written < 0:
+            raise payloads.PayloadError(
+                _(
+                    "Payment %s writes off over several accounts, or writes off money received "
+                    "in excess: not sent to Xero; settle it there by hand.",
+                    payment.name,
+                )
+            )
+        mapping = accounts.get(account.id)
+        if not mapping:
+            raise payloads.PayloadError(
+                _(
+                    "Payment %(payment)s writes off to %(account)s, which has no Xero account "
+                    "mapping: map it to a Xero account that takes payments (e.g. Bank Fees).",
+                    payment=payment.name,
+                    account=account.display_name,
+                )
+            )
+        currency = self._xero_paid_document().currency_id
+        code, xero_id = mapping
+        return {
+            "amount": currency.round(amount * written / settled),
+            "account_code": code,
+            "account_id": xero_id or None,
+            "account_key": code or xero_id,
+            "odoo_account": account.display_name,
+            "reference": payloads.payment_reference(payment.name, self.id, writeoff=True),
+        }
 
     def _xero_currency_rate(self, amount):
         """Units of the invoice's currency per unit of the company's, at the payment's rate."""
@@ -257,11 +341,14 @@ class AccountPartialReconcile(models.Model):
             company_amount = self.amount
         return round(amount / company_amount, 6) if company_amount else None
 
-    def _xero_linked(self, xero_id, values):
-        """Link to Xero payment ``xero_id``; remember what was sent, to notice later changes."""
+    def _xero_linked(self, xero_id, values, writeoff_id=False):
+        """Link to Xero payment ``xero_id`` (and its write-off payment); remember what was
+        sent, to notice later changes."""
         self.write(
             {
                 "xero_payment_id": xero_id,
+                "xero_writeoff_payment_id": writeoff_id,
+                "xero_pending_writeoff_id": False,
                 "xero_amount": values["amount"],
                 "xero_date": values["date"],
                 "xero_account_code": values.get("account_key") or False,

@@ -6,4 +6,5 @@ from . import (
     test_invoices,
     test_payments,
     test_task,
+    test_writeoffs,
 )

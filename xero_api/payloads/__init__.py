@@ -15,8 +15,10 @@ from .invoices import invoice_payload, invoice_update_payload, void_invoice_payl
 from .payments import (
     delete_payment_payload,
     parse_payment_reference,
+    parse_writeoff_reference,
     payment_payload,
     payment_reference,
+    writeoff_payment_payload,
 )
 
 __all__ = [
@@ -29,9 +31,11 @@ __all__ = [
     "invoice_payload",
     "invoice_update_payload",
     "parse_payment_reference",
+    "parse_writeoff_reference",
     "parse_xero_date",
     "payload_checksum",
     "payment_payload",
     "payment_reference",
     "void_invoice_payload",
+    "writeoff_payment_payload",
 ]

@@ -14,6 +14,7 @@ from .common import REFERENCE_MAX
 from .common import put as _put
 
 _PAYMENT_REF_RE = re.compile(r"(?:^|\s)#A(\d+)$")
+_WRITEOFF_REF_RE = re.compile(r"(?:^|\s)#A(\d+)-W$")
 
 
 def payment_payload(values):
@@ -62,13 +63,15 @@ def payment_payload(values):
     return payment, warnings
 
 
-def payment_reference(payment_name, partial_id):
-    """A stable reference naming the payment and its allocation: ``"PBNK1/2026/00012 #A57"``.
+def payment_reference(payment_name, partial_id, writeoff=False):
+    """A stable reference naming the payment and its allocation: ``"PBNK1/2026/00012 #A57"``,
+    or for the part of it written off, ``"PBNK1/2026/00012 #A57-W"``.
 
     ``partial_id`` is the ``account.partial.reconcile`` id; :func:`parse_payment_reference`
-    reads it back. The name is cut, never the suffix, to stay within 255 characters.
+    (:func:`parse_writeoff_reference`) reads it back. The name is cut, never the suffix, to stay
+    within 255 characters.
     """
-    suffix = "#A%d" % int(partial_id)
+    suffix = "#A%d%s" % (int(partial_id), "-W" if writeoff else "")
     name = cut(clean(payment_name), REFERENCE_MAX - len(suffix) - 1, "Reference", [])
     return "%s %s" % (name, suffix) if name else suffix
 
@@ -77,6 +80,30 @@ def parse_payment_reference(reference):
     """The allocation id in a reference made by :func:`payment_reference`, else None."""
     match = _PAYMENT_REF_RE.search(clean(reference) or "")
     return int(match.group(1)) if match else None
+
+
+def parse_writeoff_reference(reference):
+    """The allocation id in a write-off reference (``writeoff=True``), else None."""
+    match = _WRITEOFF_REF_RE.search(clean(reference) or "")
+    return int(match.group(1)) if match else None
+
+
+def writeoff_payment_payload(values):
+    """The Xero payment of the part of an allocation written off in Odoo: from the write-off
+    account (one that takes payments in Xero) for ``values["writeoff"]["amount"]``, with the
+    allocation's reference marked ``-W`` (``writeoff["reference"]``, made by
+    :func:`payment_reference` with ``writeoff=True``). ``values`` as for
+    :func:`payment_payload`."""
+    writeoff = values["writeoff"]
+    return payment_payload(
+        dict(
+            values,
+            amount=writeoff["amount"],
+            account_id=writeoff["account_id"],
+            account_code=writeoff["account_code"],
+            reference=writeoff["reference"],
+        )
+    )
 
 
 def delete_payment_payload():

@@ -1,0 +1,132 @@
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from .test_payments import INVOICE_DATE, PAYMENT_DATE, XeroPaymentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestWriteOffs(XeroPaymentCommon):
+    """A payment that settles more than the cash received: the bank account in Xero moves by
+    the cash only, the rest is a payment from the mapped write-off account."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fees = cls.company_data["default_account_expense"]
+        cls.connection.write(
+            {
+                "mapping_ids": [
+                    Command.create(
+                        {"kind": "account", "account_id": cls.fees.id, "xero_code": "404"}
+                    )
+                ]
+            }
+        )
+
+    def bank_total(self, code="090"):
+        return round(
+            sum(
+                float(p["Amount"]) for p in self.xero_payments() if p["Account"].get("Code") == code
+            ),
+            2,
+        )
+
+    def register(self, invoices, **vals):
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create({"payment_date": PAYMENT_DATE, "journal_id": self.bank.id, **vals})
+        )
+        return wizard._create_payments()
+
+    def test_bank_fee_written_off_cash_into_the_bank_rest_from_fees(self):
+        invoice = self.invoice(100.0)  # 115.00
+        payment = self.register(
+            invoice,
+            amount=113.0,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=self.fees.id,
+            writeoff_label="Bank fee",
+        )
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(payment.amount, 113.0)
+        task = self.run_task("send_new_payments")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        partial = self.allocations(payment)
+        line = self.line_of(task, partial)
+        self.assertEqual(line.outcome, "created")
+        self.assertIn("written off", line.message)
+        self.assertEqual(self.bank_total("090"), 113.0, "the bank moved by the cash received")
+        self.assertEqual(self.bank_total("404"), 2.0)
+        xero_invoice = self.xero_invoice(invoice)
+        self.assertAlmostEqual(float(xero_invoice["AmountDue"]), invoice.amount_residual, places=2)
+        self.assertEqual(xero_invoice["Status"], "PAID")
+        self.assertTrue(partial.xero_writeoff_payment_id)
+        # Fetch New Payments reads both back as Odoo's own: nothing imported.
+        fetch = self.run_task("fetch_new_payments")
+        self.assertFalse(fetch.line_ids.filtered(lambda ln: ln.outcome == "created"))
+        self.assertEqual(
+            self.env["account.payment"].search_count([("xero_import_id", "!=", False)]), 0
+        )
+        # Removed in Odoo: both Xero payments are deleted by Send Payment.
+        payment.action_draft()
+        payment.action_cancel()
+        payment.action_xero_send()
+        self.assertFalse(self.xero_payments())
+        self.assertAlmostEqual(float(self.xero_invoice(invoice)["AmountDue"]), 115.0, places=2)
+
+    def test_write_off_account_without_mapping_is_blocked(self):
+        other = self.company_data["default_account_revenue"].copy({"code": "999001"})
+        invoice = self.invoice(100.0)
+        self.register(
+            invoice,
+            amount=113.0,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=other.id,
+            writeoff_label="Small difference",
+        )
+        task = self.run_task("send_new_payments")
+        [line] = task.line_ids.filtered(lambda ln: ln.res_model == "account.partial.reconcile")
+        self.assertEqual(line.outcome, "blocked")
+        self.assertIn(other.code, line.message)
+        self.assertFalse(self.xero_payments(), "nothing half-sent")
+
+    def test_early_payment_discount(self):
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "2/10 net 30",
+                "early_discount": True,
+                "discount_percentage": 2.0,
+                "discount_days": 10,
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30})
+                ],
+            }
+        )
+        invoice = self.init_invoice(
+            "out_invoice",
+            partner=self.partner_a,
+            amounts=[500.0],
+            taxes=[],
+            invoice_date=fields.Date.from_string(INVOICE_DATE),
+        )
+        invoice.invoice_payment_term_id = term
+        invoice.action_post()
+        discount_account = self.company.account_journal_early_pay_discount_loss_account_id
+        self.connection.write(
+            {
+                "mapping_ids": [
+                    Command.create(
+                        {"kind": "account", "account_id": discount_account.id, "xero_code": "404"}
+                    )
+                ]
+            }
+        )
+        payment = self.register(invoice)
+        self.assertEqual(payment.amount, 490.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        task = self.run_task("send_new_payments")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        self.assertEqual(self.bank_total("090"), 490.0)
+        self.assertEqual(self.bank_total("404"), 10.0)
+        self.assertAlmostEqual(float(self.xero_invoice(invoice)["AmountDue"]), 0.0, places=2)
