@@ -20,25 +20,22 @@ last step compares Odoo's amount due of every linked invoice still open in Odoo,
 invoice the fetch touched, with Xero's, and writes the report into the task's summary.
 """
 
-import logging
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, models
-from odoo.tools import float_compare
 
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
 from ..xero_api.wire import chunk_by_length, guid_where
-from .payment_import import PaymentImport
+from .credit_note_fetch import CreditNoteFetch
+from .payment_fetch_report import FetchReport
+from .payment_import import PaymentImport, document_id
 
-_logger = logging.getLogger(__name__)
-
-RECEIVABLE = 'PaymentType=="ACCRECPAYMENT"'
+# Customer payments on invoices, and refunds paid out on credit notes.
+RECEIVABLE = 'PaymentType=="ACCRECPAYMENT" OR PaymentType=="ARCREDITPAYMENT"'
 OVERLAP = timedelta(minutes=2)  # re-read the edge of the last fetch: nothing is missed
-AMOUNT_DUE_ID_CALLS = 2  # up to this many calls by IDs, else read the open invoices whole
 PAGE_SIZE = 100  # Xero's page size for GET /Payments
-REPORT_LIST = 20  # payments on unknown invoices named in the summary (all are in the log)
 RETRY_LIMIT = 100  # waiting payments re-read per fetch; the rest wait for the next fetch
 
 
@@ -51,7 +48,7 @@ def utc_naive(value):
     return value
 
 
-class PaymentFetch(PaymentImport):
+class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
     """One fetch task of one dealer (see the module docstring); not an ORM model."""
 
     def __init__(self, payments, task):
@@ -70,6 +67,7 @@ class PaymentFetch(PaymentImport):
             {
                 "handler_state": {
                     "since": (mark - OVERLAP).isoformat() if mark else None,
+                    "notes_since": (mark - OVERLAP).isoformat() if mark else None,
                     "page": 1,
                     "edge": [],
                     "mark": mark.isoformat() if mark else None,
@@ -90,6 +88,12 @@ class PaymentFetch(PaymentImport):
     def step(self):
         """Read and handle one page; return True once the last page is done."""
         state = dict(self.task.handler_state or {})
+        if state.get("payments_done"):  # last phase: allocations made in Xero
+            if self._credit_notes_step(state):
+                self._finish(state)
+                return True
+            self._save(state)
+            return False
         if state.get("retry") is None:
             state["retry"] = self._take_retries()
         if state["retry"]:
@@ -116,8 +120,9 @@ class PaymentFetch(PaymentImport):
         page_count = (answer.get("pagination") or {}).get("pageCount")
         more = state["page"] < page_count if page_count is not None else len(payments) >= PAGE_SIZE
         if not more:
-            self._finish(state)
-            return True
+            state["payments_done"] = True
+            self._save(state)
+            return False
         since = datetime.fromisoformat(state["since"]) if state.get("since") else None
         if newest and (since is None or newest > since):
             # The next page starts at this one's newest instant (included, as If-Modified-Since
@@ -211,7 +216,7 @@ class PaymentFetch(PaymentImport):
                 [("xero_import_id", "in", ids), ("company_id", "=", self.company.id)]
             )
         }
-        invoice_ids = list({(p.get("Invoice") or {}).get("InvoiceID") for p in payments} - {None})
+        invoice_ids = list({document_id(p) for p in payments} - {None})
         invoices = {
             m.xero_invoice_id.lower(): m
             for m in env["account.move"].search(
@@ -223,16 +228,20 @@ class PaymentFetch(PaymentImport):
         }
         ours = {p.id: p for p in Partial.browse(list(set(filter(None, refs.values())))).exists()}
         unsent = defaultdict(list)  # allocations in Odoo not sent yet, per invoice
+        moves = [m.id for m in invoices.values()]
         for partial in Partial.search(
-            Partial._xero_allocation_domain(self.company)
+            Partial._xero_sendable_domain(self.company)
             + [
                 ("xero_payment_id", "=", False),
                 ("xero_pending_payment_id", "=", False),
-                ("debit_move_id.move_id", "in", [m.id for m in invoices.values()]),
+                "|",
+                ("debit_move_id.move_id", "in", moves),
+                ("credit_move_id.move_id", "in", moves),
             ],
             order="id",
         ):
-            unsent[partial.debit_move_id.move_id.id].append(partial)
+            if partial._xero_kind() != "credit":
+                unsent[partial._xero_paid_document().id].append(partial)
         lines = []
         state["read"] += len(payments)
         mark = datetime.fromisoformat(state["mark"]) if state.get("mark") else None
@@ -243,7 +252,7 @@ class PaymentFetch(PaymentImport):
 
         for xp in payments:
             key = xp["PaymentID"].lower()
-            invoice = invoices.get(((xp.get("Invoice") or {}).get("InvoiceID") or "").lower())
+            invoice = invoices.get((document_id(xp) or "").lower())
             if invoice:
                 state["invoices"].append(invoice.id)
             if xp.get("Status") == "DELETED":
@@ -265,101 +274,6 @@ class PaymentFetch(PaymentImport):
             if line:
                 lines.append(line)
         env["xero.task.line"].create(lines)
-
-    # ------------------------------------------------------------------ report
-
-    def _xero_amounts_due(self, moves):
-        """Xero's invoices for ``moves``, keyed by lower-case InvoiceID, at the fewest calls.
-
-        By ``IDs`` (about 38 a call) when few; else Xero's open sales invoices are read whole,
-        1,000 a page (``Status=="AUTHORISED"``, an optimised filter), and only the invoices
-        missing from that list that Odoo still sees as due are read by id (a PAID or VOIDED
-        invoice owes nothing in Xero).
-        """
-        Payments = self.env["xero.handler.payments"]
-        ids = moves.mapped("xero_invoice_id")
-        if len(list(chunk_by_length(ids, str, separator_len=3))) <= AMOUNT_DUE_ID_CALLS:
-            return Payments._fetch_invoices(self.connection, ids)
-        found = {
-            invoice["InvoiceID"].lower(): invoice
-            for invoice in self.connection._xero_read_all(
-                "get_invoices",
-                "Invoices",
-                where='Type=="ACCREC" AND Status=="AUTHORISED"',
-                page_size=1000,
-            )
-        }
-        missing = moves.filtered(lambda m: m.xero_invoice_id.lower() not in found)
-        due = missing.filtered(lambda m: not m.currency_id.is_zero(m.amount_residual))
-        found.update(Payments._fetch_invoices(self.connection, due.mapped("xero_invoice_id")))
-        for move in missing - due:
-            found[move.xero_invoice_id.lower()] = {"AmountDue": 0}
-        return found
-
-    def _finish(self, state):
-        """Compare Odoo's and Xero's amounts due; write the report.
-
-        Checked: every invoice of the dealer linked to Xero and still open in Odoo (not paid,
-        not reversed), plus the invoices this fetch touched, read by :meth:`_xero_amounts_due`
-        (one call per 1,000 open invoices of the organisation, or per 38 checked, whichever
-        is fewer); an invoice paid in full in Odoo and not touched is not read again.
-        """
-        Move = self.env["account.move"]
-        open_invoices = Move.search(
-            [
-                ("company_id", "=", self.company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("xero_invoice_id", "!=", False),
-                ("payment_state", "not in", ("paid", "reversed")),
-            ]
-        )
-        touched = Move.browse(sorted(set(state["invoices"]))).exists().filtered("xero_invoice_id")
-        checked = (open_invoices | touched).sorted("id")
-        xero = self._xero_amounts_due(checked) if checked else {}
-        differ = []
-        for move in checked:
-            found = xero.get(move.xero_invoice_id.lower())
-            xero_due = float(found.get("AmountDue") or 0) if found else None
-            if xero_due is None or float_compare(
-                move.amount_residual, xero_due, precision_rounding=move.currency_id.rounding
-            ):
-                differ.append(
-                    _(
-                        "%(name)s: Odoo %(odoo)s, Xero %(xero)s",
-                        name=move.name,
-                        odoo=move.amount_residual,
-                        xero=xero_due if xero_due is not None else _("not found"),
-                    )
-                )
-        report = [
-            _(
-                "Read %(read)s Xero payments (%(pages)s pages): %(created)s fetched, %(linked)s "
-                "linked, %(reversed)s reversed, %(known)s already known.",
-                **{
-                    k: state[k] for k in ("read", "pages", "created", "linked", "reversed", "known")
-                },
-            )
-        ]
-        if state["unknown"]:
-            listed = "; ".join(state["unknown"][:REPORT_LIST])
-            if len(state["unknown"]) > REPORT_LIST:
-                listed += _("; and %s more (see the log)", len(state["unknown"]) - REPORT_LIST)
-            report.append(
-                _(
-                    "%(count)s on invoices not in Odoo (not imported): %(list)s",
-                    count=len(state["unknown"]),
-                    list=listed,
-                )
-            )
-        if differ:
-            report.append(_("Amount due differs between Odoo and Xero: %s", "; ".join(differ)))
-        else:
-            report.append(
-                _("Amounts due: Odoo and Xero agree (%s invoices checked).", len(checked))
-            )
-        self.task.write({"handler_state": state, "report": "\n".join(report)})
-        _logger.info("Xero fetch for %s: %s", self.company.name, report[0])
 
 
 class XeroHandlerPaymentFetch(models.AbstractModel):

@@ -10,6 +10,14 @@ from ..xero_api import payloads
 from ..xero_api.wire import xero_day
 
 
+def document_id(xp):
+    """The id of the invoice a Xero payment pays, or of the credit note a refund pays out
+    (Xero lists a refund's credit note under ``CreditNote``, or as its ``Invoice``)."""
+    return (xp.get("CreditNote") or {}).get("CreditNoteID") or (xp.get("Invoice") or {}).get(
+        "InvoiceID"
+    )
+
+
 class PaymentImport:
     """The handling of one Xero payment: import, link, reverse, or list it.
 
@@ -37,7 +45,7 @@ class PaymentImport:
         linked to it: once changed in Odoo (re-allocated, its Xero payment replaced or deleted
         by Send Payment), the deletion is Odoo's own doing, or no longer this receipt's.
         """
-        if payment and (not partial or partial.xero_odoo_payment_id != payment):
+        if payment and (not partial or partial._xero_odoo_payment() != payment):
             payment = None  # no longer this receipt's Xero payment: leave the payment alone
         if payment and payment.state != "canceled":
             try:
@@ -78,7 +86,7 @@ class PaymentImport:
             and invoice
             and not partial.xero_payment_id
             and not partial.xero_pending_payment_id
-            and partial.debit_move_id.move_id == invoice
+            and partial._xero_paid_document() == invoice
         ):
             state["known"] += 1
             return None
@@ -98,8 +106,9 @@ class PaymentImport:
         if reported(xp):
             state["known"] += 1
             return None
-        number = (xp.get("Invoice") or {}).get("InvoiceNumber") or (xp.get("Invoice") or {}).get(
-            "InvoiceID"
+        document = xp.get("CreditNote") or xp.get("Invoice") or {}
+        number = (
+            document.get("CreditNoteNumber") or document.get("InvoiceNumber") or document_id(xp)
         )
         state["unknown"].append(
             _(
@@ -130,8 +139,8 @@ class PaymentImport:
             (
                 p
                 for p in unsent
-                if xero_day(xp.get("Date")) == p.xero_odoo_payment_id.date
-                and not float_compare(p.debit_amount_currency, amount, precision_rounding=rounding)
+                if xero_day(xp.get("Date")) == p._xero_odoo_payment().date
+                and not float_compare(p._xero_amount(), amount, precision_rounding=rounding)
             ),
             None,
         )
@@ -146,7 +155,7 @@ class PaymentImport:
                 _(
                     "Odoo has this receipt (%s, same invoice, amount and date), not sent yet: "
                     "linked, not imported.",
-                    twin.xero_odoo_payment_id.name,
+                    twin._xero_odoo_payment().name,
                 ),
             )
         journal, reason = self._journal_for(xp.get("Account"))
@@ -210,7 +219,7 @@ class PaymentImport:
         payment = wizard._create_payments()
         payment.xero_import_id = xp["PaymentID"]
         partial = payment._xero_allocations().filtered(
-            lambda p: p.debit_move_id.move_id == invoice
+            lambda p: p._xero_paid_document() == invoice
         )[:1]
         if not partial:
             raise UserError(_("The payment could not be reconciled with %s.", invoice.name))
@@ -224,8 +233,8 @@ class PaymentImport:
             return partial._xero_payment_values(resolver)
         except payloads.PayloadError:
             return {
-                "amount": partial.debit_amount_currency,
-                "date": partial.credit_move_id.payment_id.date,
+                "amount": partial._xero_amount(),
+                "date": partial._xero_odoo_payment().date,
                 "account_key": (xp.get("Account") or {}).get("Code"),
             }
 

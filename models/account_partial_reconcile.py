@@ -186,6 +186,12 @@ class AccountPartialReconcile(models.Model):
             return self.debit_move_id.move_id
         return self.credit_move_id.move_id
 
+    def _xero_amount(self):
+        """This allocation's amount in the currency of its paid document."""
+        self.ensure_one()
+        kind = self._xero_kind()
+        return self.credit_amount_currency if kind == "refund" else self.debit_amount_currency
+
     def _xero_odoo_payment(self):
         """The customer payment (received, or a refund paid out) of this allocation."""
         self.ensure_one()

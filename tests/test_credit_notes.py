@@ -245,3 +245,105 @@ class TestCreditAllocations(XeroCreditNoteCommon):
         self.assertAlmostEqual(
             float(self.xero_credit_note(refund)["RemainingCredit"]), 23.0, places=2
         )
+
+    def test_refund_made_in_xero_is_fetched_into_odoo(self):
+        refund = self.credit_note(20.0)
+        self.run_task("send_new_credit_notes")
+        self.emulator.api.bank_payments(
+            [
+                {
+                    "CreditNote": {"CreditNoteID": refund.xero_invoice_id},
+                    "Account": {"Code": "090"},
+                    "Date": "2026-11-05",
+                    "Amount": 23.0,
+                    "Reference": "Refund by bank transfer",
+                }
+            ],
+            tenant_id=DEMO_TENANT,
+        )
+        task = self.run_task("fetch_new_payments")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        created = task.line_ids.filtered(lambda ln: ln.outcome == "created")
+        self.assertEqual(len(created), 1, task.line_ids.mapped("message"))
+        payment = self.env["account.payment"].browse(created.res_id)
+        self.assertEqual(payment.payment_type, "outbound")
+        self.assertEqual(payment.amount, 23.0)
+        self.assertEqual(refund.payment_state, "paid")
+        partial = self.env["account.partial.reconcile"].search(
+            [("credit_move_id.move_id", "=", refund.id)]
+        )
+        self.assertEqual(partial.xero_payment_id, payment.xero_import_id)
+        # Known from now on: not fetched twice, and never sent back.
+        again = self.run_task("fetch_new_payments")
+        self.assertFalse(again.line_ids.filtered(lambda ln: ln.outcome == "created"))
+        send = self.run_task("send_new_payments")
+        self.assertEqual(send.count_total, 0)
+        self.assertEqual(len(self.xero_payments()), 1)
+
+    def xero_allocate(self, refund, invoice, amount):
+        """An accountant allocates the credit note in Xero (through Xero's API)."""
+        answer = self.connection._xero_call(
+            "create_credit_note_allocation",
+            credit_note_id=refund.xero_invoice_id,
+            allocations={
+                "Allocations": [
+                    {
+                        "Invoice": {"InvoiceID": invoice.xero_invoice_id},
+                        "Amount": amount,
+                        "Date": "2026-11-05",
+                    }
+                ]
+            },
+        )
+        return answer["Allocations"][0]["AllocationID"]
+
+    def test_allocation_made_then_deleted_in_xero_reaches_odoo(self):
+        invoice = self.invoice(100.0)  # 115.00
+        refund = self.credit_note(20.0)  # 23.00
+        self.run_task("send_new_invoices")
+        self.run_task("send_new_credit_notes")
+        allocation_id = self.xero_allocate(refund, invoice, 23.0)
+        task = self.run_task("fetch_new_payments")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        self.assertAlmostEqual(invoice.amount_residual, 92.0)
+        self.assertEqual(refund.payment_state, "paid")
+        partial = self.env["account.partial.reconcile"].search(
+            [("credit_move_id.move_id", "=", refund.id), ("debit_move_id.move_id", "=", invoice.id)]
+        )
+        self.assertEqual(partial.xero_payment_id, allocation_id)
+        self.assertIn("Odoo and Xero agree", task.summary)
+        self.assertIn("1 credit note allocations made in Xero reconciled", task.summary)
+        self.assertAlmostEqual(
+            float(self.xero_invoice(invoice)["AmountDue"]), invoice.amount_residual, places=2
+        )
+        # Not sent back, not imported twice.
+        self.assertEqual(self.run_task("send_new_payments").count_total, 0)
+        self.assertEqual(
+            self.run_task("fetch_new_payments").line_ids.filtered(
+                lambda ln: ln.outcome == "created"
+            ),
+            self.env["xero.task.line"],
+        )
+        # Deleted in Xero: unreconciled in Odoo.
+        self.connection._xero_call(
+            "delete_credit_note_allocations",
+            credit_note_id=refund.xero_invoice_id,
+            allocation_id=allocation_id,
+        )
+        task = self.run_task("fetch_new_payments")
+        self.assertAlmostEqual(invoice.amount_residual, 115.0)
+        self.assertFalse(partial.exists())
+        self.assertFalse(refund.xero_removed_allocations, "Odoo does not delete it again")
+        self.assertIn("deleted in Xero", " ".join(task.line_ids.mapped("message")))
+
+    def test_partial_allocation_in_xero_is_listed_not_guessed(self):
+        invoice = self.invoice(100.0)
+        refund = self.credit_note(20.0)
+        self.run_task("send_new_invoices")
+        self.run_task("send_new_credit_notes")
+        self.xero_allocate(refund, invoice, 10.0)
+        task = self.run_task("fetch_new_payments")
+        blocked = task.line_ids.filtered(lambda ln: ln.outcome == "blocked")
+        self.assertEqual(len(blocked), 1)
+        self.assertIn("by hand", blocked.message)
+        self.assertAlmostEqual(invoice.amount_residual, 115.0, "nothing reconciled by guess")

@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import tagged
 
-from ..handlers import payment_fetch
+from ..handlers import payment_fetch_report
 from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
 from .common import DEMO_TENANT
 from .test_payments import PAYMENT_DATE, XeroPaymentCommon
@@ -125,7 +125,10 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertTrue(self.connection.payments_fetched_until)
         # Calls: one page of payments, one look-up of the amounts due.
         self.assertEqual(len(self.payments_calls()), 1)
-        self.assertEqual(self.payments_calls()[0]["query"]["where"], 'PaymentType=="ACCRECPAYMENT"')
+        self.assertEqual(
+            self.payments_calls()[0]["query"]["where"],
+            'PaymentType=="ACCRECPAYMENT" OR PaymentType=="ARCREDITPAYMENT"',
+        )
         self.assertEqual(len(self.emulator.requests(method="GET", path="/api.xro/2.0/Invoices")), 1)
         # A second fetch imports nothing, and nothing is sent back.
         count = self.env["account.payment"].search_count([])
@@ -439,7 +442,7 @@ class TestFetchPayments(XeroPaymentCommon):
         self.pay(open_one, amount=50.0)  # in Odoo only: the drift the check must find
         self.connection.payments_fetched_until = datetime(2030, 1, 1)
         self.emulator.clear_requests()
-        with patch.object(payment_fetch, "AMOUNT_DUE_ID_CALLS", 0):
+        with patch.object(payment_fetch_report, "AMOUNT_DUE_ID_CALLS", 0):
             task = self.fetch()
         self.assertIn(f"{open_one.name}: Odoo 65.0, Xero 115.0", task.summary)
         self.assertNotIn(paid.name, task.summary)
