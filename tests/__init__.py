@@ -3,6 +3,7 @@ from . import (
     test_customers,
     test_fetch_payments,
     test_invoices,
+    test_mapping_guards,
     test_payments,
     test_task,
 )

@@ -151,7 +151,8 @@ class XeroAccountingCommon(XeroCommon):
     """With ``AccountTestInvoicingCommon``: a dealer with a chart of accounts, connected to the
     emulator's organisation (same base currency) with its accounts, taxes and bank mapped.
 
-    ``seed`` is loaded before each test; ``default_tax_mapping`` adds a default tax row.
+    ``seed`` is loaded before each test; ``default_tax_mapping`` adds a default tax row (ticked
+    "Default for unmapped", as a manager would on purpose).
     """
 
     default_tax_mapping = False
@@ -173,15 +174,37 @@ class XeroAccountingCommon(XeroCommon):
             ]
         }
         mappings = [
-            Command.create({"kind": "account", "xero_code": "200"}),
+            *cls.dealer_mappings(cls.company_data),
             Command.create({"kind": "tax", "tax_id": cls.tax_sale_a.id, "xero_code": "OUTPUT2"}),
-            Command.create({"kind": "journal", "xero_code": "090"}),
         ]
         if cls.default_tax_mapping:
-            mappings.append(Command.create({"kind": "tax", "xero_code": "OUTPUT2"}))
+            mappings.append(
+                Command.create({"kind": "tax", "is_default": True, "xero_code": "OUTPUT2"})
+            )
         cls.connection = cls.make_connection(cls.company, mapping_ids=mappings)
         cls.connection.org_currency = cls.company.currency_id.name
         cls.partner_a.customer_rank = 1
+
+    @classmethod
+    def dealer_mappings(cls, company_data):
+        """What a manager maps for a dealer: its sales income accounts to Xero's 200 Sales, its
+        bank journal to Xero's 090 (``company_data`` of ``AccountTestInvoicingCommon``)."""
+        income = company_data["default_account_revenue"] | (
+            company_data["default_journal_sale"].default_account_id
+        )
+        return [
+            *(
+                Command.create({"kind": "account", "account_id": account.id, "xero_code": "200"})
+                for account in income
+            ),
+            Command.create(
+                {
+                    "kind": "journal",
+                    "journal_id": company_data["default_journal_bank"].id,
+                    "xero_code": "090",
+                }
+            ),
+        ]
 
     def setUp(self):
         super().setUp()

@@ -467,9 +467,14 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
             cls.company_b,
             tenant=OTHER_TENANT,
             mapping_ids=[
-                Command.create({"kind": "account", "xero_code": "200"}),
-                Command.create({"kind": "tax", "xero_code": "OUTPUT2"}),
-                Command.create({"kind": "journal", "xero_code": "090"}),
+                *cls.dealer_mappings(cls.dealer_b),
+                Command.create(
+                    {
+                        "kind": "tax",
+                        "tax_id": cls.dealer_b["default_tax_sale"].id,
+                        "xero_code": "OUTPUT2",
+                    }
+                ),
             ],
             auto_fetch_payments=True,
         )
