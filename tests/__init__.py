@@ -1,6 +1,7 @@
 from . import (
     test_connection,
     test_customers,
+    test_dealer_guards,
     test_fetch_payments,
     test_invoices,
     test_mapping_guards,

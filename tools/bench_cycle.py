@@ -93,6 +93,7 @@ try:
                 "street": f"{i} Queen Street",
                 "city": "Auckland",
                 "customer_rank": 1,
+                "company_id": company.id,  # the dealer's own customers, not yet invoiced
             }
             for i in range(N_CUSTOMERS)
         ]
