@@ -296,23 +296,24 @@ class XeroHandlerCustomers(models.AbstractModel):
         ):
             found = value and next((c for c in contacts if low(c, field) == value), None)
             if found and field != "ContactNumber" and not self._same_name(partner, found):
-                return self._name_conflict(partner, found, why)
+                other = _(
+                    'the name "%(xname)s", not "%(name)s"',
+                    xname=found.get("Name"),
+                    name=partner.name,
+                )
+                return self._conflict(found, why, other)
             if found:
                 return self._found(found, why)
         found = next((c for c in contacts if low(c, "Name") == name), None)
         if not found:
             return Decision("create")
         if low(found, "EmailAddress") and email and low(found, "EmailAddress") != email:
-            reason = _(
-                'Xero contact "%(xname)s" (%(xid)s) has this name but the email %(xemail)s, '
-                "not %(email)s: link it by hand from the customer's Xero tab if it is the same "
-                "customer.",
-                xname=found.get("Name"),
-                xid=found["ContactID"],
+            other = _(
+                "the email %(xemail)s, not %(email)s",
                 xemail=found.get("EmailAddress"),
                 email=partner.email,
             )
-            return Decision("blocked", found["ContactID"], reason, xero=found, candidate=True)
+            return self._conflict(found, _("same name"), other)
         return self._found(found, _("same name"))
 
     @api.model
@@ -326,17 +327,17 @@ class XeroHandlerCustomers(models.AbstractModel):
         return _name_key(contact.get("Name")) in {_name_key(name) for name in names}
 
     @api.model
-    def _name_conflict(self, partner, contact, why):
-        """A match on email or reference alone, to a contact of another name: a person decides
-        ("Link to this Xero contact" on the partner), never a silent link."""
+    def _conflict(self, contact, same, other):
+        """A match on one thing (name, email or reference) with another thing that differs: a
+        person decides ("Link to this Xero contact" on the partner), never a silent link."""
         reason = _(
-            'Xero contact "%(xname)s" (%(xid)s) has the %(why)s but another name than '
-            '"%(name)s": link it by hand from the customer\'s Xero tab ("Link to this Xero '
-            'contact") if it is the same customer.',
+            'Xero contact "%(xname)s" (%(xid)s) has the %(same)s but %(other)s: link it by hand '
+            'from the customer\'s Xero tab ("Link to this Xero contact") if it is the same '
+            "customer.",
             xname=contact.get("Name"),
             xid=contact["ContactID"],
-            why=why,
-            name=partner.name,
+            same=same,
+            other=other,
         )
         return Decision("blocked", contact["ContactID"], reason, xero=contact, candidate=True)
 
