@@ -14,6 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 CLIENT_ID = "emulator-client"
 CLIENT_SECRET = "emulator-secret"
 DEMO_TENANT = "00000000-0000-4000-8000-000000000001"
+OTHER_TENANT = "00000000-0000-4000-8000-000000000002"  # a second dealer's organisation
 
 
 class Emulator:
@@ -124,6 +125,11 @@ class XeroCommon:
             )
         )
 
+    def seed_org(self, tenant=DEMO_TENANT, **records):
+        """Add records (``contacts=[...]``, ``accounts=[...]``, ``tax_rates=[...]``...) to an
+        organisation of the emulator, in Xero's shape."""
+        self.emulator.control("POST", "seed", {"organisations": [{"tenant_id": tenant, **records}]})
+
     @classmethod
     def run_xero_task(cls, company, task_type, records=None):
         """Queue and run a task now; retries and throttle waits take no real time."""
@@ -205,6 +211,29 @@ class XeroAccountingCommon(XeroCommon):
                 }
             ),
         ]
+
+    @classmethod
+    def setup_dealer(cls, name, tenant, **vals):
+        """A second dealer with its chart, its own organisation and a connection mapped as a
+        manager would (its sales account, bank journal and sales tax): its ``company_data``."""
+        dealer = cls.setup_other_company(name=name)
+        company = dealer["company"]
+        cls.env.user.company_ids |= company
+        cls.seed["organisations"].append(
+            {"tenant_id": tenant, "name": f"{name} Org", "base_currency": company.currency_id.name}
+        )
+        tax = dealer["default_tax_sale"]
+        dealer["connection"] = cls.make_connection(
+            company,
+            tenant=tenant,
+            tenant_name=f"{name} Org",
+            mapping_ids=[
+                *cls.dealer_mappings(dealer),
+                Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
+            ],
+            **vals,
+        )
+        return dealer
 
     def setUp(self):
         super().setUp()

@@ -1,12 +1,10 @@
 """Each dealer's own customers (issue #12, item 5)."""
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 
-from .common import DEMO_TENANT
+from .common import DEMO_TENANT, OTHER_TENANT
 from .test_payments import INVOICE_DATE, XeroPaymentCommon
-
-OTHER_TENANT = "00000000-0000-4000-8000-000000000002"
 
 
 @tagged("post_install", "-at_install")
@@ -16,23 +14,9 @@ class TestDealerGuards(XeroPaymentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dealer_b = cls.setup_other_company(name="Dealer B")
+        cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT)
         cls.company_b = cls.dealer_b["company"]
-        cls.env.user.company_ids |= cls.company_b
-        currency = cls.company_b.currency_id.name
-        cls.seed["organisations"] += [
-            {"tenant_id": OTHER_TENANT, "name": "Dealer B Org", "base_currency": currency},
-        ]
-        tax_b = cls.dealer_b["default_tax_sale"]
-        cls.connection_b = cls.make_connection(
-            cls.company_b,
-            tenant=OTHER_TENANT,
-            tenant_name="Dealer B Org",
-            mapping_ids=[
-                *cls.dealer_mappings(cls.dealer_b),
-                Command.create({"kind": "tax", "tax_id": tax_b.id, "xero_code": "OUTPUT2"}),
-            ],
-        )
+        cls.connection_b = cls.dealer_b["connection"]
 
     def sell(self, partner, company=None, move_type="out_invoice"):
         """A posted invoice (or credit note) of ``company`` (default: dealer A)."""
@@ -111,20 +95,11 @@ class TestDealerGuards(XeroPaymentCommon):
                 "company_id": self.company.id,
             }
         )
-        self.emulator.control(
-            "POST",
-            "seed",
-            {
-                "organisations": [
-                    {
-                        "tenant_id": DEMO_TENANT,
-                        "contacts": [
-                            {"Name": "Harbour Bistro", "EmailAddress": "accounts@harbour.example"},
-                            {"Name": "Ridgeway Orchards", "AccountNumber": "C0099"},
-                        ],
-                    }
-                ]
-            },
+        self.seed_org(
+            contacts=[
+                {"Name": "Harbour Bistro", "EmailAddress": "accounts@harbour.example"},
+                {"Name": "Ridgeway Orchards", "AccountNumber": "C0099"},
+            ]
         )
         seeded = {name: c["ContactID"] for name, c in self.contacts().items()}
         task = self.run_task("send_new_customers")

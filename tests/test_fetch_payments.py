@@ -7,10 +7,9 @@ from odoo.tests import tagged
 
 from ..handlers import payment_fetch
 from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
-from .common import DEMO_TENANT
+from .common import DEMO_TENANT, OTHER_TENANT
 from .test_payments import PAYMENT_DATE, XeroPaymentCommon
 
-OTHER_TENANT = "00000000-0000-4000-8000-000000000002"
 UNKNOWN_TENANT = "00000000-0000-4000-8000-00000000dead"
 
 
@@ -453,31 +452,9 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dealer_b = cls.setup_other_company(name="Dealer B")
+        cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT, auto_fetch_payments=True)
         cls.company_b = cls.dealer_b["company"]
-        cls.env.user.company_ids |= cls.company_b
-        cls.seed["organisations"].append(
-            {
-                "tenant_id": OTHER_TENANT,
-                "name": "Dealer B Org",
-                "base_currency": cls.company_b.currency_id.name,
-            }
-        )
-        cls.connection_b = cls.make_connection(
-            cls.company_b,
-            tenant=OTHER_TENANT,
-            mapping_ids=[
-                *cls.dealer_mappings(cls.dealer_b),
-                Command.create(
-                    {
-                        "kind": "tax",
-                        "tax_id": cls.dealer_b["default_tax_sale"].id,
-                        "xero_code": "OUTPUT2",
-                    }
-                ),
-            ],
-            auto_fetch_payments=True,
-        )
+        cls.connection_b = cls.dealer_b["connection"]
 
     def test_cron_two_dealers_one_failure_does_not_stop_the_other(self):
         invoice_a = self.invoice(100.0)

@@ -252,18 +252,7 @@ class TestInvoices(XeroInvoiceCommon):
         other_income = self.env["account.account"].create(
             {"code": "499999", "name": "Other Income", "account_type": "income_other"}
         )
-        self.emulator.control(
-            "POST",
-            "seed",
-            {
-                "organisations": [
-                    {
-                        "tenant_id": DEMO_TENANT,
-                        "accounts": [{"Code": sales.code, "Name": "Sales", "Type": "REVENUE"}],
-                    }
-                ]
-            },
-        )
+        self.seed_org(accounts=[{"Code": sales.code, "Name": "Sales", "Type": "REVENUE"}])
         action = self.connection.action_load_mappings_from_xero()
         codes = self.connection.code_ids
         self.assertIn("200", codes.filtered(lambda c: c.kind == "account").mapped("code"))

@@ -5,7 +5,6 @@ from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .common import DEMO_TENANT
 from .test_payments import INVOICE_DATE, XeroPaymentCommon
 
 
@@ -43,11 +42,6 @@ class TestMappingGuards(XeroPaymentCommon):
     def zero_tax(self, name):
         return self.env["account.tax"].create(
             {"name": name, "amount": 0.0, "type_tax_use": "sale", "amount_type": "percent"}
-        )
-
-    def seed_org(self, **records):
-        self.emulator.control(
-            "POST", "seed", {"organisations": [{"tenant_id": DEMO_TENANT, **records}]}
         )
 
     def mapped(self, record):
