@@ -1,10 +1,16 @@
-"""Each dealer's own customers (issue #12, item 5)."""
+"""Each dealer's own customers, and links that cannot rot (issue #12, items 5 and 7)."""
+
+import urllib.parse
 
 from odoo import fields
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import DEMO_TENANT, OTHER_TENANT
+from .test_connection import follow_authorize
 from .test_payments import INVOICE_DATE, XeroPaymentCommon
+
+NEW_TENANT = "00000000-0000-4000-8000-000000000003"
 
 
 @tagged("post_install", "-at_install")
@@ -17,6 +23,13 @@ class TestDealerGuards(XeroPaymentCommon):
         cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT)
         cls.company_b = cls.dealer_b["company"]
         cls.connection_b = cls.dealer_b["connection"]
+        cls.seed["organisations"].append(
+            {
+                "tenant_id": NEW_TENANT,
+                "name": "New Org",
+                "base_currency": cls.company.currency_id.name,
+            }
+        )
 
     def sell(self, partner, company=None, move_type="out_invoice"):
         """A posted invoice (or credit note) of ``company`` (default: dealer A)."""
@@ -115,3 +128,92 @@ class TestDealerGuards(XeroPaymentCommon):
         # A person decides it is the same customer: "Link to this Xero contact".
         by_email.action_xero_link_candidate()
         self.assertEqual(by_email.xero_contact_id, seeded["Harbour Bistro"])
+
+    # ------------------------------------------------------------------ 7. links that cannot rot
+
+    def test_invoice_or_credit_note_in_xero_cannot_be_deleted(self):
+        invoice = self.invoice(100.0)
+        self.run_task("send_new_invoices")
+        self.assertTrue(invoice.xero_invoice_id)
+        invoice.button_draft()
+        with self.assertRaisesRegex(UserError, "cancel it instead"):
+            invoice.unlink()
+        refund = self.sell(self.partner_a, move_type="out_refund")
+        refund.button_draft()
+        refund.xero_invoice_id = "b3a9f1de-0000-4000-8000-00000000c0de"  # as Send Credit Note
+        with self.assertRaisesRegex(UserError, "Send Invoice then voids it"):
+            refund.unlink()
+        self.assertTrue(invoice.exists() and refund.exists())
+        self.assertEqual(self.xero_invoice(invoice)["Status"], "AUTHORISED")
+        never_sent = self.invoice(5.0)
+        never_sent.button_draft()
+        never_sent.unlink()  # not in Xero: Odoo's own rules apply
+        self.assertFalse(never_sent.exists())
+
+    def test_dealer_with_links_is_never_repointed_until_unlinked(self):
+        shared = self.partner_a
+        invoice = self.invoice(100.0)
+        self.sell(shared, self.company_b)
+        self.run_task("send_new_invoices")
+        payment = self.pay(invoice)
+        self.run_task("send_new_payments")
+        self.run_task("send_new_invoices", company=self.company_b)
+        partial = self.allocations(payment)
+        self.assertTrue(partial.xero_payment_id and invoice.xero_invoice_id)
+        # A write, the organisation picker and the OAuth callback are all refused.
+        with self.assertRaisesRegex(UserError, "1 customers, 1 invoices and credit notes, 1 pay"):
+            self.connection.tenant_id = NEW_TENANT
+        choice = self.env["xero.connection.tenant"].create(
+            {"connection_id": self.connection.id, "tenant_id": NEW_TENANT, "name": "New Org"}
+        )
+        with self.assertRaisesRegex(UserError, "Unlink all records of this dealer"):
+            choice.action_choose()
+        self.connection.auth_mode = "oauth2"
+        action = self.connection.action_connect()
+        code, state = follow_authorize(action["url"] + "&tenant_id=" + NEW_TENANT)
+        with self.assertRaisesRegex(UserError, "cannot be pointed to another organisation"):
+            self.connection._oauth_callback(code, state)
+        # Disconnecting keeps the organisation of the links, so nothing re-points it later.
+        self.connection.action_disconnect()
+        self.assertEqual(self.connection.tenant_id, DEMO_TENANT)
+        self.assertEqual(self.xero("invoices")[0]["InvoiceID"], invoice.xero_invoice_id)
+
+        # A manager unlinks every record of dealer A (dealer B's links stay), in bulk.
+        self.connection.action_xero_unlink_all()
+        self.assertFalse(shared.with_company(self.company).xero_contact_id)
+        self.assertTrue(shared.with_company(self.company_b).xero_contact_id)
+        self.assertFalse(invoice.xero_invoice_id)
+        self.assertEqual(invoice.xero_sync_state, "not_sent")
+        self.assertFalse(partial.xero_payment_id)
+        self.assertFalse(invoice.invoice_line_ids.xero_line_item_id)
+        note = self.connection.message_ids[0].body
+        self.assertIn("1 customers, 1 invoices and credit notes, 1 payments", note)
+        # Now it may point elsewhere: the next sends create everything in the new organisation.
+        self.connection.write({"auth_mode": "client_credentials", "tenant_id": NEW_TENANT})
+        task = self.run_task("send_new_invoices")
+        self.assertEqual(self.line_of(task, invoice).outcome, "created")
+        self.run_task("send_new_payments")
+        self.assertEqual(self.xero("invoices", NEW_TENANT)[0]["InvoiceID"], invoice.xero_invoice_id)
+        self.assertEqual(len(self.xero("payments", NEW_TENANT)), 1)
+        self.assertAmountsDueAgree(invoice, tenant=NEW_TENANT)
+
+    def test_two_dealers_never_share_an_organisation(self):
+        # (assertRaises, not assertRaisesRegex: only the former rolls back what was written)
+        with self.assertRaises(ValidationError) as refused:
+            self.connection.tenant_id = OTHER_TENANT
+        self.assertIn("already connected to Dealer B", str(refused.exception))
+        self.assertEqual(self.connection.tenant_id, DEMO_TENANT)
+        dealer_c = self.env["res.company"].create({"name": "Dealer C"})
+        with self.assertRaises(ValidationError) as refused:
+            self.make_connection(dealer_c, tenant=DEMO_TENANT)
+        self.assertIn(f"already connected to {self.company.name}", str(refused.exception))
+        # Through the OAuth callback: dealer C authorises dealer B's organisation only.
+        conn_c = self.make_connection(dealer_c, auth_mode="oauth2", tenant_id=False)
+        self.env.user.company_ids |= dealer_c
+        action = conn_c.action_connect()
+        query = urllib.parse.urlencode({"tenant_id": OTHER_TENANT})
+        code, state = follow_authorize(action["url"] + "&" + query)
+        with self.assertRaisesRegex(UserError, "already connected to Dealer B"):
+            conn_c._oauth_callback(code, state)
+        self.assertFalse(conn_c.tenant_id)
+        self.assertFalse(conn_c._token_record().access_token, "the refused grant is not kept")

@@ -485,8 +485,14 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
                 ],
             },
         )
-        # Dealer A (first in line) now points at an organisation Xero refuses.
-        self.connection.write({"auto_fetch_payments": True, "tenant_id": UNKNOWN_TENANT})
+        # Dealer A (first in line) now points at an organisation Xero refuses (as when the
+        # organisation is gone: no one may re-point a dealer with links, so in SQL).
+        self.connection.auto_fetch_payments = True
+        self.env.cr.execute(
+            "UPDATE xero_connection SET tenant_id = %s WHERE id = %s",
+            [UNKNOWN_TENANT, self.connection.id],
+        )
+        self.connection.invalidate_recordset(["tenant_id"])
         with self.assertLogs(
             "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
         ) as logs:
