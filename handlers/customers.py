@@ -22,6 +22,11 @@ def _where_or(terms):
     return " OR ".join(quoted)
 
 
+def _name_key(name):
+    """A name as Xero users read it: case and white space do not make two names differ."""
+    return "".join((name or "").split()).lower()
+
+
 class XeroHandlerCustomers(models.AbstractModel):
     """Send New Customers, Send All Customers, Send Customer: customers as Xero contacts.
 
@@ -33,8 +38,9 @@ class XeroHandlerCustomers(models.AbstractModel):
 
     Matching before creating, in this order: stored id, ContactNumber (our key, so a create that
     reached Xero before a crash is found again), AccountNumber (the partner's reference), email,
-    exact name. A name match whose email differs is blocked for a person to decide ("Link to
-    this Xero contact" on the partner). One Xero contact links one customer.
+    exact name. A name match whose email differs, and an email or reference match whose name
+    differs (case and spaces aside), are blocked for a person to decide ("Link to this Xero
+    contact" on the partner). One Xero contact links one customer.
     """
 
     _name = "xero.handler.customers"
@@ -44,7 +50,14 @@ class XeroHandlerCustomers(models.AbstractModel):
 
     @api.model
     def _candidates(self, connection, mode):
-        """Customers of the dealer: customer rank > 0, or with posted customer invoices."""
+        """The dealer's own customers, never another dealer's.
+
+        - partners of the dealer's company with a customer rank (a customer created for this
+          dealer is its customer before its first invoice);
+        - shared partners (no company) this dealer has invoiced or credited: a posted customer
+          invoice or credit note of this company (``customer_rank`` is global: it says that
+          some dealer sells to the partner, not which one).
+        """
         company = connection.company_id
         invoiced = self.env["account.move"]._read_group(
             [
@@ -55,9 +68,12 @@ class XeroHandlerCustomers(models.AbstractModel):
             ["commercial_partner_id"],
         )
         domain = [
-            ("company_id", "in", (False, company.id)),
             "|",
+            "&",
+            ("company_id", "=", company.id),
             ("customer_rank", ">", 0),
+            "&",
+            ("company_id", "in", (False, company.id)),
             ("id", "in", [p.id for (p,) in invoiced]),
         ]
         partners = (
@@ -279,23 +295,51 @@ class XeroHandlerCustomers(models.AbstractModel):
             ("EmailAddress", email, _("same email")),
         ):
             found = value and next((c for c in contacts if low(c, field) == value), None)
+            if found and field != "ContactNumber" and not self._same_name(partner, found):
+                other = _(
+                    'the name "%(xname)s", not "%(name)s"',
+                    xname=found.get("Name"),
+                    name=partner.name,
+                )
+                return self._conflict(found, why, other)
             if found:
                 return self._found(found, why)
         found = next((c for c in contacts if low(c, "Name") == name), None)
         if not found:
             return Decision("create")
         if low(found, "EmailAddress") and email and low(found, "EmailAddress") != email:
-            reason = _(
-                'Xero contact "%(xname)s" (%(xid)s) has this name but the email %(xemail)s, '
-                "not %(email)s: link it by hand from the customer's Xero tab if it is the same "
-                "customer.",
-                xname=found.get("Name"),
-                xid=found["ContactID"],
+            other = _(
+                "the email %(xemail)s, not %(email)s",
                 xemail=found.get("EmailAddress"),
                 email=partner.email,
             )
-            return Decision("blocked", found["ContactID"], reason, xero=found, candidate=True)
+            return self._conflict(found, _("same name"), other)
         return self._found(found, _("same name"))
+
+    @api.model
+    def _same_name(self, partner, contact):
+        """True when the contact bears the partner's name, or the distinct name we would send
+        (case, spaces and line breaks ignored)."""
+        names = {
+            partner.name,
+            payloads.distinct_contact_name(partner.name, partner.ref, contact_key(partner.id)),
+        }
+        return _name_key(contact.get("Name")) in {_name_key(name) for name in names}
+
+    @api.model
+    def _conflict(self, contact, same, other):
+        """A match on one thing (name, email or reference) with another thing that differs: a
+        person decides ("Link to this Xero contact" on the partner), never a silent link."""
+        reason = _(
+            'Xero contact "%(xname)s" (%(xid)s) has the %(same)s but %(other)s: link it by hand '
+            'from the customer\'s Xero tab ("Link to this Xero contact") if it is the same '
+            "customer.",
+            xname=contact.get("Name"),
+            xid=contact["ContactID"],
+            same=same,
+            other=other,
+        )
+        return Decision("blocked", contact["ContactID"], reason, xero=contact, candidate=True)
 
     @api.model
     def _found(self, contact, why):

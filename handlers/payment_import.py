@@ -239,8 +239,8 @@ class PaymentImport:
             }
 
     def _journal_for(self, account):
-        """The Odoo journal of a Xero bank account: its own mapping, else (default row) the
-        dealer's first bank journal. :return: ``(journal or None, reason or None)``"""
+        """The Odoo journal a Xero bank account is mapped from (never guessed: a default row
+        names no journal). :return: ``(journal or None, reason or None)``"""
         if self._mappings is None:
             self._mappings = self.env["xero.mapping"].search(
                 [("connection_id", "=", self.connection.id), ("kind", "=", "journal")]
@@ -255,12 +255,6 @@ class PaymentImport:
         )
         if rows.journal_id:
             return rows.journal_id[0], None
-        if rows:
-            journal = self.env["account.journal"].search(
-                [("company_id", "=", self.company.id), ("type", "=", "bank")], limit=1
-            )
-            if journal:
-                return journal, None
         return None, _(
             "Xero bank account %s has no Odoo journal: map it on the Xero connection (Mappings).",
             code or account_id,

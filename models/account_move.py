@@ -100,6 +100,20 @@ class AccountMove(models.Model):
                 document.url % move.xero_invoice_id if document and move.xero_invoice_id else False
             )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_xero(self):
+        """An invoice or credit note in Xero is never deleted: its Xero twin would live on,
+        linked to nothing. Cancelling it is the way (Send Invoice then voids it in Xero)."""
+        for move in self:
+            if move.xero_invoice_id and move.xero_sync_state != "voided":
+                raise UserError(
+                    _(
+                        "%s is in Xero and cannot be deleted: cancel it instead (Send Invoice "
+                        "then voids it in Xero).",
+                        move.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------ actions
 
     def action_xero_send(self):

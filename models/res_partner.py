@@ -42,8 +42,8 @@ class ResPartner(models.Model):
         string="Possible Xero contact",
         company_dependent=True,
         copy=False,
-        help="A Xero contact with the same name but another email: link it by hand if it is "
-        "this customer.",
+        help="A Xero contact found by name alone (with another email), or by email or reference "
+        "alone (with another name): link it by hand if it is this customer.",
     )
     xero_candidate_name = fields.Char(
         string="Possible Xero contact name", company_dependent=True, copy=False
@@ -58,7 +58,8 @@ class ResPartner(models.Model):
         return self.env["xero.task"]._run_one_off("send_customer", partners)
 
     def action_xero_link_candidate(self):
-        """Link this customer to the Xero contact that matched by name only."""
+        """Link this customer to the Xero contact a send found but would not link by itself
+        (same name and another email, or same email or reference and another name)."""
         for partner in self:
             if not partner.xero_candidate_id:
                 raise UserError(_("%s has no possible Xero contact to link.", partner.name))

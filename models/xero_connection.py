@@ -164,7 +164,11 @@ class XeroConnection(models.Model):
         return self._notify(_("Connected to Xero"), message, "success")
 
     def action_disconnect(self):
-        """Revoke the refresh token at Xero (when there is one) and forget every token."""
+        """Revoke the refresh token at Xero (when there is one) and forget every token.
+
+        The organisation is forgotten too, unless records of the dealer are linked to it
+        (then only that organisation can be connected again: see ``xero_connection_links``).
+        """
         self._check_manager()
         for conn in self:
             token = conn._token_record()
@@ -182,7 +186,9 @@ class XeroConnection(models.Model):
                     "last_error": False,
                 }
             )
-            conn.write({"tenant_id": False, "tenant_name": False})
+            if not conn._xero_link_counts():
+                # While records are linked, the organisation stays named: it is theirs.
+                conn.write({"tenant_id": False, "tenant_name": False})
             conn.tenant_choice_ids.unlink()
         return True
 

@@ -1,5 +1,7 @@
 from odoo import _, fields, models
-from odoo.tools import float_compare
+from odoo.tools import html2plaintext
+
+from ..xero_api import tax_kinds
 
 
 class XeroConnection(models.Model):
@@ -12,9 +14,11 @@ class XeroConnection(models.Model):
     def action_load_mappings_from_xero(self):
         """Read Accounts and TaxRates (2 calls); map what matches; keep existing mappings.
 
-        Odoo income accounts map to the Xero account with the same code, else to a default
-        (Xero's "200" Sales when it exists); sales taxes map to the Xero tax rate of the same
-        effective rate that applies to revenue.
+        Never a default, never a guess: Odoo income accounts map to the Xero revenue account
+        of the same code; sales taxes to the one Xero sales rate of the same percentage, and a
+        0% tax to the one Xero 0% rate of the same kind (exempt, zero-rated, no tax: see
+        ``xero_api/tax_kinds.py``). What is left unmapped is listed with the reason; invoices
+        using it are blocked until a manager maps it (or sets a default on purpose).
         """
         self.ensure_one()
         self._check_manager()
@@ -22,17 +26,14 @@ class XeroConnection(models.Model):
         rates = self._xero_call("get_tax_rates").get("TaxRates") or []
         self._store_codes(accounts, rates)
         Mapping = self.env["xero.mapping"]
-        mapped_accounts, default_account = Mapping._resolver(self, "account")
+        mapped_accounts, _default_account = Mapping._resolver(self, "account")
         mapped_taxes, _default_tax = Mapping._resolver(self, "tax")
         revenue = {
             a["Code"]: a
             for a in accounts
             if a.get("Code") and a.get("Status") != "ARCHIVED" and a.get("Class") == "REVENUE"
         }
-        new = []
-        if not default_account and revenue:
-            code = "200" if "200" in revenue else sorted(revenue)[0]
-            new.append({"kind": "account", "xero_code": code, "xero_name": revenue[code]["Name"]})
+        new, left = [], []
         odoo_accounts = (
             self.env["account.account"]
             .with_company(self.company_id)
@@ -43,16 +44,21 @@ class XeroConnection(models.Model):
                 ]
             )
         )
-        for account in odoo_accounts:
-            if account.id not in mapped_accounts and account.code in revenue:
-                new.append(
-                    {
-                        "kind": "account",
-                        "account_id": account.id,
-                        "xero_code": account.code,
-                        "xero_name": revenue[account.code]["Name"],
-                    }
-                )
+        unmapped = odoo_accounts.filtered(lambda a: a.id not in mapped_accounts)
+        for account in unmapped.filtered(lambda a: a.code in revenue):
+            new.append(
+                {
+                    "kind": "account",
+                    "account_id": account.id,
+                    "xero_code": account.code,
+                    "xero_name": revenue[account.code]["Name"],
+                }
+            )
+        codes = unmapped.filtered(lambda a: a.code not in revenue).mapped("code")
+        if codes:
+            left.append(
+                _("accounts %s: no Xero revenue account of the same code", ", ".join(codes))
+            )
         sale_rates = [
             r for r in rates if r.get("CanApplyToRevenue") and r.get("Status") == "ACTIVE"
         ]
@@ -64,17 +70,8 @@ class XeroConnection(models.Model):
             ]
         )
         for tax in taxes.filtered(lambda t: t.id not in mapped_taxes):
-            rate = next(
-                (
-                    r
-                    for r in sale_rates
-                    if float_compare(
-                        float(r.get("EffectiveRate") or 0), tax.amount, precision_digits=4
-                    )
-                    == 0
-                ),
-                None,
-            )
+            kind = self._odoo_tax_kind(tax) if tax.amount == 0 else None
+            rate, why = tax_kinds.match_sales_rate(tax.amount, kind, sale_rates)
             if rate:
                 new.append(
                     {
@@ -84,17 +81,31 @@ class XeroConnection(models.Model):
                         "xero_name": rate["Name"],
                     }
                 )
+            else:
+                left.append(_("tax %(tax)s: %(why)s", tax=tax.name, why=why))
         self.write({"mapping_ids": [fields.Command.create(vals) for vals in new]})
-        return self._notify(
-            _("Loaded from Xero"),
-            _(
-                "%(accounts)s accounts and %(rates)s tax rates read; %(new)s mappings added.",
-                accounts=len(accounts),
-                rates=len(rates),
-                new=len(new),
-            ),
-            "success",
+        message = _(
+            "%(accounts)s accounts and %(rates)s tax rates read; %(new)s mappings added.",
+            accounts=len(accounts),
+            rates=len(rates),
+            new=len(new),
         )
+        if left:
+            message += " " + _("Left unmapped (map them by hand): %s.", "; ".join(left))
+            self.message_post(body=message)
+        return self._notify(_("Loaded from Xero"), message, "warning" if left else "success")
+
+    @staticmethod
+    def _odoo_tax_kind(tax):
+        """Exempt, zero-rated or no tax (``xero_api/tax_kinds.py``), or None when unclear."""
+        category = "ubl_cii_tax_category_code" in tax._fields and tax.ubl_cii_tax_category_code
+        texts = [
+            tax.name,
+            tax.invoice_label,
+            html2plaintext(tax.description or ""),
+            tax.tax_group_id.name,
+        ]
+        return tax_kinds.odoo_tax_kind(texts, category or None)
 
     def _store_codes(self, accounts, rates):
         wanted = [

@@ -71,24 +71,34 @@ class XeroConnection(models.Model):
         conn.check_access("write")
         token.write({"oauth_state": False, "oauth_uid": False})
         grant = conn._gateway().exchange_code(code, conn._redirect_uri())
-        token.write(
-            {
-                "access_token": grant["access_token"],
-                "refresh_token": grant.get("refresh_token"),
-                "expires_at": grant["expires_at"],
-                "needs_reauth": False,
-                "last_error": False,
-            }
-        )
-        conn._pick_tenant_from_connections()
+        # A grant that would re-point the dealer (see xero_connection_links) is refused as a
+        # whole: the connection keeps its previous tokens and organisation.
+        with self.env.cr.savepoint():
+            token.write(
+                {
+                    "access_token": grant["access_token"],
+                    "refresh_token": grant.get("refresh_token"),
+                    "expires_at": grant["expires_at"],
+                    "needs_reauth": False,
+                    "last_error": False,
+                }
+            )
+            conn._pick_tenant_from_connections()
         return conn
 
     def _pick_tenant_from_connections(self):
-        """List the organisations the grant covers; take the only one or offer the choice."""
+        """List the organisations the grant covers; take the only one or offer the choice.
+
+        A dealer with linked records keeps its organisation: no choice is offered when the
+        grant covers it, and a grant without it is refused.
+        """
         tenants = self._gateway().identity_call("get_connections")
         orgs = [t for t in tenants if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
         self.tenant_choice_ids.unlink()
-        if len(orgs) == 1:
+        if self.tenant_id and self._xero_link_counts():
+            if self.tenant_id not in [t["tenantId"] for t in orgs]:
+                self._check_no_links()
+        elif len(orgs) == 1:
             self.write({"tenant_id": orgs[0]["tenantId"], "tenant_name": orgs[0]["tenantName"]})
         else:
             self.write(

@@ -94,8 +94,8 @@ class XeroConnection(models.Model):
         """Load from Xero: the organisation's BANK accounts as journal mappings (one call).
 
         Existing journal rows get the account's current code, id and name. Odoo bank journals
-        whose account number or name matches a Xero bank account are mapped to it; the first
-        bank account (by code) becomes the default row when there is none.
+        whose account number or name matches a Xero bank account are mapped to it. Never a
+        default: a journal left unmapped blocks its payments until a manager maps it.
         """
         self.ensure_one()
         self._check_manager()
@@ -152,16 +152,6 @@ class XeroConnection(models.Model):
                         "xero_name": match.get("Name"),
                     }
                 )
-        if accounts and not rows.filtered(lambda r: not r.journal_id):
-            first = accounts[0]
-            created.append(
-                {
-                    "kind": "journal",
-                    "xero_code": first.get("Code") or first["AccountID"],
-                    "xero_id": first["AccountID"],
-                    "xero_name": first.get("Name"),
-                }
-            )
         self.write({"mapping_ids": [fields.Command.create(vals) for vals in created]})
         return self._notify(
             _("Bank accounts loaded from Xero"),

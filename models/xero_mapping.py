@@ -11,18 +11,26 @@ MAPPING_KINDS = [
 class XeroMapping(models.Model):
     """How an Odoo account, tax or journal is named in the dealer's Xero organisation.
 
-    A row without an Odoo record is the default for its kind. Invoices and payments whose
-    account, tax or journal has no mapping (and no default) are blocked with a message naming
-    it: nothing is ever sent without, and no line is ever dropped.
+    Each row maps one Odoo record. A record without its own row blocks what uses it (an
+    invoice line's income account or tax, a payment's journal) with a message naming it:
+    nothing is ever sent to a guessed account, and no line is ever dropped. Only a row the
+    manager ticks as *Default for unmapped* (one per kind, shown as such) takes the records of
+    its kind that have no row; Load from Xero never makes one.
     """
 
     _name = "xero.mapping"
     _description = "Xero Mapping"
-    _order = "connection_id, kind, id"
+    _order = "connection_id, kind, is_default, id"
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
     kind = fields.Selection(MAPPING_KINDS, required=True)
+    is_default = fields.Boolean(
+        string="Default for unmapped",
+        help="Ticked on purpose: every income account, tax or journal (this row's kind) "
+        "without its own mapping goes to this Xero code. Unticked rows map only their own "
+        "Odoo record; without a default, an unmapped one blocks the invoice or payment.",
+    )
     account_id = fields.Many2one("account.account", string="Odoo account", ondelete="cascade")
     tax_id = fields.Many2one("account.tax", string="Odoo tax", ondelete="cascade")
     journal_id = fields.Many2one("account.journal", string="Odoo journal", ondelete="cascade")
@@ -46,17 +54,15 @@ class XeroMapping(models.Model):
         ("journal_uniq", "unique(connection_id, kind, journal_id)", "One mapping per journal."),
     ]
 
-    @api.constrains("kind", "account_id", "tax_id", "journal_id", "connection_id")
+    @api.constrains("kind", "is_default", "connection_id")
     def _check_one_default(self):
-        for mapping in self.filtered(lambda m: not (m.account_id or m.tax_id or m.journal_id)):
+        for mapping in self.filtered("is_default"):
             if (
                 self.search_count(
                     [
                         ("connection_id", "=", mapping.connection_id.id),
                         ("kind", "=", mapping.kind),
-                        ("account_id", "=", False),
-                        ("tax_id", "=", False),
-                        ("journal_id", "=", False),
+                        ("is_default", "=", True),
                     ]
                 )
                 > 1
@@ -70,17 +76,23 @@ class XeroMapping(models.Model):
             self.xero_name = self.xero_code_id.name
             self.xero_id = self.xero_code_id.xero_id
 
-    @api.constrains("kind", "account_id", "tax_id", "journal_id")
+    @api.constrains("kind", "is_default", "account_id", "tax_id", "journal_id")
     def _check_kind_target(self):
-        targets = {
-            "account": "tax_id journal_id",
-            "tax": "account_id journal_id",
-            "journal": "account_id tax_id",
-        }
+        targets = {"account": "account_id", "tax": "tax_id", "journal": "journal_id"}
+        labels = dict(self._fields["kind"]._description_selection(self.env))
         for mapping in self:
-            if any(mapping[f] for f in targets[mapping.kind].split()):
+            if any(mapping[f] for kind, f in targets.items() if kind != mapping.kind):
                 raise ValidationError(
                     _("A %s mapping maps only that kind of record.", mapping.kind)
+                )
+            if mapping.is_default == bool(mapping[targets[mapping.kind]]):
+                raise ValidationError(
+                    _(
+                        "A mapping (%(kind)s, Xero %(code)s) names its Odoo record, or is ticked "
+                        '"Default for unmapped": one of the two.',
+                        kind=labels[mapping.kind],
+                        code=mapping.xero_code,
+                    )
                 )
 
     @api.model
@@ -92,15 +104,16 @@ class XeroMapping(models.Model):
     def _maps(self, connection):
         """Every mapping of the connection, one search: ``{kind: (by_odoo_id, default)}``.
 
-        Read once per batch and passed along, so the queries of a batch do not grow with it.
+        ``default`` is the ``(xero_code, xero_id)`` of the row ticked "Default for unmapped",
+        else None. Read once per batch and passed along, so the queries of a batch do not grow
+        with it.
         """
         fields_by_kind = {"account": "account_id", "tax": "tax_id", "journal": "journal_id"}
         maps = {kind: ({}, None) for kind in fields_by_kind}
         for row in self.search([("connection_id", "=", connection.id)]):
-            table, default = maps[row.kind]
-            target = row[fields_by_kind[row.kind]]
-            if target:
-                table[target.id] = (row.xero_code, row.xero_id)
-            else:
+            table, _default = maps[row.kind]
+            if row.is_default:
                 maps[row.kind] = (table, (row.xero_code, row.xero_id))
+            elif row[fields_by_kind[row.kind]]:
+                table[row[fields_by_kind[row.kind]].id] = (row.xero_code, row.xero_id)
         return maps

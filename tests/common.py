@@ -14,6 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 CLIENT_ID = "emulator-client"
 CLIENT_SECRET = "emulator-secret"
 DEMO_TENANT = "00000000-0000-4000-8000-000000000001"
+OTHER_TENANT = "00000000-0000-4000-8000-000000000002"  # a second dealer's organisation
 
 
 class Emulator:
@@ -124,6 +125,11 @@ class XeroCommon:
             )
         )
 
+    def seed_org(self, tenant=DEMO_TENANT, **records):
+        """Add records (``contacts=[...]``, ``accounts=[...]``, ``tax_rates=[...]``...) to an
+        organisation of the emulator, in Xero's shape."""
+        self.emulator.control("POST", "seed", {"organisations": [{"tenant_id": tenant, **records}]})
+
     @classmethod
     def run_xero_task(cls, company, task_type, records=None):
         """Queue and run a task now; retries and throttle waits take no real time."""
@@ -151,7 +157,8 @@ class XeroAccountingCommon(XeroCommon):
     """With ``AccountTestInvoicingCommon``: a dealer with a chart of accounts, connected to the
     emulator's organisation (same base currency) with its accounts, taxes and bank mapped.
 
-    ``seed`` is loaded before each test; ``default_tax_mapping`` adds a default tax row.
+    ``seed`` is loaded before each test; ``default_tax_mapping`` adds a default tax row (ticked
+    "Default for unmapped", as a manager would on purpose).
     """
 
     default_tax_mapping = False
@@ -173,15 +180,60 @@ class XeroAccountingCommon(XeroCommon):
             ]
         }
         mappings = [
-            Command.create({"kind": "account", "xero_code": "200"}),
+            *cls.dealer_mappings(cls.company_data),
             Command.create({"kind": "tax", "tax_id": cls.tax_sale_a.id, "xero_code": "OUTPUT2"}),
-            Command.create({"kind": "journal", "xero_code": "090"}),
         ]
         if cls.default_tax_mapping:
-            mappings.append(Command.create({"kind": "tax", "xero_code": "OUTPUT2"}))
+            mappings.append(
+                Command.create({"kind": "tax", "is_default": True, "xero_code": "OUTPUT2"})
+            )
         cls.connection = cls.make_connection(cls.company, mapping_ids=mappings)
         cls.connection.org_currency = cls.company.currency_id.name
         cls.partner_a.customer_rank = 1
+
+    @classmethod
+    def dealer_mappings(cls, company_data):
+        """What a manager maps for a dealer: its sales income accounts to Xero's 200 Sales, its
+        bank journal to Xero's 090 (``company_data`` of ``AccountTestInvoicingCommon``)."""
+        income = company_data["default_account_revenue"] | (
+            company_data["default_journal_sale"].default_account_id
+        )
+        return [
+            *(
+                Command.create({"kind": "account", "account_id": account.id, "xero_code": "200"})
+                for account in income
+            ),
+            Command.create(
+                {
+                    "kind": "journal",
+                    "journal_id": company_data["default_journal_bank"].id,
+                    "xero_code": "090",
+                }
+            ),
+        ]
+
+    @classmethod
+    def setup_dealer(cls, name, tenant, **vals):
+        """A second dealer with its chart, its own organisation and a connection mapped as a
+        manager would (its sales account, bank journal and sales tax): its ``company_data``."""
+        dealer = cls.setup_other_company(name=name)
+        company = dealer["company"]
+        cls.env.user.company_ids |= company
+        cls.seed["organisations"].append(
+            {"tenant_id": tenant, "name": f"{name} Org", "base_currency": company.currency_id.name}
+        )
+        tax = dealer["default_tax_sale"]
+        dealer["connection"] = cls.make_connection(
+            company,
+            tenant=tenant,
+            tenant_name=f"{name} Org",
+            mapping_ids=[
+                *cls.dealer_mappings(dealer),
+                Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
+            ],
+            **vals,
+        )
+        return dealer
 
     def setUp(self):
         super().setUp()

@@ -8,7 +8,14 @@ from odoo.tools import file_path, mute_logger
 
 from odoo.addons.account_xero_sync.xero_api.errors import XeroAuthError
 
-from .common import CLIENT_ID, CLIENT_SECRET, DEMO_TENANT, XeroCommon, XeroTransactionCase
+from .common import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DEMO_TENANT,
+    OTHER_TENANT,
+    XeroCommon,
+    XeroTransactionCase,
+)
 
 
 def follow_authorize(url):
@@ -68,11 +75,23 @@ class TestConnection(XeroTransactionCase):
         ):
             self.make_connection(self.company_a)
 
-    def _oauth_connection(self):
+    def _oauth_connection(self, tenants=(OTHER_TENANT,)):
+        """Dealer B connects by OAuth; on Xero's consent page it picks ``tenants`` (its own
+        organisation: Demo Company is dealer A's)."""
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {"tenant_id": OTHER_TENANT, "name": "Dealer B Org", "base_currency": "NZD"}
+                ]
+            },
+        )
         conn = self.make_connection(
             self.company_b, auth_mode="oauth2", tenant_id=False, tenant_name=False
         )
         action = conn.with_company(self.company_b).action_connect()
+        action["url"] += "&tenant_id=" + ",".join(tenants)
         url = urllib.parse.urlparse(action["url"])
         query = urllib.parse.parse_qs(url.query)
         self.assertEqual(url.path, "/identity/connect/authorize")
@@ -85,7 +104,7 @@ class TestConnection(XeroTransactionCase):
     def test_oauth_code_flow_and_refresh_rotation(self):
         conn, code, state = self._oauth_connection()
         conn._oauth_callback(code, state)
-        self.assertEqual(conn.tenant_id, DEMO_TENANT)
+        self.assertEqual(conn.tenant_id, OTHER_TENANT)
         self.assertEqual(conn.state, "connected")
         token = conn._token_record()
         first_refresh = token.refresh_token
@@ -94,7 +113,7 @@ class TestConnection(XeroTransactionCase):
         self.emulator.control("POST", "tokens/expire", {})
         token.expires_at = 0
         orgs = conn._xero_call("get_organisations")
-        self.assertEqual(orgs["Organisations"][0]["Name"], "Demo Company")
+        self.assertEqual(orgs["Organisations"][0]["Name"], "Dealer B Org")
         self.assertTrue(token.refresh_token)
         self.assertNotEqual(token.refresh_token, first_refresh)
         # The state was single use: replaying the callback is rejected.
@@ -156,27 +175,14 @@ class TestConnection(XeroTransactionCase):
             conn._gateway().refresh_token(refresh)
 
     def test_several_organisations_manager_picks_one(self):
-        self.emulator.control(
-            "POST",
-            "seed",
-            {
-                "organisations": [
-                    {
-                        "tenant_id": "00000000-0000-4000-8000-000000000002",
-                        "name": "Dealer B Org",
-                        "base_currency": "NZD",
-                    }
-                ]
-            },
-        )
-        conn, code, state = self._oauth_connection()
+        conn, code, state = self._oauth_connection(tenants=(DEMO_TENANT, OTHER_TENANT))
         conn._oauth_callback(code, state)
         self.assertFalse(conn.tenant_id, "not chosen for the manager")
         self.assertEqual(
             sorted(conn.tenant_choice_ids.mapped("name")), ["Dealer B Org", "Demo Company"]
         )
         conn.tenant_choice_ids.filtered(lambda t: t.name == "Dealer B Org").action_choose()
-        self.assertEqual(conn.tenant_id, "00000000-0000-4000-8000-000000000002")
+        self.assertEqual(conn.tenant_id, OTHER_TENANT)
         self.assertFalse(conn.tenant_choice_ids)
         self.assertEqual(
             conn._xero_call("get_organisations")["Organisations"][0]["Name"], "Dealer B Org"

@@ -7,10 +7,9 @@ from odoo.tests import tagged
 
 from ..handlers import payment_fetch_report
 from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
-from .common import DEMO_TENANT
+from .common import DEMO_TENANT, OTHER_TENANT
 from .test_payments import PAYMENT_DATE, XeroPaymentCommon
 
-OTHER_TENANT = "00000000-0000-4000-8000-000000000002"
 UNKNOWN_TENANT = "00000000-0000-4000-8000-00000000dead"
 
 
@@ -456,26 +455,9 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dealer_b = cls.setup_other_company(name="Dealer B")
+        cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT, auto_fetch_payments=True)
         cls.company_b = cls.dealer_b["company"]
-        cls.env.user.company_ids |= cls.company_b
-        cls.seed["organisations"].append(
-            {
-                "tenant_id": OTHER_TENANT,
-                "name": "Dealer B Org",
-                "base_currency": cls.company_b.currency_id.name,
-            }
-        )
-        cls.connection_b = cls.make_connection(
-            cls.company_b,
-            tenant=OTHER_TENANT,
-            mapping_ids=[
-                Command.create({"kind": "account", "xero_code": "200"}),
-                Command.create({"kind": "tax", "xero_code": "OUTPUT2"}),
-                Command.create({"kind": "journal", "xero_code": "090"}),
-            ],
-            auto_fetch_payments=True,
-        )
+        cls.connection_b = cls.dealer_b["connection"]
 
     def test_cron_two_dealers_one_failure_does_not_stop_the_other(self):
         invoice_a = self.invoice(100.0)
@@ -506,8 +488,14 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
                 ],
             },
         )
-        # Dealer A (first in line) now points at an organisation Xero refuses.
-        self.connection.write({"auto_fetch_payments": True, "tenant_id": UNKNOWN_TENANT})
+        # Dealer A (first in line) now points at an organisation Xero refuses (as when the
+        # organisation is gone: no one may re-point a dealer with links, so in SQL).
+        self.connection.auto_fetch_payments = True
+        self.env.cr.execute(
+            "UPDATE xero_connection SET tenant_id = %s WHERE id = %s",
+            [UNKNOWN_TENANT, self.connection.id],
+        )
+        self.connection.invalidate_recordset(["tenant_id"])
         with self.assertLogs(
             "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
         ) as logs:

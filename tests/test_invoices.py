@@ -245,21 +245,32 @@ class TestInvoices(XeroInvoiceCommon):
         self.assertEqual(xero["LineItems"][0]["UnitAmount"], 100.0)
 
     def test_load_mappings_from_xero(self):
-        """Load from Xero reads the real accounts and tax rates and proposes mappings."""
+        """Load from Xero maps income accounts by code and taxes by rate, and never adds a
+        catch-all default: an account Xero has no code for stays unmapped, and is listed."""
         self.connection.mapping_ids.filtered(lambda m: m.kind in ("account", "tax")).unlink()
-        self.connection.action_load_mappings_from_xero()
+        sales = self.company_data["default_journal_sale"].default_account_id
+        other_income = self.env["account.account"].create(
+            {"code": "499999", "name": "Other Income", "account_type": "income_other"}
+        )
+        self.seed_org(accounts=[{"Code": sales.code, "Name": "Sales", "Type": "REVENUE"}])
+        action = self.connection.action_load_mappings_from_xero()
         codes = self.connection.code_ids
         self.assertIn("200", codes.filtered(lambda c: c.kind == "account").mapped("code"))
         self.assertIn("OUTPUT2", codes.filtered(lambda c: c.kind == "tax").mapped("code"))
         self.assertTrue(codes.filtered(lambda c: c.kind == "bank"))
         mappings = self.connection.mapping_ids
-        default = mappings.filtered(lambda m: m.kind == "account" and not m.account_id)
-        self.assertEqual(default.xero_code, "200")
+        self.assertFalse(mappings.filtered("is_default"), "never a default")
+        self.assertFalse(mappings.filtered(lambda m: m.kind == "account" and not m.account_id))
+        account = mappings.filtered(lambda m: m.account_id == sales)
+        self.assertEqual(account.xero_code, sales.code, "mapped by its code")
+        self.assertFalse(mappings.filtered(lambda m: m.account_id == other_income))
+        self.assertIn(other_income.code, action["params"]["message"])
         tax = mappings.filtered(lambda m: m.kind == "tax" and m.tax_id == self.tax_sale_a)
         self.assertEqual(tax.xero_code, "OUTPUT2", "15% maps to Xero's 15% rate")
         move = self.invoice([10.0])
         task = self.run_task("send_new_invoices")
         self.assertEqual(self.line_of(task, move).outcome, "created")
+        self.assertEqual(self.xero_invoice(move)["LineItems"][0]["AccountCode"], sales.code)
 
     def test_one_off_send_by_a_plain_xero_user(self):
         """A Xero User (no accounting rights) sends an invoice from the Action menu."""

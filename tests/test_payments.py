@@ -423,8 +423,8 @@ class TestPayments(XeroPaymentCommon):
         self.connection.action_load_bank_accounts()
         accounts = {a["Code"]: a["AccountID"] for a in self.xero("accounts") if a["Type"] == "BANK"}
         rows = self.connection.mapping_ids.filtered(lambda m: m.kind == "journal")
-        default = rows.filtered(lambda m: not m.journal_id)
-        self.assertEqual((default.xero_code, default.xero_id), ("090", accounts["090"]))
+        self.assertFalse(rows.filtered(lambda m: not m.journal_id), "never a default")
+        self.assertNotIn(self.bank, rows.journal_id, "no Xero account of its name or number")
         mapped = rows.filtered(lambda m: m.journal_id == savings)
         self.assertEqual((mapped.xero_code, mapped.xero_id), ("091", accounts["091"]))
         self.assertEqual(mapped.xero_name, "Business Savings Account")
@@ -433,11 +433,16 @@ class TestPayments(XeroPaymentCommon):
         # Loading again updates, never duplicates; payments then go to the mapped account.
         self.connection.action_load_bank_accounts()
         self.assertEqual(
-            len(self.connection.mapping_ids.filtered(lambda m: m.kind == "journal")), 2
+            len(self.connection.mapping_ids.filtered(lambda m: m.kind == "journal")), 1
         )
         payment = self.pay(self.invoice(10.0), journal=savings)
-        self.run_task("send_new_payments")
+        unmapped = self.pay(self.invoice(20.0))
+        task = self.run_task("send_new_payments")
         self.assertEqual(self.xero_payments()[0]["Account"]["AccountID"], accounts["091"])
+        line = self.line_of(task, self.allocations(unmapped))
+        self.assertEqual(line.outcome, "blocked")
+        self.assertIn(self.bank.display_name, line.message)
+        self.assertEqual(len(self.xero_payments()), 1)
         self.assertEqual(payment.xero_state, "sent")
 
     def test_xero_reads_split_to_short_queries(self):

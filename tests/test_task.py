@@ -23,8 +23,12 @@ class TestTaskRunner(XeroTransactionCase):
         cls.Task = cls.env["xero.task"]
 
     def customers(self, count, prefix="Customer"):
+        """Customers of this dealer (partners of its company)."""
         return self.env["res.partner"].create(
-            [{"name": f"{prefix} {i:03d}", "customer_rank": 1} for i in range(count)]
+            [
+                {"name": f"{prefix} {i:03d}", "customer_rank": 1, "company_id": self.company.id}
+                for i in range(count)
+            ]
         )
 
     def run_cron_until_idle(self, limit=50):
@@ -153,7 +157,7 @@ class TestTaskRunner(XeroTransactionCase):
         queued = self.Task._queue(self.company, "send_new_customers")
         queued.action_cancel()
         self.assertEqual(queued.state, "cancelled")
-        bad = self.env["res.partner"].create({"name": "x", "customer_rank": 1})
+        bad = self.customers(1, prefix="x")
         self.env.cr.execute("UPDATE res_partner SET name = ' ' WHERE id = %s", [bad.id])
         bad.invalidate_recordset(["name"])
         task = self.Task._queue(self.company, "send_new_customers")

@@ -64,7 +64,23 @@ try:
     )
     conn.action_test_connection()
     conn.action_load_mappings_from_xero()
-    conn.mapping_ids = [Command.create({"kind": "journal", "xero_code": "090"})]
+    # Mapped by hand, as a manager would: sales income account to 200, bank journal to 090.
+    journals = env["account.journal"].search([("company_id", "=", company.id)])
+    sales = journals.filtered(lambda j: j.type == "sale")[:1].default_account_id
+    conn.mapping_ids = [
+        *(
+            [Command.create({"kind": "account", "account_id": sales.id, "xero_code": "200"})]
+            if sales not in conn.mapping_ids.account_id
+            else []
+        ),
+        Command.create(
+            {
+                "kind": "journal",
+                "journal_id": journals.filtered(lambda j: j.type == "bank")[:1].id,
+                "xero_code": "090",
+            }
+        ),
+    ]
     env.cr.commit()
     nz = env.ref("base.nz")
     partners = env["res.partner"].create(
@@ -77,6 +93,7 @@ try:
                 "street": f"{i} Queen Street",
                 "city": "Auckland",
                 "customer_rank": 1,
+                "company_id": company.id,  # the dealer's own customers, not yet invoiced
             }
             for i in range(N_CUSTOMERS)
         ]

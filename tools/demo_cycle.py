@@ -28,16 +28,31 @@ try:
     print(f"Connection state: {conn.state}")
     if conn.state != "connected":
         raise SystemExit("not connected")
-    conn.action_load_mappings_from_xero()
+    result = conn.action_load_mappings_from_xero()["params"]
+    print(f"Load from Xero: {result['message']}")
+    # What the manager then maps by hand: the sales income account (its code is not one of
+    # Xero's) to 200 Sales, and the bank journal to Xero's 090. No catch-all default.
     bank = env["account.journal"].search(
         [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
     )
-    if not conn.mapping_ids.filtered(lambda m: m.kind == "journal"):
-        conn.mapping_ids = [Command.create({"kind": "journal", "xero_code": "090"})]
+    sales = (
+        env["account.journal"]
+        .search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+        .default_account_id
+    )
+    if sales not in conn.mapping_ids.account_id:
+        conn.mapping_ids = [
+            Command.create({"kind": "account", "account_id": sales.id, "xero_code": "200"})
+        ]
+    conn.mapping_ids = [
+        Command.create({"kind": "journal", "journal_id": bank.id, "xero_code": "090"})
+    ]
     print(
         "Mappings: "
         + ", ".join(
-            f"{m.kind} {m.account_id.code or m.tax_id.name or m.journal_id.name or 'default'} -> {m.xero_code}"
+            f"{m.kind} {m.account_id.code or m.tax_id.name or m.journal_id.name} -> {m.xero_code}"
+            if not m.is_default
+            else f"{m.kind} default for unmapped -> {m.xero_code}"
             for m in conn.mapping_ids
         )
     )
