@@ -73,7 +73,7 @@ key=$({
   echo "$PY"
   "$PY" -c 'import sys; print(sys.version)'
   cat requirements.txt
-  [ "$OWN_VENV" = 1 ] && src_id
+  if [ "$OWN_VENV" = 1 ]; then src_id; fi
 } | sha256sum | cut -c1-16)
 STAMP_DIR=$ROOT/.tmp/stamps
 mkdir -p "$STAMP_DIR"
