@@ -70,10 +70,16 @@ class XeroHandlerInvoices(models.AbstractModel):
                 )
                 continue
             values = dict(move._xero_invoice_values(connection, maps), status=None)
-            invoice, warnings, left_out = payloads.invoice_update_payload(
-                values, paid=bool(amount_paid) or status == "PAID"
-            )
-            unsent = self._unsent_changes(payloads.invoice_payload(values)[0], cur, left_out)
+            try:
+                invoice, warnings, left_out = payloads.invoice_update_payload(
+                    values, paid=bool(amount_paid) or status == "PAID"
+                )
+            except payloads.PayloadError as exc:  # Xero's totals would differ from Odoo's
+                results[move.id] = ("blocked", move.xero_invoice_id, str(exc))
+                continue
+            # Only compared when paid, where Xero keeps its own amounts.
+            wanted = payloads.invoice_payload(dict(values, total=None))[0]
+            unsent = self._unsent_changes(wanted, cur, left_out)
             if unsent:
                 warnings.append(
                     _("Paid in Xero: these changes could not be sent: %s.", ", ".join(unsent))
@@ -90,6 +96,14 @@ class XeroHandlerInvoices(models.AbstractModel):
                 results[move.id] = move._xero_record_answer(
                     answer, warnings, "updated", check_totals=kind == "update"
                 )
+        updated = [
+            (move, answer)
+            for (move, _warnings, kind), answer in zip(sent, answers, strict=True)
+            if kind == "update"
+        ]
+        if updated:
+            moves, answers = zip(*updated, strict=True)
+            results.update(self._void_wrong(connection, moves, answers, results))
         return results
 
     @api.model

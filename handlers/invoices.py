@@ -217,7 +217,12 @@ class XeroHandlerInvoices(models.AbstractModel):
 
     @api.model
     def _create(self, connection, moves):
-        """PUT the new invoices in one call; link each and check its totals."""
+        """PUT the new invoices in one call; link each and check its totals.
+
+        The payload already holds what Xero will compute (an invoice whose totals would still
+        differ from Odoo's goes DRAFT, with both totals in its log line); one that Xero
+        nevertheless approved with other totals is voided (``_void_wrong``).
+        """
         if not moves:
             return {}
         bodies, results, sent = [], {}, []
@@ -231,7 +236,44 @@ class XeroHandlerInvoices(models.AbstractModel):
         answers = self._put(connection, self._document().create, bodies)
         for (move, warnings), answer in zip(sent, answers, strict=True):
             results[move.id] = move._xero_record_answer(answer, warnings, "created")
+        results.update(self._void_wrong(connection, moves, answers, results))
         return results
+
+    @api.model
+    def _void_wrong(self, connection, moves, answers, results):
+        """Void, in one call, the invoices Xero approved with totals other than Odoo's.
+
+        No approved invoice with a wrong total may stay in Xero: the log line keeps both totals
+        (from ``_xero_record_answer``) and says it was voided.
+        """
+        wrong = [
+            move
+            for move, answer in zip(moves, answers, strict=True)
+            if results[move.id][0] == "error"
+            and (answer.get("record") or {}).get("Status") == "AUTHORISED"
+            and move._xero_total_mismatch(answer["record"])
+        ]
+        if not wrong:
+            return {}
+        bodies = [
+            self._as_document(payloads.void_invoice_payload(move.xero_invoice_id)) for move in wrong
+        ]
+        answers = self._put(connection, self._document().update, bodies)
+        voided = {}
+        for move, answer in zip(wrong, answers, strict=True):
+            message = results[move.id][2]
+            if answer.get("errors"):
+                message = _(
+                    "%(error)s; voiding it in Xero failed: %(why)s",
+                    error=message,
+                    why="; ".join(answer["errors"]),
+                )
+            else:
+                move.xero_sync_state = "voided"
+                message = _("%s; voided in Xero, so that no wrong approved invoice stays.", message)
+            move.xero_last_error = message
+            voided[move.id] = ("error", move.xero_invoice_id, message)
+        return voided
 
     @api.model
     def _put(self, connection, method, bodies):

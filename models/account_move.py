@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
 from ..xero_api import payloads
+from ..xero_api.payloads import totals as xero_totals
 
 
 class XeroDocument(NamedTuple):
@@ -56,8 +57,11 @@ class AccountMove(models.Model):
 
     Totals: every product line carries its ``TaxAmount`` as Odoo computed it, the cents that
     Odoo's global rounding moves between lines being given to the lines with the largest tax
-    (largest-remainder), so ``TotalTax`` and ``Total`` in Xero are Odoo's to the cent. Each
-    create is checked against Xero's answer; a difference is logged as an error on the invoice.
+    (largest-remainder), and its ``LineAmount`` as Odoo booked it (a line whose quantity, unit
+    price and discount would not give Xero that amount is sent as quantity 1 at an exact unit
+    amount: ``payloads.invoice_payload``), so ``TotalTax`` and ``Total`` in Xero are Odoo's to
+    the cent. What Xero will compute is worked out before sending; an invoice that still would
+    differ goes DRAFT, and one Xero approved with other totals is voided (``handlers/invoices``).
     What Send Invoice(s) does is in ``handlers/invoices.py``; here are the links, the values an
     invoice is built from, and what a send writes back.
     """
@@ -179,6 +183,8 @@ class AccountMove(models.Model):
             else ("Inclusive" if all_taxes[0].price_include else "Exclusive")
         )
         line_taxes = self._xero_line_taxes(product_lines)
+        # Xero's rate of each tax type, when "Load from Xero" has read them (cached per batch).
+        xero_rates = {c.code: c.rate for c in connection.code_ids if c.kind == "tax"}
         values = []
         for line in lines:
             if line.display_type != "product":
@@ -223,6 +229,10 @@ class AccountMove(models.Model):
                     )
             elif amount_types != "NoTax":
                 tax_type = connection.no_tax_type
+            tax = line_taxes.get(line.id) if amount_types != "NoTax" else None
+            # What Odoo booked for the line (round_globally moves cents between lines' bases),
+            # tax included when the prices are.
+            amount = self.direction_sign * line.amount_currency
             values.append(
                 {
                     "kind": "product",
@@ -230,9 +240,11 @@ class AccountMove(models.Model):
                     "quantity": line.quantity,
                     "unit_price": line.price_unit,
                     "discount": line.discount,
+                    "line_amount": amount + (tax if amount_types == "Inclusive" else 0.0),
                     "account_code": code[0],
                     "tax_type": tax_type,
-                    "tax_amount": line_taxes.get(line.id) if amount_types != "NoTax" else None,
+                    "tax_amount": tax,
+                    "tax_rate": self._xero_tax_rate(line, tax_type, xero_rates),
                     "line_item_id": line.xero_line_item_id,
                 }
             )
@@ -245,11 +257,41 @@ class AccountMove(models.Model):
             "date": self.invoice_date,
             "due_date": self.invoice_date_due,
             "currency": self.currency_id.name,
+            "currency_rate": self._xero_currency_rate(),
             "status": connection.invoice_status,
+            "total": self.amount_total,
+            "total_tax": self.amount_tax if amount_types != "NoTax" else 0.0,
             "line_amount_types": amount_types,
             "invoice_id": self.xero_invoice_id or None,
             "lines": values,
+            # Xero's credit notes take no DiscountRate: their lines go at the discounted amount.
+            "discounts": self.move_type != "out_refund",
         }
+
+    def _xero_tax_rate(self, line, tax_type, xero_rates):
+        """The percent Xero applies to the line's tax type: Xero's own when loaded, else the
+        Odoo tax's percentage; None when neither is known (Xero then judges the TaxAmount)."""
+        if tax_type in xero_rates:
+            return xero_rates[tax_type]
+        if not line.tax_ids:
+            return 0.0
+        return line.tax_ids.amount if line.tax_ids.amount_type == "percent" else None
+
+    def _xero_currency_rate(self):
+        """Odoo's own rate for Xero's ``CurrencyRate`` (None in the company's currency).
+
+        Units of the invoice's currency per unit of the company's (Odoo's
+        ``invoice_currency_rate``, Xero's convention too), 6 decimals, such that the total in
+        the company's currency Xero derives (``Total / CurrencyRate``) is Odoo's
+        ``amount_total_signed`` to the cent (``totals.currency_rate``).
+        """
+        self.ensure_one()
+        if self.currency_id == self.company_currency_id:
+            return None
+        rate = xero_totals.currency_rate(
+            self.amount_total, self.amount_total_signed, self.invoice_currency_rate
+        )
+        return float(rate) if rate is not None else None
 
     def _xero_line_taxes(self, product_lines):
         """Each line's tax so that they add up to Odoo's tax total exactly.
@@ -296,8 +338,9 @@ class AccountMove(models.Model):
         notes = list(warnings) + list(answer.get("warnings") or [])
         mismatch = check_totals and self._xero_total_mismatch(invoice)
         if mismatch:
-            self.write({"xero_last_error": mismatch, "xero_sync_state": "error"})
-            return ("error", xero_id, mismatch)
+            message = "; ".join([mismatch, *notes])
+            self.write({"xero_last_error": message, "xero_sync_state": "error"})
+            return ("error", xero_id, message)
         return (outcome, xero_id, "; ".join(notes) or False)
 
     def _xero_linked(self, xero_id, line_items=None):

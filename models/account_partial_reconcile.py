@@ -5,6 +5,7 @@ from odoo.osv import expression
 from odoo.tools import float_compare
 
 from ..xero_api import payloads
+from ..xero_api.payloads import totals as xero_totals
 
 POSTED_PAYMENT_STATES = ("in_process", "paid")
 
@@ -337,7 +338,9 @@ class AccountPartialReconcile(models.Model):
         }
 
     def _xero_currency_rate(self, amount):
-        """Units of the invoice's currency per unit of the company's, at the payment's rate."""
+        """Units of the document's currency per unit of the company's: Odoo's rate on the
+        payment's date (6 decimals) when it gives the amount the payment booked in the
+        company's currency to the cent, else the booked ratio (``totals.currency_rate``)."""
         refund = self._xero_kind() == "refund"
         line = self.debit_move_id if refund else self.credit_move_id
         line_amount = self.debit_amount_currency if refund else self.credit_amount_currency
@@ -345,7 +348,10 @@ class AccountPartialReconcile(models.Model):
             company_amount = line_amount * abs(line.balance / line.amount_currency)
         else:
             company_amount = self.amount
-        return round(amount / company_amount, 6) if company_amount else None
+        rate = xero_totals.currency_rate(
+            amount, line.company_currency_id.round(company_amount), line.currency_rate
+        )
+        return float(rate) if rate is not None else None
 
     def _xero_linked(self, xero_id, values, writeoff_id=False):
         """Link to Xero payment ``xero_id`` (and its write-off payment); remember what was

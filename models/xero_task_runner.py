@@ -79,13 +79,9 @@ class XeroTask(models.Model):
         if self.cancel_requested:
             self._finish(cancelled=True)
             return True
-        if not self.planned:
-            self.write(
-                {"state": "running", "date_started": fields.Datetime.now(), "resume_at": False}
-            )
-            handler._plan(self, mode)
-            self.planned = True
         try:
+            if not self.planned:
+                self._start(handler, mode)
             with self.env.cr.savepoint():
                 finished = handler._step(self, mode)
         except xero_errors.XeroRateLimited as exc:
@@ -108,6 +104,18 @@ class XeroTask(models.Model):
         if finished:
             self._finish()
         return finished
+
+    def _start(self, handler, mode):
+        """Start the task: check the organisation's base currency, then write the work list.
+
+        An organisation in another base currency fails the task here (both currencies named,
+        by ``_batch_failed``): nothing is planned, nothing sent.
+        """
+        self.write({"state": "running", "date_started": fields.Datetime.now(), "resume_at": False})
+        with self.env.cr.savepoint():
+            self.connection_id._xero_check_currency()
+            handler._plan(self, mode)
+            self.planned = True
 
     def _batch_failed(self, message):
         """The batch raised: its records are errors with the message, the task goes on.

@@ -143,9 +143,20 @@ class XeroCommon:
 
 
 class XeroTransactionCase(XeroCommon, TransactionCase):
+    """A New Zealand dealer (the current company, in NZD) and the emulator's NZD organisation:
+    an organisation in another base currency is refused."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # In SQL: the ORM's write of a company's currency also writes res_partner rows, which
+        # the second database connections of test_task then wait for until this test ends.
+        nzd = cls.env.ref("base.NZD")
+        cls.env.cr.execute("UPDATE res_currency SET active = TRUE WHERE id = %s", [nzd.id])
+        cls.env.cr.execute(
+            "UPDATE res_company SET currency_id = %s WHERE id = %s", [nzd.id, cls.env.company.id]
+        )
+        cls.env.invalidate_all()
         cls.start_emulator()
 
     def setUp(self):

@@ -4,6 +4,7 @@
 # a batch of 10 and of 50 payloads (they must not grow with the batch size).
 # ruff: noqa: F821
 import os
+import random
 import time
 import traceback
 from datetime import date
@@ -111,6 +112,9 @@ try:
     tax = env["account.tax"].search(
         [("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1
     )
+    # Per-minute rates with 5 decimals, as resellers bill them; a fixed seed keeps runs alike.
+    env.ref("product.decimal_price").digits = 5
+    rng = random.Random(2026)
     invoices = env["account.move"].create(
         [
             {
@@ -129,8 +133,9 @@ try:
                     Command.create(
                         {
                             "name": "Calls",
-                            "quantity": 3.5,
-                            "price_unit": 0.33,
+                            "quantity": rng.randint(1, 1500),
+                            "price_unit": round(rng.uniform(0.001, 0.2), 5),
+                            "discount": rng.choice((0, 0, 7.5)),
                             "tax_ids": [Command.set(tax.ids)],
                         }
                     ),

@@ -10,6 +10,7 @@ from ..wire import (
     date_text,
     rounded,
 )
+from . import totals as xero_math
 from .common import REFERENCE_MAX
 from .common import put as _put
 
@@ -33,19 +34,37 @@ def invoice_payload(values):
 
     ``values`` keys: ``number`` (InvoiceNumber), ``reference``, ``contact_id`` (required),
     ``date`` (required; ``datetime.date`` or ``"YYYY-MM-DD"``), ``due_date``, ``currency``,
-    ``status`` (``"AUTHORISED"`` / ``"DRAFT"`` / ``"SUBMITTED"``), ``line_amount_types``
-    (``"Exclusive"`` (default) / ``"Inclusive"`` / ``"NoTax"``), ``invoice_id`` (when updating),
-    ``url`` (optional, http(s) only), and ``lines``: dicts with ``kind`` (``"product"``
-    (default), ``"section"``, ``"note"``), ``description``, ``quantity``, ``unit_price``,
-    ``discount`` (percent), ``account_code``, ``tax_type``, ``tax_amount`` (optional: the line's
-    tax as Odoo computed it, so Xero's totals equal Odoo's), ``line_item_id`` (optional).
+    ``currency_rate`` (optional, foreign currency only: units of ``currency`` per unit of the
+    organisation's base currency), ``status`` (``"AUTHORISED"`` / ``"DRAFT"`` /
+    ``"SUBMITTED"``; None when updating), ``line_amount_types`` (``"Exclusive"`` (default) /
+    ``"Inclusive"`` / ``"NoTax"``), ``invoice_id`` (when updating), ``url`` (optional, http(s)
+    only), ``total`` and ``total_tax`` (optional: the totals Xero must end with), and ``lines``:
+    dicts with ``kind`` (``"product"`` (default), ``"section"``, ``"note"``), ``description``,
+    ``quantity``, ``unit_price``, ``discount`` (percent), ``account_code``, ``tax_type``,
+    ``tax_amount`` (optional: the line's tax as Odoo computed it, so Xero's totals equal Odoo's),
+    ``line_amount`` (optional: the LineAmount Xero must compute, tax included when Inclusive),
+    ``tax_rate`` (optional: the percent Xero applies to ``tax_type``), ``line_item_id``;
+    ``discounts`` (default True): False for a document that takes no DiscountRate (Xero's
+    credit notes: "credit notes in Xero do not support discounts"), whose discounted lines with
+    a ``line_amount`` then go as quantity 1 at that amount.
 
     Sections and notes become description-only lines. Quantities and unit amounts are rounded to
     4 decimals (send with ``unitdp=4``), tax amounts and discounts to 2.
 
+    Exact amounts: when a product line has a ``line_amount`` that Xero would not compute from
+    its quantity, unit price and discount as Xero keeps them (``totals.line_amount``), or a
+    negative quantity, it is sent as quantity 1 at a unit amount that gives exactly that amount
+    with the same discount, and its description ends with the original
+    ``(412 × 0.01234, less 7.5%)``. A ``tax_amount`` Xero would refuse (more than 0.05 from its
+    own tax at ``tax_rate``) is left out, Xero then computing its own. With ``total``, Xero's
+    totals are computed here as Xero will (``totals.xero_totals``); when they differ from
+    ``total`` / ``total_tax``, an invoice asked for as SUBMITTED or AUTHORISED is sent as DRAFT
+    and a warning gives both; an update (no ``status``) raises :class:`PayloadError` instead.
+
     :return: ``(invoice, warnings)``
     :raises PayloadError: no contact, no date, no lines, a product line without account code or
-        (unless NoTax) tax type, or a value that is not a number or date.
+        (unless NoTax) tax type, a value that is not a number or date, or an update whose totals
+        in Xero would differ from ``total`` / ``total_tax``.
     """
     warnings = []
     number = clean_cut(values.get("number"), REFERENCE_MAX, "InvoiceNumber", warnings)
@@ -67,6 +86,11 @@ def invoice_payload(values):
     invoice["Date"] = date_text(values.get("date"), "%s: date" % label, required=True)
     _put(invoice, "DueDate", date_text(values.get("due_date"), "%s: due date" % label))
     _put(invoice, "CurrencyCode", (clean(values.get("currency")) or "").upper())
+    rate = values.get("currency_rate")
+    if rate is not None and rate is not False:
+        invoice["CurrencyRate"] = rounded(rate, xero_math.RATE_PLACES, "%s: rate" % label)
+        if invoice["CurrencyRate"] <= 0:
+            raise PayloadError("%s: currency rate %s is not above zero." % (label, rate))
     _put(invoice, "Status", status)
     _put(invoice, "LineAmountTypes", amount_types)
     url = clean(values.get("url"))
@@ -74,18 +98,63 @@ def invoice_payload(values):
         invoice["Url"] = url
     elif url:
         warnings.append("The link %r is not an http(s) address; it was left out." % url)
-    items = []
+    discounts = values.get("discounts", True)
+    items, rates = [], []
     for index, line in enumerate(values.get("lines") or [], start=1):
-        item = _line_item(line, index, amount_types or "Exclusive", warnings)
+        item = _line_item(line, index, amount_types or "Exclusive", discounts, warnings)
         if item is not None:
             items.append(item)
+            rates.append(_tax_rate(line, "Line %d tax rate" % index))
     if not items:
         raise PayloadError("%s has no lines; Xero requires at least one." % label)
     invoice["LineItems"] = items
+    _check_totals(invoice, values, rates, label, warnings)
     return invoice, warnings
 
 
-def _line_item(line, index, amount_types, warnings):
+def _tax_rate(line, what):
+    rate = line.get("tax_rate")
+    if rate is None or rate is False:
+        return None
+    return xero_math.round_half_up(rounded(rate, 4, what), 4)
+
+
+def _check_totals(invoice, values, rates, label, warnings):
+    """Leave out line taxes Xero would refuse; compare Xero's totals with ``total``."""
+    types = invoice.get("LineAmountTypes") or "Exclusive"
+    items = invoice["LineItems"]
+    for index, (item, rate) in enumerate(zip(items, rates, strict=True), start=1):
+        if "TaxAmount" not in item:
+            continue
+        amount = xero_math.line_amount(
+            item["Quantity"], item["UnitAmount"], item.get("DiscountRate")
+        )
+        if not xero_math.tax_accepted(amount, item["TaxAmount"], rate, types):
+            own = xero_math.line_tax(amount, rate, types)
+            warnings.append(
+                "Line %d: Xero's tax at %s%% is %s, Odoo's %s; Xero takes no override that far "
+                "from its own, so Xero's was left." % (index, rate, own, item.pop("TaxAmount"))
+            )
+    if values.get("total") is None or values.get("total") is False:
+        return
+    wanted = xero_math.round_half_up(values["total"])
+    wanted_tax = xero_math.round_half_up(values.get("total_tax"))
+    got = xero_math.xero_totals(items, types, rates)
+    if (got.total, got.total_tax) == (wanted, wanted_tax):
+        return
+    difference = (
+        "Xero would compute a total of %s (tax %s) where Odoo has %s (tax %s), a difference "
+        "of %s" % (got.total, got.total_tax, wanted, wanted_tax, got.total - wanted)
+    )
+    if not invoice.get("Status"):
+        raise PayloadError("%s: %s; not sent." % (label, difference))
+    if invoice["Status"] != "DRAFT":
+        invoice["Status"] = "DRAFT"
+        difference += "; sent as DRAFT, to be checked before it is approved in Xero"
+    warnings.append("%s: %s." % (label, difference))
+
+
+def _line_item(line, index, amount_types, keep_discount, warnings):
     """One Xero ``LineItem``; None (with a warning) for an empty section or note."""
     kind = line.get("kind") or "product"
     description = clean(line.get("description"), multiline=True)
@@ -103,14 +172,17 @@ def _line_item(line, index, amount_types, warnings):
         return item
     if kind != "product":
         raise PayloadError("%s has an unknown kind %r." % (label, kind))
+    if not description:
+        warnings.append("%s has no description." % label)
+    quantity, unit_price, discount, description = _amounts(
+        line, label, description, keep_discount, warnings
+    )
+    item["Quantity"] = quantity
+    item["UnitAmount"] = unit_price
+    if discount:
+        item["DiscountRate"] = discount
     if description:
         item["Description"] = description
-    else:
-        warnings.append("%s has no description." % label)
-    item["Quantity"] = rounded(line.get("quantity"), 4, "%s quantity" % label, warnings)
-    item["UnitAmount"] = rounded(line.get("unit_price"), 4, "%s unit price" % label, warnings)
-    if line.get("discount"):
-        item["DiscountRate"] = rounded(line["discount"], 2, "%s discount" % label, warnings)
     account_code = clean(line.get("account_code"))
     if not account_code:
         raise PayloadError("%s has no Xero account code: map its income account." % label)
@@ -126,6 +198,52 @@ def _line_item(line, index, amount_types, warnings):
     return item
 
 
+def _amounts(line, label, description, keep_discount, warnings):
+    """Quantity, unit amount, discount and description that give Xero the line's amount.
+
+    As Odoo has them (rounded as Xero keeps them) when Xero then computes ``line_amount``, else
+    quantity 1 at an exact unit amount (``totals.exact_line``) with the original quantity, unit
+    price and discount at the end of the description. Without ``line_amount``, what the rounding
+    changed is noted in ``warnings``.
+    """
+    target = line.get("line_amount")
+    has_target = target is not None and target is not False
+    # Without an amount to reach, say what Xero's rounding changed.
+    noted = None if has_target else warnings
+    places = xero_math.UNIT_PLACES
+    values = (
+        rounded(line.get("quantity"), places, "%s quantity" % label, noted),
+        rounded(line.get("unit_price"), places, "%s unit price" % label, noted),
+        rounded(line.get("discount") or 0, xero_math.DISCOUNT_PLACES, "%s discount" % label, noted),
+    )
+    if not has_target:
+        return (*values, description)
+    rounded(target, 2, "%s amount" % label)  # a usable number, or PayloadError
+    exact = xero_math.exact_line(
+        line["quantity"], line["unit_price"], line.get("discount"), target, keep_discount
+    )
+    if exact is None:
+        return (*values, description)
+    original = "(%s × %s%s)" % (
+        _number(line["quantity"]),
+        _number(line["unit_price"]),
+        ", less %s%%" % _number(line["discount"]) if line.get("discount") else "",
+    )
+    description = cut(
+        "%s %s" % (description, original) if description else original,
+        DESCRIPTION_MAX,
+        "%s description" % label,
+        warnings,
+    )
+    return (*(float(value) + 0.0 for value in exact), description)
+
+
+def _number(value):
+    """A quantity, price or percentage as Odoo shows it: 412, 0.01234, 7.5."""
+    text = format(xero_math.to_decimal(value).normalize(), "f")
+    return text if text != "-0" else "0"
+
+
 def invoice_update_payload(values, paid):
     """Build the update of an invoice already in Xero (``values`` as for :func:`invoice_payload`,
     with ``invoice_id``).
@@ -139,9 +257,11 @@ def invoice_update_payload(values, paid):
     :return: ``(invoice, warnings, left_out)``: ``left_out`` is the sorted list of field names
         not sent (``"Date"``, ``"LineItems.UnitAmount"``, ``"LineItems"``...); Type and Status
         are never listed. Empty when not ``paid``.
+    Xero keeps a paid invoice's amounts: its totals are not compared with ``total``.
+
     :raises PayloadError: as :func:`invoice_payload`, or no ``invoice_id``.
     """
-    invoice, warnings = invoice_payload(values)
+    invoice, warnings = invoice_payload(dict(values, total=None) if paid else values)
     if "InvoiceID" not in invoice:
         raise PayloadError("The invoice is not in Xero yet: there is nothing to update.")
     if not paid:

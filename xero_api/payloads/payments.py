@@ -12,6 +12,7 @@ from ..wire import (
 )
 from .common import REFERENCE_MAX
 from .common import put as _put
+from .totals import RATE_PLACES
 
 _PAYMENT_REF_RE = re.compile(r"(?:^|\s)#A(\d+)$")
 _WRITEOFF_REF_RE = re.compile(r"(?:^|\s)#A(\d+)-W$")
@@ -24,7 +25,8 @@ def payment_payload(values):
     ``credit_note_id`` (Xero CreditNoteID), ``account_id`` (Xero AccountID) or
     ``account_code``, ``date``, ``amount`` (in the invoice's currency, > 0, rounded to 2
     decimals), ``reference`` (see :func:`payment_reference`), ``currency_rate`` (optional, only
-    for a foreign-currency invoice: units of that currency per unit of the base currency).
+    for a foreign-currency invoice: units of that currency per unit of the base currency, 6
+    decimals as Xero keeps it).
 
     :return: ``(payment, warnings)``
     :raises PayloadError: no invoice, no account, no date, or an amount or rate not above zero.
@@ -57,7 +59,7 @@ def payment_payload(values):
     _put(payment, "Reference", reference)
     rate = values.get("currency_rate")
     if rate is not None and rate is not False:
-        payment["CurrencyRate"] = rounded(rate, 10, "Currency rate")
+        payment["CurrencyRate"] = rounded(rate, RATE_PLACES, "Currency rate")
         if payment["CurrencyRate"] <= 0:
             raise PayloadError("Currency rate %s: Xero only takes rates above zero." % rate)
     return payment, warnings

@@ -573,7 +573,7 @@ def test_payment_payload_by_account_id_with_rate():
     )
     assert payment["Account"] == {"AccountID": account_id}
     assert payment["Amount"] == 100.01
-    assert payment["CurrencyRate"] == 0.6123456789
+    assert payment["CurrencyRate"] == 0.612346  # Xero's spec: "max length = [18].[6]"
     assert len(payment["Reference"]) == 255
 
 
