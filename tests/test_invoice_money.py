@@ -254,3 +254,45 @@ class TestInvoiceMoney(XeroInvoiceCommon):
         again = self.run_task("send_new_customers")
         self.assertEqual(again.state, "failed")
         self.assertIn(other, again.message)
+
+    def test_per_minute_credit_note_in_a_foreign_currency(self):
+        """A credit note of per-minute usage with a discount, in AUD at Odoo's 0.9: Xero's
+        credit note (which takes no DiscountRate) has Odoo's total, tax and rate."""
+        aud = self.other_currency
+        self.env["res.currency.rate"].create(
+            {
+                "name": "2026-10-01",
+                "rate": 0.9,
+                "currency_id": aud.id,
+                "company_id": self.company.id,
+            }
+        )
+        self.env.ref("product.decimal_price").digits = 5
+        invoice = self.per_minute_invoice(currency=aud)
+        refund = invoice._reverse_moves(
+            [{"date": fields.Date.from_string("2026-10-31"), "ref": "Dropped calls"}]
+        )
+        refund.action_post()
+        task = self.run_task("send_new_credit_notes")
+        line = self.line_of(task, refund)
+        self.assertEqual(line.outcome, "created", line.message)
+        [note] = [
+            c
+            for c in self.emulator.state(DEMO_TENANT)["credit_notes"]
+            if c["CreditNoteID"] == refund.xero_invoice_id
+        ]
+        self.assertEqual((note["CurrencyCode"], note["Status"]), ("AUD", "AUTHORISED"))
+        self.assertFalse([i for i in note["LineItems"] if i.get("DiscountRate")])
+        self.assertCents(note["Total"], refund.amount_total, "Total")
+        self.assertCents(note["TotalTax"], refund.amount_tax, "TotalTax")
+        rate = float(note["CurrencyRate"])
+        self.assertAlmostEqual(rate, 0.9, places=3, msg="Odoo's rate, not Xero's day rate")
+        self.assertCents(round(float(note["Total"]) / rate, 2), abs(refund.amount_total_signed))
+        # Odoo reconciled the credit note with its invoice: Send New Payments allocates it.
+        self.assertTrue(refund.line_ids.matched_debit_ids)
+        task = self.run_task("send_new_payments")
+        self.assertEqual(task.count_error + task.count_blocked, 0, task.line_ids.mapped("message"))
+        state = self.emulator.state(DEMO_TENANT)
+        [note] = [c for c in state["credit_notes"] if c["CreditNoteID"] == refund.xero_invoice_id]
+        self.assertCents(note["RemainingCredit"], refund.amount_residual, "RemainingCredit")
+        self.assertCents(self.xero_invoice(invoice)["AmountDue"], invoice.amount_residual)
