@@ -126,7 +126,22 @@ try:
     env["account.payment.register"].with_context(
         active_model="account.move", active_ids=invoices[0].ids
     ).create({"payment_date": date.today(), "journal_id": bank.id})._create_payments()
+    # A credit for dropped calls on the third invoice: posted, Odoo allocates it to the invoice.
+    credit = invoices[2]._reverse_moves([{"date": date.today(), "ref": "Dropped calls"}])
+    credit.invoice_line_ids[1:].unlink()
+    credit.invoice_line_ids.price_unit = 20.0
+    credit.action_post()
+    run("send_new_credit_notes")
     run("send_new_payments")
+    state = EmulatorControl(url).state()["organisations"]
+    orgs = state.values() if isinstance(state, dict) else state
+    xero_invoice = next(
+        i for org in orgs for i in org["invoices"] if i["InvoiceID"] == invoices[2].xero_invoice_id
+    )
+    print(
+        f"{invoices[2].name} after the credit note {credit.name}: amount due in Odoo "
+        f"{invoices[2].amount_residual:.2f}, in Xero {float(xero_invoice['AmountDue']):.2f}"
+    )
     # A payment entered in Xero, as a bank feed would.
     EmulatorControl(url).bank_payments(
         [
