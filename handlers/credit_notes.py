@@ -30,30 +30,16 @@ class XeroHandlerCreditNotes(models.AbstractModel):
         return payloads.as_credit_note(invoice)
 
     @api.model
-    def _fetch_by_number(self, connection, numbers):
-        """Sales credit notes Xero has under these numbers (not voided or deleted)."""
-        found = {}
+    def _number_queries(self, numbers):
+        """``where`` filters of at most 10 numbers (Xero has no ``CreditNoteNumbers``)."""
         for where in wire.where_any(numbers, lambda n: "CreditNoteNumber==%s" % _quoted(n)):
-            for note in connection._xero_read_all(
-                "get_credit_notes", "CreditNotes", where=where, unitdp=4
-            ):
-                if note.get("Type") == "ACCRECCREDIT" and note.get("Status") not in (
-                    "DELETED",
-                    "VOIDED",
-                ):
-                    found[note["CreditNoteNumber"]] = note
-        return found
+            yield {"where": where}
 
     @api.model
-    def _fetch_current(self, connection, xero_ids):
-        """Xero's current state of these linked credit notes, with their lines."""
-        current = {}
+    def _id_queries(self, xero_ids):
+        """``where`` filters of at most 10 ids, each read as a page (with the lines)."""
         for where in wire.where_any(xero_ids, lambda x: 'CreditNoteID==Guid("%s")' % x):
-            for note in connection._xero_read_all(
-                "get_credit_notes", "CreditNotes", where=where, unitdp=4, page_size=100
-            ):
-                current[note["CreditNoteID"]] = note
-        return current
+            yield {"where": where, "page_size": 100}
 
     @api.model
     def _amount_applied(self, document):

@@ -1,6 +1,6 @@
 from odoo import _, api, models
 
-from ..xero_api import payloads, wire
+from ..xero_api import payloads
 
 COMPARED_LINE_FIELDS = ("Quantity", "UnitAmount", "DiscountRate", "TaxType", "TaxAmount")
 
@@ -105,18 +105,6 @@ class XeroHandlerInvoices(models.AbstractModel):
             moves, answers = zip(*updated, strict=True)
             results.update(self._void_wrong(connection, moves, answers, results))
         return results
-
-    @api.model
-    def _fetch_current(self, connection, xero_ids):
-        """Xero's current state of these linked invoices, by id (``IDs``, split by length).
-
-        With a page, Xero's list carries the lines (needed to compare paid invoices).
-        """
-        current = {}
-        for chunk in wire.chunk_by_length(xero_ids, str, separator_len=3):
-            for inv in connection._xero_read_all("get_invoices", "Invoices", i_ds=chunk, unitdp=4):
-                current[inv["InvoiceID"]] = inv
-        return current
 
     @api.model
     def _amount_applied(self, document):

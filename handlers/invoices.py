@@ -200,18 +200,38 @@ class XeroHandlerInvoices(models.AbstractModel):
 
     @api.model
     def _fetch_by_number(self, connection, numbers):
-        """Sales invoices Xero has under these numbers (``InvoiceNumbers``, split by length)."""
-        found = {}
-        for chunk in wire.chunk_by_length(numbers, str, separator_len=3):
-            for invoice in connection._xero_read_all(
-                "get_invoices", "Invoices", invoice_numbers=chunk, unitdp=4
-            ):
-                if invoice.get("Type") == "ACCREC" and invoice.get("Status") not in (
+        """Sales documents of this kind Xero has under these numbers (not voided or deleted)."""
+        document, found = self._document(), {}
+        for query in self._number_queries(numbers):
+            for record in connection._xero_read_all(document.read, document.key, unitdp=4, **query):
+                if record.get("Type") == document.type and record.get("Status") not in (
                     "DELETED",
                     "VOIDED",
                 ):
-                    found[invoice["InvoiceNumber"]] = invoice
+                    found[record[document.number]] = record
         return found
+
+    @api.model
+    def _fetch_current(self, connection, xero_ids):
+        """Xero's current state of these linked documents, by id, with their lines."""
+        document, current = self._document(), {}
+        for query in self._id_queries(xero_ids):
+            for record in connection._xero_read_all(document.read, document.key, unitdp=4, **query):
+                current[record[document.id]] = record
+        return current
+
+    @api.model
+    def _number_queries(self, numbers):
+        """The reads that find these numbers: ``InvoiceNumbers`` lists, split by length."""
+        for chunk in wire.chunk_by_length(numbers, str, separator_len=3):
+            yield {"invoice_numbers": chunk}
+
+    @api.model
+    def _id_queries(self, xero_ids):
+        """The reads that find these ids: ``IDs`` lists, split by length (a page, so Xero's
+        list carries the lines, needed to compare paid invoices)."""
+        for chunk in wire.chunk_by_length(xero_ids, str, separator_len=3):
+            yield {"i_ds": chunk}
 
     # ------------------------------------------------------------------ sending
 
