@@ -98,6 +98,7 @@ class XeroHandlerPayments(models.AbstractModel):
                 a
                 for a in note.get("Allocations") or []
                 if a.get("AllocationID") not in known
+                and not a.get("IsDeleted")
                 and ((a.get("Invoice") or {}).get("InvoiceID") or "").lower() == invoice_key
                 and xero_day(a.get("Date")) == vals["date"]
                 and not float_compare(

@@ -12,6 +12,7 @@ A linked allocation that Xero no longer lists was deleted in Xero: it is unrecon
 from datetime import datetime
 
 from odoo import _
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 from ..xero_api.wire import xero_day
@@ -72,8 +73,19 @@ class CreditNoteFetch:
                 )
             }
         )
+        for note in notes:  # an allocation Xero lists as deleted is not one
+            note["Allocations"] = [
+                a for a in note.get("Allocations") or [] if not a.get("IsDeleted")
+            ]
         in_xero = [a["AllocationID"] for n in notes for a in n.get("Allocations") or []]
+        # Allocations Odoo removed and Send New Payments has yet to delete are Odoo's: not
+        # reconciled again.
         known = {
+            entry["xero_id"].lower()
+            for move in docs.values()
+            for entry in move.xero_removed_allocations or []
+        }
+        known |= {
             x.lower()
             for x in Partial.search([("xero_payment_id", "in", in_xero)]).mapped("xero_payment_id")
         }
@@ -118,7 +130,16 @@ class CreditNoteFetch:
     def _allocation_deleted(self, partial, note, state):
         allocation_id = partial.xero_payment_id
         invoice = partial.debit_move_id.move_id
-        partial.with_context(xero_no_removal=True).unlink()
+        try:
+            with self.env.cr.savepoint():
+                partial.with_context(xero_no_removal=True).unlink()
+        except (UserError, ValidationError) as exc:
+            return self._allocation_line(
+                "error",
+                allocation_id,
+                note,
+                _("Deleted in Xero, but Odoo could not unreconcile it: %s", exc),
+            )
         state["unallocated"] = state.get("unallocated", 0) + 1
         return self._allocation_line(
             "updated",
@@ -161,6 +182,18 @@ class CreditNoteFetch:
             lambda ln: ln.account_id.account_type == "asset_receivable" and not ln.reconciled
         )
         whole = min(note.amount_residual, invoice.amount_residual)
+        if note.state != "posted" or invoice.state != "posted":
+            return self._allocation_line(
+                "blocked",
+                allocation_id,
+                note,
+                _(
+                    "Allocated in Xero: %(note)s to %(invoice)s, but one of them is not posted "
+                    "in Odoo: reconcile it by hand once it is.",
+                    note=note.name,
+                    invoice=invoice.name,
+                ),
+            )
         if len(lines) != 2 or float_compare(amount, whole, precision_rounding=rounding):
             return self._allocation_line(
                 "blocked",
@@ -176,7 +209,22 @@ class CreditNoteFetch:
                     whole=whole,
                 ),
             )
-        lines.reconcile()
+        try:
+            with self.env.cr.savepoint():
+                lines.reconcile()
+        except (UserError, ValidationError) as exc:
+            return self._allocation_line(
+                "error",
+                allocation_id,
+                note,
+                _(
+                    "Allocated in Xero: %(note)s to %(invoice)s, but Odoo could not reconcile "
+                    "them: %(why)s",
+                    note=note.name,
+                    invoice=invoice.name,
+                    why=exc,
+                ),
+            )
         partial = self.env["account.partial.reconcile"].search(
             [
                 ("credit_move_id.move_id", "=", note.id),

@@ -157,19 +157,13 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
         except (xero_errors.XeroValidationError, xero_errors.XeroNotFound) as exc:
             for xero_id in chunk:
                 self._retry_later(xero_id)
+            message = _(
+                "Xero refused to read this waiting payment again (%s): it is tried at the next "
+                "fetch.",
+                exc.user_message(),
+            )
             self.env["xero.task.line"].create(
-                [
-                    self._line(
-                        "error",
-                        {"PaymentID": xero_id},
-                        message=_(
-                            "Xero refused to read this waiting payment again (%s): it is "
-                            "tried at the next fetch.",
-                            exc.user_message(),
-                        ),
-                    )
-                    for xero_id in chunk
-                ]
+                [self._line("error", {"PaymentID": xero_id}, message=message) for xero_id in chunk]
             )
             return
         self._process(payments, state)

@@ -61,10 +61,10 @@ class XeroHandlerPayments(models.AbstractModel):
                 records = self.env[model].browse(removal_lines.mapped("res_id")).exists()
                 self._log_results(removal_lines, delete(records, task.connection_id))
         if own:
-            results = {
-                pid: ("skipped", None, _("The allocation no longer exists in Odoo."))
-                for pid in set(own.mapped("res_id")) - set(partials.ids)
-            }
+            gone = _("The allocation no longer exists in Odoo.")
+            results = dict.fromkeys(
+                set(own.mapped("res_id")) - set(partials.ids), ("skipped", None, gone)
+            )
             if partials:
                 results.update(self._send_batch(task, mode, partials))
             self._log_results(own, results)

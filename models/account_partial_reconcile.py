@@ -298,16 +298,24 @@ class AccountPartialReconcile(models.Model):
         share of them, in proportion: cash = amount x (settled - written off) / settled.
         """
         payment = self._xero_odoo_payment()
-        if self._xero_kind() != "payment" or not payment:
+        if not payment:
             return None
         _liquidity, counterpart, writeoff_lines = payment._seek_for_lines()
-        if not writeoff_lines or writeoff_lines == counterpart:
+        if not writeoff_lines:
             return None
         settled = abs(sum(counterpart.mapped("amount_currency")))
         written = sum(writeoff_lines.mapped("amount_currency"))
         account = writeoff_lines.account_id
         if not settled or payment.currency_id.is_zero(written):
             return None
+        if self._xero_kind() == "refund":
+            raise payloads.PayloadError(
+                _(
+                    "Refund %s writes part of the credit off: not sent to Xero; settle it there "
+                    "by hand.",
+                    payment.name,
+                )
+            )
         if len(account) > 1 or written < 0:
             raise payloads.PayloadError(
                 _(
