@@ -1,11 +1,9 @@
-from urllib.parse import quote_plus
-
 from odoo import _, api, models
 
 from ..models.account_partial_reconcile import POSTED_PAYMENT_STATES
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
-from ..xero_api.wire import MAX_QUERY, chunk_by_length, guid_where
+from ..xero_api.wire import guid_where, where_any
 
 LIVE_PAYMENTS = 'Status=="AUTHORISED" AND (%s)'
 
@@ -25,11 +23,8 @@ class XeroHandlerPayments(models.AbstractModel):
         call), each chunk read page by page.
         """
         ids = sorted({i for i in xero_invoice_ids if i})
-        found = {}
-        for chunk in chunk_by_length(ids, str, separator_len=3):
-            for invoice in connection._xero_read_all("get_invoices", "Invoices", i_ds=chunk):
-                found[invoice["InvoiceID"].lower()] = invoice
-        return found
+        invoices = self.env["xero.handler.invoices"]._fetch_current(connection, ids) if ids else {}
+        return {key.lower(): invoice for key, invoice in invoices.items()}
 
     @api.model
     def _fetch_credit_notes(self, connection, xero_ids):
@@ -44,15 +39,14 @@ class XeroHandlerPayments(models.AbstractModel):
         """Live (AUTHORISED) payments of these invoices with their Reference:
         ``{lower-case InvoiceID: [payment]}``.
 
-        ``where`` on Invoice.InvoiceID, split so each query string stays under Xero's limit
-        (about 19 invoices a call), each chunk read page by page.
+        ``where`` on Invoice.InvoiceID, at most 10 invoices a call (``wire.where_any``: Xero
+        refuses long ``OR`` chains on large organisations), each read page by page.
         """
         found = {}
-        limit = MAX_QUERY - len(quote_plus(LIVE_PAYMENTS % ""))
-        for chunk in chunk_by_length(
-            sorted(invoice_keys), lambda key: guid_where("Invoice.InvoiceID", [key]), limit
+        for terms in where_any(
+            sorted(invoice_keys), lambda key: guid_where("Invoice.InvoiceID", [key])
         ):
-            where = LIVE_PAYMENTS % guid_where("Invoice.InvoiceID", chunk)
+            where = LIVE_PAYMENTS % terms
             for payment in connection._xero_read_all("get_payments", "Payments", where=where):
                 key = ((payment.get("Invoice") or {}).get("InvoiceID") or "").lower()
                 found.setdefault(key, []).append(payment)
@@ -62,11 +56,15 @@ class XeroHandlerPayments(models.AbstractModel):
     def _delete_payments(self, connection, removals):
         """Delete Xero payments: ``removals`` is ``[(xero_payment_id, xero_invoice_id)]``.
 
-        A payment its invoice no longer lists is already deleted (a rerun after a crash): it is
-        not deleted twice. Xero has no batch delete: one call per payment still in Xero.
+        A payment its document (the invoice, or the credit note of a refund) no longer lists is
+        already deleted (a rerun after a crash): it is not deleted twice. Xero has no batch
+        delete: one call per payment still in Xero.
         :return: ``{xero_payment_id: (done, message)}``
         """
-        invoices = self._fetch_invoices(connection, {inv for _pid, inv in removals if inv})
+        documents = {doc for _pid, doc in removals if doc}
+        invoices = self._fetch_invoices(connection, documents)
+        missing = {doc for doc in documents if doc.lower() not in invoices}
+        invoices.update(self._fetch_credit_notes(connection, missing))
         out = {}
         for xero_id, invoice_id in removals:
             if xero_id in out:
@@ -138,14 +136,25 @@ class XeroHandlerPayments(models.AbstractModel):
     # ------------------------------------------------------------------ writes
 
     @api.model
-    def _create_payments(self, connection, to_send):
+    def _create_payments(self, connection, to_send, replaced=()):
         """Create the Xero payments of these allocations in one call: the cash, and the part
         written off when there is one. An allocation is linked only when all of its payments
         were made; what Xero took of a half-refused one is deleted again, so Xero never holds
-        a payment without its write-off."""
+        a payment without its write-off. ``replaced``: the Xero payments these re-create (they
+        make the call's idempotency key new)."""
         bodies = [(partial, body) for partial, decision in to_send for body in decision.body]
+        key = None
+        if replaced and bodies:
+            key = connection._gateway().idempotency_key(
+                "create_payments",
+                {"payments": [body for _p, body in bodies], "replacing": list(replaced)},
+            )
         answers = self._batch_call(
-            connection, "create_payments", "Payments", [body for _p, body in bodies]
+            connection,
+            "create_payments",
+            "Payments",
+            [body for _p, body in bodies],
+            idempotency_key=key,
         )
         made, errors, warnings = {}, {}, {}
         for (partial, _body), answer in zip(bodies, answers, strict=True):

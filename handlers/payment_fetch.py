@@ -186,18 +186,16 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
                 "xero_pending_payment_id"
             )
         }
-        # Write-offs sent from Odoo (``#A<id>-W``): known, never imported as a receipt.
+        # Write-offs sent from Odoo (``#A<id>-W``): never imported as a receipt.
+        writeoffs = {
+            p.xero_writeoff_payment_id.lower(): p
+            for p in Partial.search([("xero_writeoff_payment_id", "in", ids)])
+        }
         pending |= {
             x.lower()
-            for p in Partial.search(
-                [
-                    "|",
-                    ("xero_writeoff_payment_id", "in", ids),
-                    ("xero_pending_writeoff_id", "in", ids),
-                ]
+            for x in Partial.search([("xero_pending_writeoff_id", "in", ids)]).mapped(
+                "xero_pending_writeoff_id"
             )
-            for x in (p.xero_writeoff_payment_id, p.xero_pending_writeoff_id)
-            if x
         }
         pending |= {
             p["PaymentID"].lower()
@@ -249,11 +247,14 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
             invoice = invoices.get((document_id(xp) or "").lower())
             if invoice:
                 state["invoices"].append(invoice.id)
-            if xp.get("Status") == "DELETED":
+            if xp.get("Status") == "DELETED" and key in writeoffs:
+                line = self._deleted(xp, writeoffs[key], None, state, writeoff=True)
+            elif xp.get("Status") == "DELETED":
                 line = self._deleted(xp, linked.get(key), imported.get(key), state)
             elif (
                 xp.get("Status") != "AUTHORISED"
                 or key in linked
+                or key in writeoffs
                 or key in pending
                 or key in imported
             ):

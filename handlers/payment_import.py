@@ -37,13 +37,14 @@ class PaymentImport:
             "message": message or False,
         }
 
-    def _deleted(self, xp, partial, payment, state):
+    def _deleted(self, xp, partial, payment, state, writeoff=False):
         """Deleted in Xero: reverse an imported payment; unlink a payment sent from Odoo.
 
-        ``partial`` is the allocation linked to this Xero payment, ``payment`` the Odoo payment
-        fetched from it. The payment is cancelled only while one of its allocations is still
-        linked to it: once changed in Odoo (re-allocated, its Xero payment replaced or deleted
-        by Send Payment), the deletion is Odoo's own doing, or no longer this receipt's.
+        ``partial`` is the allocation linked to this Xero payment (``writeoff``: as the payment
+        of its written-off part), ``payment`` the Odoo payment fetched from it. The payment is
+        cancelled only while one of its allocations is still linked to it: once changed in Odoo
+        (re-allocated, its Xero payment replaced or deleted by Send Payment), the deletion is
+        Odoo's own doing, or no longer this receipt's.
         """
         if payment and (not partial or partial._xero_odoo_payment() != payment):
             payment = None  # no longer this receipt's Xero payment: leave the payment alone
@@ -69,12 +70,28 @@ class PaymentImport:
                 payment,
                 _("Deleted in Xero: %s was unreconciled and cancelled in Odoo.", payment.name),
             )
+        if partial and not payment and (partial.xero_writeoff_payment_id or writeoff):
+            # Half of a payment with a write-off is gone: both are replaced together.
+            message = _(
+                "Deleted in Xero on its own, while the payment has a write-off: Action > Xero: "
+                "Send Payment on %s replaces both in Xero.",
+                partial._xero_odoo_payment().name,
+            )
+            partial._xero_mark_replacement(message)
+            return self._line("blocked", xp, partial, message)
         if partial and not payment:
             message = _(
                 "Deleted in Xero on its own: Send New Payments sends this allocation "
                 "again, unless it is unreconciled in Odoo."
             )
-            partial.write({"xero_payment_id": False, "xero_last_error": message})
+            # The deleted payment is what the next send replaces (a new idempotency key).
+            partial.write(
+                {
+                    "xero_pending_payment_id": partial.xero_payment_id,
+                    "xero_payment_id": False,
+                    "xero_last_error": message,
+                }
+            )
             return self._line("blocked", xp, partial, message)
         state["known"] += 1
         return None
@@ -90,7 +107,11 @@ class PaymentImport:
         ):
             state["known"] += 1
             return None
-        partial._xero_linked(xp["PaymentID"], self._sent_values(partial, xp))
+        values = self._sent_values(partial, xp)
+        if values.get("writeoff"):  # Send New Payments links it with its write-off, or makes it
+            state["known"] += 1
+            return None
+        partial._xero_linked(xp["PaymentID"], values)
         state["linked"] += 1
         return self._line(
             "linked",
@@ -228,9 +249,9 @@ class PaymentImport:
 
     def _sent_values(self, partial, xp):
         """What Odoo would send for ``partial`` (so Send Payment sees no change), else Xero's."""
-        resolver = self.env["xero.mapping"]._resolver(self.connection, "journal")
+        maps = self.env["xero.mapping"]._maps(self.connection)
         try:
-            return partial._xero_payment_values(resolver)
+            return partial._xero_payment_values(maps["journal"], maps["account"][0])
         except payloads.PayloadError:
             return {
                 "amount": partial._xero_amount(),

@@ -85,7 +85,7 @@ class XeroHandlerPayments(models.AbstractModel):
         Partial = self.env["account.partial.reconcile"]
         domain = Partial._xero_sendable_domain(connection.company_id) + [
             ("xero_payment_id", "=", False),
-            ("xero_pending_payment_id", "=", False),
+            ("xero_pending_action", "=", False),
         ]
         return Partial.search(domain, order="id")
 
@@ -119,7 +119,7 @@ class XeroHandlerPayments(models.AbstractModel):
                     partial.xero_payment_id,
                     _("Already in Xero.") if mode == "new" else _("Already in Xero, unchanged."),
                 )
-            elif partial.xero_pending_payment_id and mode != "one_off":
+            elif partial.xero_pending_action and mode != "one_off":
                 results[partial.id] = (
                     "skipped",
                     None,
@@ -127,6 +127,9 @@ class XeroHandlerPayments(models.AbstractModel):
                 )
             else:
                 todo |= partial
+        # What each re-creation replaces: it salts the idempotency key, or Xero would replay
+        # the answer of the first creation (the deleted payment) for an identical body.
+        replaced = sorted(filter(None, todo.mapped("xero_pending_payment_id")))
         results.update(self._finish_deletes(todo, connection))
         todo = todo.filtered(lambda p: p.id not in results)
         self._send_documents_first(task, todo)
@@ -146,7 +149,7 @@ class XeroHandlerPayments(models.AbstractModel):
                 results[partial.id] = ("linked", decision.xero_id, decision.reason)
             else:
                 to_send.append((partial, decision))
-        results.update(self._create_payments(connection, to_send))
+        results.update(self._create_payments(connection, to_send, replaced))
         return results
 
     @api.model

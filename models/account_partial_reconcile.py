@@ -216,17 +216,24 @@ class AccountPartialReconcile(models.Model):
             )
         )
         for partial in changed:
-            partial.write(
-                {
-                    "xero_pending_action": "delete_then_create",
-                    "xero_pending_payment_id": partial.xero_payment_id,
-                    "xero_payment_id": False,
-                    "xero_pending_writeoff_id": partial.xero_writeoff_payment_id,
-                    "xero_writeoff_payment_id": False,
-                    "xero_last_error": False,
-                }
-            )
+            partial._xero_mark_replacement()
         return changed
+
+    def _xero_mark_replacement(self, message=False):
+        """Record "delete in Xero, then create again" for this allocation's Xero payments (the
+        cash and its write-off, together); Send Payment finishes it."""
+        self.ensure_one()
+        self.write(
+            {
+                "xero_pending_action": "delete_then_create",
+                "xero_pending_payment_id": self.xero_payment_id or self.xero_pending_payment_id,
+                "xero_payment_id": False,
+                "xero_pending_writeoff_id": self.xero_writeoff_payment_id
+                or self.xero_pending_writeoff_id,
+                "xero_writeoff_payment_id": False,
+                "xero_last_error": message,
+            }
+        )
 
     def _xero_changed(self, resolver, accounts=None):
         """True when the amount, date or Xero bank account differs from what was sent."""

@@ -130,3 +130,56 @@ class TestWriteOffs(XeroPaymentCommon):
         self.assertEqual(self.bank_total("090"), 490.0)
         self.assertEqual(self.bank_total("404"), 10.0)
         self.assertAlmostEqual(float(self.xero_invoice(invoice)["AmountDue"]), 0.0, places=2)
+
+    def test_write_off_deleted_in_xero_is_replaced_with_its_payment(self):
+        invoice = self.invoice(100.0)
+        payment = self.register(
+            invoice,
+            amount=113.0,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=self.fees.id,
+            writeoff_label="Bank fee",
+        )
+        self.run_task("send_new_payments")
+        partial = self.allocations(payment)
+        writeoff_id = partial.xero_writeoff_payment_id
+        # The accountant deletes the 2.00 in Xero: Xero's invoice owes 2.00, Odoo's nothing.
+        self.connection._xero_call(
+            "delete_payment", payment_id=writeoff_id, payment_delete={"Status": "DELETED"}
+        )
+        fetch = self.run_task("fetch_new_payments")
+        line = fetch.line_ids.filtered(lambda ln: ln.xero_id == writeoff_id)
+        self.assertEqual(line.outcome, "blocked", fetch.line_ids.mapped("message"))
+        self.assertIn("Send Payment", line.message)
+        self.assertEqual(partial.xero_pending_action, "delete_then_create")
+        self.assertFalse(self.env["account.payment"].search([("xero_import_id", "!=", False)]))
+        task = self.env["xero.task"].browse(payment.action_xero_send()["res_id"])
+        log = task.line_ids.mapped(lambda ln: (ln.res_model, ln.outcome, ln.message))
+        self.assertEqual(self.bank_total("090"), 113.0, log)
+        self.assertEqual(self.bank_total("404"), 2.0)
+        self.assertAlmostEqual(float(self.xero_invoice(invoice)["AmountDue"]), 0.0, places=2)
+        self.assertTrue(partial.xero_payment_id and partial.xero_writeoff_payment_id)
+        self.assertFalse(partial.xero_pending_action)
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentDeletedInXero(XeroPaymentCommon):
+    def test_deleted_in_xero_on_its_own_is_sent_again_as_a_new_payment(self):
+        """The same body a minute later: Xero would replay the first answer (the deleted
+        payment) for the same idempotency key; the re-send carries a new key."""
+        invoice = self.invoice(100.0)
+        payment = self.pay(invoice)
+        self.run_task("send_new_payments")
+        partial = self.allocations(payment)
+        first = partial.xero_payment_id
+        self.connection._xero_call(
+            "delete_payment", payment_id=first, payment_delete={"Status": "DELETED"}
+        )
+        self.run_task("fetch_new_payments")
+        self.assertFalse(partial.xero_payment_id)
+        task = self.run_task("send_new_payments")
+        self.assertEqual(self.line_of(task, partial).outcome, "created")
+        [live] = self.xero_payments()
+        self.assertNotEqual(live["PaymentID"], first)
+        self.assertEqual(partial.xero_payment_id, live["PaymentID"])
+        self.assertAlmostEqual(float(self.xero_invoice(invoice)["AmountDue"]), 0.0, places=2)
