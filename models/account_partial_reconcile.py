@@ -341,16 +341,33 @@ class AccountPartialReconcile(models.Model):
                     account=account.display_name,
                 )
             )
-        currency = self._xero_paid_document().currency_id
         code, xero_id = mapping
         return {
-            "amount": currency.round(amount * written / settled),
+            "amount": self._xero_writeoff_share(payment, written, settled),
             "account_code": code,
             "account_id": xero_id or None,
             "account_key": code or xero_id,
             "odoo_account": account.display_name,
             "reference": payloads.payment_reference(payment.name, self.id, writeoff=True),
         }
+
+    def _xero_writeoff_share(self, payment, written, settled):
+        """This allocation's share of the payment's write-off, split once over all of the
+        payment's allocations to invoices so that the shares add up to the write-off to the
+        cent (the cents of rounding go, one by one, to the largest shares)."""
+        siblings = payment._xero_allocations().filtered(lambda p: p._xero_kind() == "payment")
+        currency = self._xero_paid_document().currency_id
+        exact = {p.id: p.debit_amount_currency * written / settled for p in siblings | self}
+        shares = {pid: currency.round(value) for pid, value in exact.items()}
+        cents = currency.round(sum(exact.values()) - sum(shares.values()))
+        order = sorted(shares, key=lambda pid: (-abs(exact[pid]), pid))
+        step = currency.rounding if cents > 0 else -currency.rounding
+        for pid in order:
+            if currency.is_zero(cents):
+                break
+            shares[pid] += step
+            cents = currency.round(cents - step)
+        return currency.round(shares[self.id])
 
     def _xero_currency_rate(self, amount):
         """Units of the document's currency per unit of the company's: Odoo's rate on the

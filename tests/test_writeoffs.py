@@ -75,6 +75,23 @@ class TestWriteOffs(XeroPaymentCommon):
         self.assertFalse(self.xero_payments())
         self.assertAlmostEqual(float(self.xero_invoice(invoice)["AmountDue"]), 115.0, places=2)
 
+    def test_one_write_off_over_three_invoices_adds_up_to_the_cent(self):
+        invoices = self.invoice(100.0) | self.invoice(100.0) | self.invoice(100.0)  # 345.00
+        self.register(
+            invoices,
+            amount=344.0,
+            group_payment=True,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=self.fees.id,
+            writeoff_label="Bank fee",
+        )
+        task = self.run_task("send_new_payments")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        self.assertEqual(self.bank_total("090"), 344.0, "the bank moved by the cash, to the cent")
+        self.assertEqual(self.bank_total("404"), 1.0)
+        for invoice in invoices:
+            self.assertAlmostEqual(float(self.xero_invoice(invoice)["AmountDue"]), 0.0, places=2)
+
     def test_write_off_account_without_mapping_is_blocked(self):
         other = self.company_data["default_account_revenue"].copy({"code": "999001"})
         invoice = self.invoice(100.0)
