@@ -7,16 +7,21 @@ from ..xero_api.wire import xero_day
 
 
 class XeroHandlerPayments(models.AbstractModel):
-    """Send New Payments and Send Payment: allocations of customer payments as Xero payments.
+    """Send New Payments and Send Payment: allocations as Xero payments and allocations.
 
-    A Xero payment settles one invoice, so each allocation (``account.partial.reconcile`` of a
-    payment with an invoice) is one Xero payment; unallocated money waits. Sends: invoices not
-    in Xero yet first (by the invoices handler, in the same task), then the payments
-    (``PUT /Payments``, 50 a call); Send Payment also replaces the Xero payments of changed
-    allocations and deletes those of allocations removed in Odoo (one call each: Xero has no
-    batch delete). Reads, per batch: the invoices' state (``IDs``, one call per about 38) and,
-    for invoices that already have payments, those payments (one call per about 19 invoices),
-    to link a payment Xero already has instead of creating it twice. Cost: 2 to 3 calls per 50.
+    A Xero payment settles one document, so each allocation (``account.partial.reconcile``) is
+    one Xero object: a payment on an invoice (plus one from the write-off account for a part
+    written off), a credit note's allocation to an invoice (``credit_allocations.py``), or a
+    refund paid out on a credit note; unallocated money waits. Sends: invoices and credit notes
+    not in Xero yet first (by their handlers, in the same task), then the payments
+    (``PUT /Payments``, 50 a call) and the allocations (one call per credit note); deletes the
+    Xero allocations of credit notes unreconciled in Odoo (one call each); Send Payment also
+    replaces the Xero payments of changed allocations and deletes those of allocations removed
+    in Odoo (one call each: Xero has no batch delete). Reads, per batch: the invoices' state
+    (``IDs``, one call per about 38), for invoices that already have payments those payments
+    (one call per 10 invoices), and the credit notes concerned (one call per 10), to link what
+    Xero already has instead of creating it twice. Cost: 2 to 3 calls per 50 payments; 5 to 6
+    per 50 refunds or credit allocations.
 
     Replacements are crash-safe: the intent ("delete, then create", with the old id) is written
     and committed by the runner before Xero is called (see :meth:`_step`).

@@ -11,20 +11,23 @@ POSTED_PAYMENT_STATES = ("in_process", "paid")
 
 
 class AccountPartialReconcile(models.Model):
-    """Allocations of customer payments to customer invoices, as Xero payments.
-
-    A Xero payment settles exactly one invoice, so one Odoo allocation (the partial reconcile of
-    a payment's receivable line with an invoice's) is one Xero payment, linked by
-    ``xero_payment_id``. Its Reference names the payment and the allocation
-    (``payloads.payment_reference``): a create that reached Xero before a crash is found again
-    by invoice and reference, and linked, never created twice.
+    """Allocations (partial reconciles of receivable lines) as Xero objects, of three kinds
+    (:meth:`_xero_kind`): a customer payment on an invoice (a Xero payment), a credit note on
+    an invoice (a Xero allocation of the credit note), a refund paid out on a credit note (a
+    Xero payment on the credit note). A Xero payment settles exactly one document, so one
+    allocation is one Xero object, linked by ``xero_payment_id``, plus for a payment with a
+    write-off the payment of the part written off (``xero_writeoff_payment_id``). A payment's
+    Reference names the payment and the allocation (``payloads.payment_reference``): a create
+    that reached Xero before a crash is found again by document and reference, and linked,
+    never created twice.
 
     Xero payments are never edited. An allocation changed in Odoo is replaced: the intent
-    (``xero_pending_action`` and the old id) is recorded and committed before Xero is called,
+    (``xero_pending_action`` and the old ids) is recorded and committed before Xero is called,
     so a crash between the delete and the create is finished by the next run. An allocation
-    deleted in Odoo (unreconciled, payment or invoice reset or cancelled) leaves its Xero id on
-    the payment (``account.payment.xero_removed_payments``) until Send Payment deletes it.
-    What Send (New) Payment(s) does is in ``handlers/payments.py``.
+    deleted in Odoo (unreconciled, payment or invoice reset or cancelled) leaves its Xero ids on
+    the payment (``account.payment.xero_removed_payments``) until Send Payment deletes them, or
+    for a credit note on the credit note (``account.move.xero_removed_allocations``) until Send
+    New Payments deletes them. What the tasks do is in ``handlers/payments.py``.
     """
 
     _inherit = "account.partial.reconcile"
@@ -65,8 +68,12 @@ class AccountPartialReconcile(models.Model):
     xero_account_code = fields.Char(string="Xero bank account sent", copy=False)
     xero_last_sync = fields.Datetime(string="Last sent to Xero", copy=False)
     xero_last_error = fields.Text(string="Last Xero error", copy=False)
-    xero_invoice_move_id = fields.Many2one(related="debit_move_id.move_id", string="Invoice")
-    xero_odoo_payment_id = fields.Many2one(related="credit_move_id.payment_id", string="Payment")
+    xero_invoice_move_id = fields.Many2one(
+        "account.move",
+        string="Invoice / credit note",
+        compute="_compute_xero_invoice_move_id",
+        help="The document the Xero payment is on: the invoice paid, or the credit note refunded.",
+    )
 
     _sql_constraints = [
         (
@@ -75,6 +82,11 @@ class AccountPartialReconcile(models.Model):
             "This Xero payment is already linked to another allocation.",
         ),
     ]
+
+    @api.depends("debit_move_id", "credit_move_id")
+    def _compute_xero_invoice_move_id(self):
+        for partial in self:
+            partial.xero_invoice_move_id = partial._xero_paid_document()
 
     @api.depends("debit_move_id", "credit_move_id")
     def _compute_display_name(self):

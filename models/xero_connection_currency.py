@@ -27,9 +27,13 @@ class XeroConnection(models.Model):
 
     def write(self, vals):
         # Another organisation: its base currency is read again before anything is sent.
+        moved = self.browse()
         if "tenant_id" in vals and "org_currency" not in vals:
-            vals = dict(vals, org_currency=False)
-        return super().write(vals)
+            moved = self.filtered(lambda conn: conn.tenant_id != vals["tenant_id"])
+        result = super().write(vals)
+        if moved:
+            moved.org_currency = False
+        return result
 
     def action_test_connection(self):
         """As the base action; an organisation in another base currency is refused."""

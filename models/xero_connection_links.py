@@ -86,6 +86,18 @@ class XeroConnection(models.Model):
                         ]
                     ),
                 ),
+                (
+                    _("deletions still to make in Xero"),
+                    env["account.payment"].search_count(
+                        [("company_id", "=", company.id), ("xero_removed_payments", "!=", False)]
+                    )
+                    + env["account.move"].search_count(
+                        [
+                            ("company_id", "=", company.id),
+                            ("xero_removed_allocations", "!=", False),
+                        ]
+                    ),
+                ),
             )
             if count
         ]
