@@ -105,9 +105,7 @@ class XeroHandlerPayments(models.AbstractModel):
             amount_total=(
                 document.amount_total if kind == "credit" else record._xero_odoo_payment().amount
             ),
-            amount_allocated=(
-                record.credit_amount_currency if kind == "refund" else record.debit_amount_currency
-            ),
+            amount_allocated=record._xero_amount(),
             invoice_id=record.debit_move_id.move_id.id if kind == "credit" else document.id,
         )
 

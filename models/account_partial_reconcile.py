@@ -205,14 +205,16 @@ class AccountPartialReconcile(models.Model):
         kind = self._xero_kind()
         return self.credit_amount_currency if kind == "refund" else self.debit_amount_currency
 
+    def _xero_payment_side(self):
+        """``(receivable line, amount in its currency)`` of the payment's side."""
+        self.ensure_one()
+        if self._xero_kind() == "refund":
+            return self.debit_move_id, self.debit_amount_currency
+        return self.credit_move_id, self.credit_amount_currency
+
     def _xero_odoo_payment(self):
         """The customer payment (received, or a refund paid out) of this allocation."""
-        self.ensure_one()
-        return (
-            self.debit_move_id.payment_id
-            if self._xero_kind() == "refund"
-            else (self.credit_move_id.payment_id)
-        )
+        return self._xero_payment_side()[0].payment_id
 
     def _xero_mark_replacements(self, connection):
         """Linked allocations changed since sent: record "delete, then create" (no Xero call).
@@ -285,9 +287,7 @@ class AccountPartialReconcile(models.Model):
             )
         code, account_id = mapping
         currency = invoice.currency_id
-        amount = currency.round(
-            self.credit_amount_currency if refund else self.debit_amount_currency
-        )
+        amount = currency.round(self._xero_amount())
         rate = None
         if currency != invoice.company_id.currency_id:
             rate = self._xero_currency_rate(amount)
@@ -385,9 +385,7 @@ class AccountPartialReconcile(models.Model):
         """Units of the document's currency per unit of the company's: Odoo's rate on the
         payment's date (6 decimals) when it gives the amount the payment booked in the
         company's currency to the cent, else the booked ratio (``totals.currency_rate``)."""
-        refund = self._xero_kind() == "refund"
-        line = self.debit_move_id if refund else self.credit_move_id
-        line_amount = self.debit_amount_currency if refund else self.credit_amount_currency
+        line, line_amount = self._xero_payment_side()
         if line.amount_currency:
             company_amount = line_amount * abs(line.balance / line.amount_currency)
         else:
