@@ -27,7 +27,7 @@ from odoo import _, api, models
 
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
-from ..xero_api.wire import chunk_by_length, guid_where
+from ..xero_api.wire import MAX_OR_TERMS, chunk_by_length, guid_where
 from .credit_note_fetch import CreditNoteFetch
 from .payment_fetch_report import FetchReport
 from .payment_import import PaymentImport, document_id
@@ -138,18 +138,20 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
         self.task.handler_state = state
 
     def _take_retries(self):
-        """The oldest ``RETRY_LIMIT`` waiting payments, taken off the connection's list (those
-        still not importable are put back at its end by :meth:`_retry_later`)."""
-        conn = self.connection.sudo()
-        waiting = list(conn.payments_fetch_retry_ids or [])
-        conn.payments_fetch_retry_ids = waiting[RETRY_LIMIT:] or False
-        return waiting[:RETRY_LIMIT]
+        """The oldest ``RETRY_LIMIT`` waiting payments. They stay on the connection's list until
+        a step handles them (:meth:`_read_retries`), so a fetch that fails half way loses none;
+        those still not importable go back at its end (:meth:`_retry_later`)."""
+        return list(self.connection.payments_fetch_retry_ids or [])[:RETRY_LIMIT]
 
     def _read_retries(self, state):
         """Re-read by id the waiting payments of one query (short enough for Xero) and handle
         them. Should Xero refuse the query, they wait for the next fetch; this one goes on."""
         chunk = next(chunk_by_length(state["retry"], lambda x: guid_where("PaymentID", [x])))
+        chunk = chunk[:MAX_OR_TERMS]
         state["retry"] = state["retry"][len(chunk) :]
+        conn = self.connection.sudo()  # handled in this step's transaction: off the list
+        left = [x for x in conn.payments_fetch_retry_ids or [] if x not in chunk]
+        conn.payments_fetch_retry_ids = left or False
         try:
             payments = self.connection._xero_read_all(
                 "get_payments", "Payments", where=guid_where("PaymentID", chunk)

@@ -4,11 +4,12 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..handlers import payment_fetch_report
 from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
 from .common import DEMO_TENANT, OTHER_TENANT
-from .test_payments import PAYMENT_DATE, XeroPaymentCommon
+from .test_payments import GATEWAY_LOGGER, PAYMENT_DATE, XeroPaymentCommon
 
 UNKNOWN_TENANT = "00000000-0000-4000-8000-00000000dead"
 
@@ -346,6 +347,22 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertEqual(self.fetched(xero_id).journal_id, savings)
         self.assertFalse(self.connection.payments_fetch_retry_ids)
         self.assertAmountsDueAgree(invoice)
+
+    def test_a_fetch_that_fails_loses_no_waiting_payment(self):
+        invoice = self.invoice(100.0)
+        self.run_task("send_new_invoices")
+        (xero_id,) = self.bank_feed((invoice, 15.0, "savings", "091"))  # unmapped: waits
+        self.fetch()
+        self.assertEqual(self.connection.payments_fetch_retry_ids, [xero_id])
+        # Xero fails every read of payments: the fetch fails before it handles the waiting one.
+        self.emulator.fault(kind="500", count=100, method="GET", path="/api.xro/2.0/Payments")
+        with mute_logger(GATEWAY_LOGGER, "odoo.addons.account_xero_sync.models.xero_task_runner"):
+            task = self.run_xero_task(self.company, "fetch_new_payments")
+        self.assertEqual(task.state, "failed")
+        self.assertEqual(self.connection.payments_fetch_retry_ids, [xero_id], "still waiting")
+        self.emulator.control("DELETE", "faults")
+        self.fetch()
+        self.assertEqual(self.connection.payments_fetch_retry_ids, [xero_id], "read again")
 
     def test_fetch_keeps_a_receipt_whose_xero_payment_odoo_replaced(self):
         first = self.invoice(100.0)  # 115.00
