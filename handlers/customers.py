@@ -14,12 +14,19 @@ _CONTACT_PAGES = {}
 
 
 def _where_or(terms):
-    """A Xero ``where`` clause matching any of ``(field, value)`` (values quoted, escaped)."""
-    quoted = (
-        '%s=="%s"' % (field, value.replace("\\", "\\\\").replace('"', '\\"'))
-        for field, value in terms
-    )
-    return " OR ".join(quoted)
+    """A Xero ``where`` clause matching any of ``(field, value)`` without regard to case.
+
+    Xero's ``==`` on strings is case-sensitive while its unique contact names are not, so
+    "ACME Ltd" must be found for "Acme Ltd": each field is compared through ``ToLower()``,
+    guarded against null where Xero may have none (values quoted, escaped).
+    """
+
+    def term(field, value):
+        text = value.lower().replace("\\", "\\\\").replace('"', '\\"')
+        compare = '%s.ToLower()=="%s"' % (field, text)
+        return compare if field == "Name" else "(%s!=null AND %s)" % (field, compare)
+
+    return " OR ".join(term(field, value) for field, value in terms)
 
 
 def _name_key(name):

@@ -277,6 +277,39 @@ class TestCustomers(XeroTransactionCase):
         self.assertEqual(len(gets), 2, "one page read to learn the size, one filtered look-up")
         customers_handler._CONTACT_PAGES.clear()
 
+    def test_large_organisation_finds_another_case_of_the_name(self):
+        """Xero's `==` is case-sensitive, its unique names are not: "ACME Ltd" in Xero is the
+        Odoo customer "Acme Ltd", found by the filtered look-up and linked, never duplicated
+        as "Acme Ltd (C0042)"."""
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "contacts": [{"Name": f"Other Contact {i:02d}"} for i in range(12)]
+                        + [{"Name": "ACME Ltd", "EmailAddress": "Accounts@ACME.example"}],
+                    }
+                ]
+            },
+        )
+        by_name = self.customer("Acme Ltd")
+        customers_handler._CONTACT_PAGES.clear()
+        with patch.object(customers_handler, "SCAN_PAGE", 2):
+            task = self.run_task("send_new_customers")
+        customers_handler._CONTACT_PAGES.clear()
+        gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
+        self.assertEqual(len([r for r in gets if "where" in r["query"]]), 1, "the filter path")
+        self.assertEqual(self.outcome(task, by_name)[0], "linked", task.line_ids.mapped("message"))
+        acme = [
+            c
+            for c in self.emulator.state(DEMO_TENANT)["contacts"]
+            if c["Name"].lower().startswith("acme")
+        ]
+        self.assertEqual(len(acme), 1, "no second contact for the same customer")
+        self.assertEqual(by_name.xero_contact_id, acme[0]["ContactID"])
+
     def test_same_email_twice_links_one_and_creates_the_other(self):
         """One Xero contact links one customer, never two."""
         first = self.customer("Twin Ltd", email="twins@example.com")

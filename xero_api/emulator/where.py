@@ -9,7 +9,9 @@ Grammar (the subset Xero documents and clients use):
     primary := "string" | number | true | false | null | DateTime(y, m, d[, h, mi, s])
              | Guid("...") | Field(.Field)* | "(" expr ")"
 Methods: Contains, StartsWith, EndsWith (case-insensitive), ToLower, ToUpper.
-String comparisons ignore letter case, as Xero's do.
+String comparisons (``==``, ``<``...) are case-sensitive, as Xero's are (XERO_NOTES.md, "Where
+Xero is stricter"; pyxero#71, xero-php#416): ``Name.ToLower()=="acme ltd"`` is how a client
+finds "ACME Ltd" and "Acme Ltd". A ``Guid("...")`` compares without case.
 """
 
 import re
@@ -74,9 +76,13 @@ def _coerce_pair(left, right):
             return to_decimal(left), to_decimal(right)
         except ValueError:
             return str(left), str(right)
-    if isinstance(left, str) and isinstance(right, str):
-        return left.casefold(), right.casefold()
+    if isinstance(left, _Guid) or isinstance(right, _Guid):
+        return str(left).casefold(), str(right).casefold()
     return left, right
+
+
+class _Guid(str):
+    """The value of ``Guid("...")``: compared with an id field without regard to case."""
 
 
 def _as_datetime(value):
@@ -230,7 +236,7 @@ class _Parser:
         if name == "GUID":
             if len(args) != 1:
                 raise QueryError("Guid() takes one argument")
-            text = str(args[0]).lower()
+            text = _Guid(str(args[0]).lower())
             return lambda r: text
         try:
             parts = [int(a) for a in args]

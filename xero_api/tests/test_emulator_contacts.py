@@ -219,3 +219,18 @@ def test_bad_where_is_a_query_parse_exception(sdk, tenant):
         "GET", "/api.xro/2.0/Contacts", tenant=tenant, query="where=Name%3D%3D%22x"
     )
     assert status == 400 and body["Type"] == "QueryParseException"
+
+
+def test_where_compares_strings_with_case_as_xero_does(xero, tenant):
+    """Xero's `==` on strings is case-sensitive while its unique names ignore case
+    (XERO_NOTES.md: pyxero#71, xero-php#416): `.ToLower()` finds both spellings; a Guid()
+    matches an id whatever its case."""
+    (acme,) = create(xero, tenant, {"Name": "ACME Ltd", "EmailAddress": "Ap@Acme.Example"})
+    assert not xero.get_contacts(tenant, where='Name=="Acme Ltd"').contacts
+    found = xero.get_contacts(tenant, where='Name.ToLower()=="acme ltd"').contacts
+    assert [c.contact_id for c in found] == [acme.contact_id]
+    found = xero.get_contacts(tenant, where='EmailAddress.ToLower()=="ap@acme.example"').contacts
+    assert [c.contact_id for c in found] == [acme.contact_id]
+    upper = str(acme.contact_id).upper()
+    found = xero.get_contacts(tenant, where='ContactID==Guid("%s")' % upper).contacts
+    assert [c.contact_id for c in found] == [acme.contact_id]
