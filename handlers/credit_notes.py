@@ -3,10 +3,6 @@ from odoo import api, models
 from ..xero_api import payloads, wire
 
 
-def _quoted(value):
-    return '"%s"' % str(value).replace("\\", "\\\\").replace('"', '\\"')
-
-
 class XeroHandlerCreditNotes(models.AbstractModel):
     """Send New Credit Notes and Send Credit Note: customer credit notes (``out_refund``) as
     Xero ``ACCRECCREDIT`` credit notes, by the invoices' own code path (same values, same
@@ -32,7 +28,9 @@ class XeroHandlerCreditNotes(models.AbstractModel):
     @api.model
     def _number_queries(self, numbers):
         """``where`` filters of at most 10 numbers (Xero has no ``CreditNoteNumbers``)."""
-        for where in wire.where_any(numbers, lambda n: "CreditNoteNumber==%s" % _quoted(n)):
+        for where in wire.where_any(
+            numbers, lambda n: "CreditNoteNumber==%s" % wire.where_string(n)
+        ):
             yield {"where": where}
 
     @api.model

@@ -22,8 +22,7 @@ def _where_or(terms):
     """
 
     def term(field, value):
-        text = value.lower().replace("\\", "\\\\").replace('"', '\\"')
-        compare = '%s.ToLower()=="%s"' % (field, text)
+        compare = "%s.ToLower()==%s" % (field, wire.where_string(value.lower()))
         return compare if field == "Name" else "(%s!=null AND %s)" % (field, compare)
 
     return " OR ".join(term(field, value) for field, value in terms)

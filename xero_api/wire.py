@@ -176,6 +176,12 @@ def guid_where(field, ids):
 MAX_OR_TERMS = 10
 
 
+def where_string(value):
+    """``value`` as a quoted string literal of a Xero ``where`` clause (quotes, backslashes
+    escaped)."""
+    return '"%s"' % str(value).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def where_any(items, render):
     """``where`` clauses matching any of ``items`` (``render(item)`` is one comparison), each
     of at most ``MAX_OR_TERMS`` terms and under the query-length limit."""

@@ -4,18 +4,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from credit_fixtures import EXCEEDS, NOT_AUTHORISED, refusal
 from xero_python.exceptions.http_status_exceptions import AccountingBadRequestException
 
 from xero_api.emulator import DEFAULT_BANK_ACCOUNT_ID
-
-EXCEEDS = "Payment amount exceeds the amount outstanding on this document."
-NOT_AUTHORISED = "Payments can only be made against Authorised documents."
-
-
-def refusal(exc_info):
-    data = exc_info.value.error_data
-    assert data["Type"] == "ValidationException"
-    return [m["Message"] for e in data["Elements"] for m in e["ValidationErrors"]]
 
 
 @pytest.fixture
