@@ -250,20 +250,20 @@ class TestCustomers(XeroTransactionCase):
         self.assertTrue(all(r["status"] == 200 for r in gets), "no look-up over Xero's limit")
         self.assertLessEqual(len(gets), 3 * 5, "a few look-ups per batch, not one per customer")
 
-    def test_large_organisation_is_searched_not_read_whole(self):
-        """Past a few pages of contacts, the batch's own filter is cheaper: same matches."""
+    def seed_large_organisation(self, contact):
+        """An organisation of 13 contacts, ``contact`` among them (read 2 a page in the tests:
+        more pages than the batch's own filtered look-up costs)."""
+        others = [{"Name": f"Other Contact {i:02d}"} for i in range(12)]
         self.emulator.control(
             "POST",
             "seed",
-            {
-                "organisations": [
-                    {
-                        "tenant_id": DEMO_TENANT,
-                        "contacts": [{"Name": f"Other Contact {i:02d}"} for i in range(12)]
-                        + [{"Name": "Big Org Match Ltd", "EmailAddress": "match@big.example"}],
-                    }
-                ]
-            },
+            {"organisations": [{"tenant_id": DEMO_TENANT, "contacts": [*others, contact]}]},
+        )
+
+    def test_large_organisation_is_searched_not_read_whole(self):
+        """Past a few pages of contacts, the batch's own filter is cheaper: same matches."""
+        self.seed_large_organisation(
+            {"Name": "Big Org Match Ltd", "EmailAddress": "match@big.example"}
         )
         match = self.customer("Big Org Match Ltd", email="match@big.example")
         new = self.customer("Big Org New Ltd")
@@ -281,19 +281,7 @@ class TestCustomers(XeroTransactionCase):
         """Xero's `==` is case-sensitive, its unique names are not: "ACME Ltd" in Xero is the
         Odoo customer "Acme Ltd", found by the filtered look-up and linked, never duplicated
         as "Acme Ltd (C0042)"."""
-        self.emulator.control(
-            "POST",
-            "seed",
-            {
-                "organisations": [
-                    {
-                        "tenant_id": DEMO_TENANT,
-                        "contacts": [{"Name": f"Other Contact {i:02d}"} for i in range(12)]
-                        + [{"Name": "ACME Ltd", "EmailAddress": "Accounts@ACME.example"}],
-                    }
-                ]
-            },
-        )
+        self.seed_large_organisation({"Name": "ACME Ltd", "EmailAddress": "Accounts@ACME.example"})
         by_name = self.customer("Acme Ltd")
         customers_handler._CONTACT_PAGES.clear()
         with patch.object(customers_handler, "SCAN_PAGE", 2):

@@ -39,15 +39,21 @@ class TestWriteOffs(XeroPaymentCommon):
         )
         return wizard._create_payments()
 
+    def pay_writing_off(self, invoices, amount, account=None, label="Bank fee", **vals):
+        """Register a payment of ``amount`` that marks ``invoices`` fully paid, the difference
+        written off to ``account`` (the bank fees account by default)."""
+        return self.register(
+            invoices,
+            amount=amount,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=(account or self.fees).id,
+            writeoff_label=label,
+            **vals,
+        )
+
     def test_bank_fee_written_off_cash_into_the_bank_rest_from_fees(self):
         invoice = self.invoice(100.0)  # 115.00
-        payment = self.register(
-            invoice,
-            amount=113.0,
-            payment_difference_handling="reconcile",
-            writeoff_account_id=self.fees.id,
-            writeoff_label="Bank fee",
-        )
+        payment = self.pay_writing_off(invoice, 113.0)
         self.assertEqual(invoice.payment_state, "paid")
         self.assertEqual(payment.amount, 113.0)
         task = self.run_task("send_new_payments")
@@ -77,14 +83,7 @@ class TestWriteOffs(XeroPaymentCommon):
 
     def test_one_write_off_over_three_invoices_adds_up_to_the_cent(self):
         invoices = self.invoice(100.0) | self.invoice(100.0) | self.invoice(100.0)  # 345.00
-        self.register(
-            invoices,
-            amount=344.0,
-            group_payment=True,
-            payment_difference_handling="reconcile",
-            writeoff_account_id=self.fees.id,
-            writeoff_label="Bank fee",
-        )
+        self.pay_writing_off(invoices, 344.0, group_payment=True)
         task = self.run_task("send_new_payments")
         self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
         self.assertEqual(self.bank_total("090"), 344.0, "the bank moved by the cash, to the cent")
@@ -95,13 +94,7 @@ class TestWriteOffs(XeroPaymentCommon):
     def test_write_off_account_without_mapping_is_blocked(self):
         other = self.company_data["default_account_revenue"].copy({"code": "999001"})
         invoice = self.invoice(100.0)
-        self.register(
-            invoice,
-            amount=113.0,
-            payment_difference_handling="reconcile",
-            writeoff_account_id=other.id,
-            writeoff_label="Small difference",
-        )
+        self.pay_writing_off(invoice, 113.0, account=other, label="Small difference")
         task = self.run_task("send_new_payments")
         [line] = task.line_ids.filtered(lambda ln: ln.res_model == "account.partial.reconcile")
         self.assertEqual(line.outcome, "blocked")
@@ -150,13 +143,7 @@ class TestWriteOffs(XeroPaymentCommon):
 
     def test_write_off_deleted_in_xero_is_replaced_with_its_payment(self):
         invoice = self.invoice(100.0)
-        payment = self.register(
-            invoice,
-            amount=113.0,
-            payment_difference_handling="reconcile",
-            writeoff_account_id=self.fees.id,
-            writeoff_label="Bank fee",
-        )
+        payment = self.pay_writing_off(invoice, 113.0)
         self.run_task("send_new_payments")
         partial = self.allocations(payment)
         writeoff_id = partial.xero_writeoff_payment_id
