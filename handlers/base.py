@@ -102,9 +102,10 @@ class XeroTaskHandler(models.AbstractModel):
     def _batch_call(self, connection, method, key, bodies, **kwargs):
         """Write ``bodies`` in ONE call with per-item outcomes (``summarizeErrors=false``).
 
-        :return: one dict per body, in order: ``{"record": item, "warnings": [...]}`` or
-            ``{"errors": [...]}``. When Xero refuses the whole call (a 400 lists only the
-            failing items, not by batch position), every item carries Xero's message.
+        :return: one dict per body, in order: ``{"record": item, "warnings": [...]}`` (Xero's
+            ``Warnings`` of a ``WARNING`` item among them) or ``{"errors": [...]}``. When Xero
+            refuses the whole call (a 400 lists only the failing items, not by batch
+            position), every item carries Xero's message.
         """
         if not bodies:
             return []
@@ -121,6 +122,13 @@ class XeroTaskHandler(models.AbstractModel):
             if item.get("StatusAttributeString") == "ERROR":
                 out.append({"errors": messages or [_("Xero refused this record.")]})
             else:
+                # A WARNING item was written; Xero says why it is worth a look (e.g. the rate
+                # it used for a currency): kept for the record's log line.
+                messages += [
+                    _("Xero warns: %s", w["Message"])
+                    for w in item.get("Warnings") or []
+                    if w.get("Message")
+                ]
                 out.append({"record": item, "warnings": messages})
         if len(out) != len(bodies):
             message = _("Xero answered %(n)s items for %(m)s sent.", n=len(out), m=len(bodies))

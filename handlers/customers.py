@@ -1,31 +1,12 @@
-import time
-
 from odoo import _, api, models
 
 from ..models.res_partner import checksum, contact_key
-from ..models.xero_common import Decision
-from ..xero_api import payloads, wire
+from ..models.xero_common import BATCH_SIZE, Decision
+from ..xero_api import payloads
+from . import contact_index
 
 NAME_TAKEN = "already assigned to another contact"
-SCAN_PAGE = 1000  # contacts per page when reading a whole organisation (Xero's largest page)
-CONTACT_PAGES_TTL = 600  # seconds an organisation's size (in pages) is trusted
-# tenant id -> (pages of contacts, when seen): a cost hint only, so a process-local memory.
-_CONTACT_PAGES = {}
-
-
-def _where_or(terms):
-    """A Xero ``where`` clause matching any of ``(field, value)`` without regard to case.
-
-    Xero's ``==`` on strings is case-sensitive while its unique contact names are not, so
-    "ACME Ltd" must be found for "Acme Ltd": each field is compared through ``ToLower()``,
-    guarded against null where Xero may have none (values quoted, escaped).
-    """
-
-    def term(field, value):
-        compare = "%s.ToLower()==%s" % (field, wire.where_string(value.lower()))
-        return compare if field == "Name" else "(%s!=null AND %s)" % (field, compare)
-
-    return " OR ".join(term(field, value) for field, value in terms)
+ACCOUNT_TAKEN = "Account Number already exists"
 
 
 def _name_key(name):
@@ -36,11 +17,15 @@ def _name_key(name):
 class XeroHandlerCustomers(models.AbstractModel):
     """Send New Customers, Send All Customers, Send Customer: customers as Xero contacts.
 
-    Sends: new contacts and updates (``POST /Contacts``, 50 a call; a name Xero already has is
-    sent again once with a distinct name). Reads: the candidate contacts of each batch, either
-    the whole organisation (1,000 a page) or the batch's keys, references, emails and names
-    (3 to 5 filtered calls), whichever costs fewer calls. Cost: 2 calls per 50 new customers in
-    an organisation under 1,000 contacts.
+    Sends: new contacts with ``PUT /Contacts`` (which only creates: ``POST`` would update a
+    contact it matches by number or name) and updates with ``POST /Contacts`` by ContactID, 50
+    a call; a name or account number Xero already has is sent again once, with a distinct name
+    or without the account number. Reads: the candidate contacts of each batch (see
+    ``contact_index``: the organisation read once, then what changed). Cost: 2 calls per 50 new
+    customers once the organisation is read.
+
+    AccountNumber (the partner's reference) is unique in Xero: a reference that several of the
+    dealer's customers share in Odoo is left out of every one of them, said on the log line.
 
     Matching before creating, in this order: stored id, ContactNumber (our key, so a create that
     reached Xero before a crash is found again), AccountNumber (the partner's reference), email,
@@ -101,7 +86,10 @@ class XeroHandlerCustomers(models.AbstractModel):
         """Send up to 50 customers in one Xero call; link, create or update each."""
         connection = task.connection_id
         partners = records.with_company(connection.company_id).with_context(active_test=False)
-        plan = self._decide(partners, connection, mode)
+        left = len(task._pending_lines(10 * BATCH_SIZE)) if task else 0
+        plan = self.with_context(xero_batches_left=-(-left // BATCH_SIZE))._decide(
+            partners, connection, mode
+        )
         results, to_send = {}, []
         for partner in partners:
             decision = plan[partner.id]
@@ -120,8 +108,10 @@ class XeroHandlerCustomers(models.AbstractModel):
 
     @api.model
     def _push_contacts(self, connection, to_send):
-        """Create/update contacts in one call; retry name clashes once with a distinct name."""
+        """Create (PUT) and update (POST by id) contacts, one call each; send a name or an
+        account number Xero already has once more, with a distinct name or without it."""
         results, items = {}, []
+        shared = self._shared_refs(connection, [partner for partner, _d in to_send])
         for partner, decision in to_send:
             try:
                 payload, warnings = payloads.contact_payload(
@@ -131,6 +121,9 @@ class XeroHandlerCustomers(models.AbstractModel):
                 results[partner.id] = ("blocked", None, str(exc))
                 partner.xero_last_error = str(exc)
                 continue
+            if payload.get("AccountNumber", "").strip().lower() in shared:
+                payload.pop("AccountNumber")
+                warnings.append(self._account_note(partner, shared=True))
             if decision.action == "update" and partner.xero_payload_hash == checksum(payload):
                 results[partner.id] = (
                     "skipped",
@@ -139,25 +132,82 @@ class XeroHandlerCustomers(models.AbstractModel):
                 )
                 continue
             items.append((partner, decision.action, payload, warnings))
-        retry = []
-        answers = self._batch_call(
-            connection, "update_or_create_contacts", "Contacts", [item[2] for item in items]
-        )
-        for (partner, action, payload, warnings), answer in zip(items, answers, strict=True):
-            if any(NAME_TAKEN in e for e in answer.get("errors") or []):
-                # Xero's unique names: never a failure loop, the documented distinct name.
-                name = payloads.distinct_contact_name(
-                    payload["Name"], partner.ref, contact_key(partner.id)
-                )
-                retry.append((partner, action, dict(payload, Name=name), warnings))
-                continue
-            results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
-        answers = self._batch_call(
-            connection, "update_or_create_contacts", "Contacts", [item[2] for item in retry]
-        )
-        for (partner, action, payload, warnings), answer in zip(retry, answers, strict=True):
-            results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
+        for attempt in (1, 2):
+            retry = []
+            for (partner, action, payload, warnings), answer in self._write_contacts(
+                connection, items
+            ):
+                errors = answer.get("errors") or []
+                again = attempt == 1 and self._second_try(partner, payload, warnings, errors)
+                if again:
+                    retry.append((partner, action, *again))
+                    continue
+                results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
+            items = retry
         return results
+
+    @api.model
+    def _write_contacts(self, connection, items):
+        """``[(item, answer)]``: creates with ``PUT`` and updates with ``POST``, one call each."""
+        out = []
+        for action, method in (
+            ("create", "create_contacts"),
+            ("update", "update_or_create_contacts"),
+        ):
+            group = [item for item in items if (item[1] == "create") == (action == "create")]
+            answers = self._batch_call(connection, method, "Contacts", [i[2] for i in group])
+            out += zip(group, answers, strict=True)
+        return out
+
+    @api.model
+    def _second_try(self, partner, payload, warnings, errors):
+        """``(payload, warnings)`` to send again when Xero refused only what a second send
+        can do without: a name it has (a distinct name) or an account number it has (left
+        out); None otherwise."""
+        name = any(NAME_TAKEN in e for e in errors)
+        account = any(ACCOUNT_TAKEN in e for e in errors) and payload.get("AccountNumber")
+        if not errors or len(errors) != name + bool(account):
+            return None
+        payload, warnings = dict(payload), list(warnings)
+        if name:
+            # Xero's unique names: never a failure loop, the documented distinct name.
+            payload["Name"] = payloads.distinct_contact_name(
+                payload["Name"], partner.ref, contact_key(partner.id)
+            )
+        if account:
+            payload.pop("AccountNumber")
+            warnings.append(self._account_note(partner, shared=False))
+        return payload, warnings
+
+    @api.model
+    def _shared_refs(self, connection, partners):
+        """The references (lower case) of ``partners`` that another customer of the dealer
+        also has: Xero's account numbers are unique, Odoo's references are not."""
+        refs = {(p.ref or "").strip().lower() for p in partners} - {""}
+        if not refs:
+            return set()
+        self.env["res.partner"].flush_model(["ref", "company_id", "customer_rank"])
+        self.env.cr.execute(
+            """SELECT lower(trim(ref)) FROM res_partner
+                WHERE lower(trim(ref)) IN %s AND customer_rank > 0
+                  AND (company_id IS NULL OR company_id = %s)
+                  AND id = commercial_partner_id
+             GROUP BY lower(trim(ref)) HAVING count(*) > 1""",
+            [tuple(refs), connection.company_id.id],
+        )
+        return {ref for (ref,) in self.env.cr.fetchall()}
+
+    @api.model
+    def _account_note(self, partner, shared):
+        if shared:
+            return _(
+                "Sent without an account number: the reference %s is shared by several "
+                "customers in Odoo, and Xero's account numbers are unique.",
+                partner.ref,
+            )
+        return _(
+            "Sent without an account number: another Xero contact already has %s.", partner.ref
+        )
 
     # ------------------------------------------------------------------ matching
 
@@ -237,14 +287,8 @@ class XeroHandlerCustomers(models.AbstractModel):
 
     @api.model
     def _fetch_candidates(self, partners, connection):
-        """The Xero contacts that may be these partners, at the lowest number of calls.
-
-        Two ways, whichever costs fewer calls for this batch: the filtered look-up (the batch's
-        keys, references, emails and names OR-ed, split under Xero's query-length limit: 3 to
-        5 calls for 50 customers), or a read of all the organisation's contacts, 1,000 a page
-        (one call up to 1,000 contacts). The size of the organisation is remembered for a few
-        minutes per tenant; when unknown, the first page of the read tells it.
-        """
+        """The Xero contacts that may be these partners: those with one of their keys,
+        references, emails or names (see ``contact_index`` for how they are read)."""
         terms = []
         for partner in partners:
             terms.append(("ContactNumber", contact_key(partner.id)))
@@ -253,36 +297,8 @@ class XeroHandlerCustomers(models.AbstractModel):
             if partner.email:
                 terms.append(("EmailAddress", partner.email.strip()))
             terms.append(("Name", partner.name.strip()))
-        chunks = list(wire.chunk_by_length(terms, lambda term: _where_or([term])))
-        known = _CONTACT_PAGES.get(connection.tenant_id)
-        if known is None or known[1] < time.time() - CONTACT_PAGES_TTL or known[0] <= len(chunks):
-            contacts = self._scan_contacts(connection, len(chunks))
-            if contacts is not None:
-                return contacts
-        found = {}
-        for chunk in chunks:
-            for contact in connection._xero_read_all(
-                "get_contacts", "Contacts", where=_where_or(chunk), include_archived=True
-            ):
-                found[contact["ContactID"]] = contact
-        return list(found.values())
-
-    @api.model
-    def _scan_contacts(self, connection, budget):
-        """All the organisation's contacts, unless that takes more than ``budget`` calls."""
-        contacts, page = [], 1
-        while True:
-            answer = connection._xero_call(
-                "get_contacts", include_archived=True, page=page, page_size=SCAN_PAGE
-            )
-            pages = (answer.get("pagination") or {}).get("pageCount") or page
-            _CONTACT_PAGES[connection.tenant_id] = (pages, time.time())
-            if pages > budget:
-                return None
-            contacts += answer.get("Contacts") or []
-            if page >= pages:
-                return contacts
-            page += 1
+        batches_left = self.env.context.get("xero_batches_left") or 1
+        return contact_index.candidates(connection, terms, batches_left)
 
     @api.model
     def _match(self, partner, contacts):

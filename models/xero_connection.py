@@ -198,6 +198,8 @@ class XeroConnection(models.Model):
         """Call the Xero Accounting API method ``method`` (an ``AccountingApi`` method name).
 
         The one way out to Xero. Bodies are plain Xero dicts; the answer is a plain dict.
+        Writes made while the context has ``xero_key_salt`` (the task runner's attempt after a
+        failed batch) carry new idempotency keys: Xero keeps a 5xx under the old ones.
         :raise xero_errors.XeroError: typed (validation, not found, rate limited, auth,
             transient); an ``invalid_grant`` marks the connection "needs re-authorisation".
         """
@@ -210,6 +212,9 @@ class XeroConnection(models.Model):
                 )
             )
         gateway = gateway or self._gateway()
+        salt = self.env.context.get("xero_key_salt")
+        if salt:
+            kwargs["key_salt"] = salt
         return gateway.call(method, idempotency_key=idempotency_key, **kwargs)
 
     def _xero_read_all(self, method, key, **kwargs):

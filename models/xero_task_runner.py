@@ -82,8 +82,17 @@ class XeroTask(models.Model):
         try:
             if not self.planned:
                 self._start(handler, mode)
+            if self.transient_failures:
+                # The last batch failed, maybe after Xero took some of it: the handler's
+                # decisions re-read what Xero holds, and what is still missing goes under new
+                # idempotency keys (Xero keeps a 5xx under the old ones for minutes).
+                salt = "task %s attempt %s" % (self.id, self.transient_failures)
+                task = self.with_context(xero_key_salt=salt)
+                handler = handler.with_context(xero_key_salt=salt)
+            else:
+                task = self
             with self.env.cr.savepoint():
-                finished = handler._step(self, mode)
+                finished = handler._step(task, mode)
         except xero_errors.XeroRateLimited as exc:
             return self._wait_rate_limit(exc)
         except xero_errors.XeroAuthError as exc:

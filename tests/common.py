@@ -7,6 +7,7 @@ import time
 from odoo import Command
 from odoo.tests import TransactionCase
 
+from odoo.addons.account_xero_sync.handlers import contact_index
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
@@ -70,6 +71,9 @@ class Emulator:
         return self.api.call(method, path, body)
 
     def reset(self, seed=None):
+        """A new organisation under the same tenant ids: what Odoo's workers remember of the
+        old one's contacts is dropped with it."""
+        contact_index.forget()
         return self.api.reset(seed)
 
     def requests(self, method=None, path=None):

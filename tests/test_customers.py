@@ -3,7 +3,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..handlers import customers as customers_handler
+from ..handlers import contact_index
 from .common import DEMO_TENANT, XeroTransactionCase
 
 
@@ -90,6 +90,11 @@ class TestCustomers(XeroTransactionCase):
         contact = next(c for c in self.xero_contacts() if c["Name"] == "Changing Ltd")
         self.assertEqual(contact["EmailAddress"], "new@example.com")
         self.assertEqual(len(self.xero_contacts()), 2)
+        # Created with PUT (creates only); updated with POST by ContactID (a POST without one
+        # would update whatever contact Xero matches by number or name).
+        puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/Contacts")
+        posts = self.emulator.requests(method="POST", path="/api.xro/2.0/Contacts")
+        self.assertEqual(([r["items"] for r in puts], [r["items"] for r in posts]), ([2], [1]))
 
     def test_one_off_create_then_update(self):
         partner = self.customer("One Off Ltd", email="a@oneoff.com")
@@ -155,42 +160,61 @@ class TestCustomers(XeroTransactionCase):
         self.run_task("send_new_customers")
         self.assertIn(f"John Smith (ODOO-{third.id})", [c["Name"] for c in self.xero_contacts()])
 
-    def test_drop_after_write_retried_with_same_key(self):
-        """Xero applies the write, the answer is lost: the retry replays, nothing doubles."""
+    def test_lost_answer_rechecked_never_replayed(self):
+        """Xero applies the create, the answer is lost: the write is not replayed under its
+        key (Xero would give back what it kept, a 5xx included); the next step re-reads the
+        organisation, finds the contacts by our key and links them."""
         partners = self.env["res.partner"]
         for i in range(5):
             partners |= self.customer(f"Retry Test {i}")
         self.emulator.fault(
-            kind="drop_after_write", count=2, method="POST", path="/api.xro/2.0/Contacts"
+            kind="drop_after_write", count=2, method="PUT", path="/api.xro/2.0/Contacts"
         )
-        with mute_logger("odoo.addons.account_xero_sync.xero_api.client"):
+        with mute_logger("odoo.addons.account_xero_sync.models.xero_task_runner"):
             task = self.run_task("send_new_customers")
-        self.assertEqual((task.state, task.count_created), ("done", 5))
-        posts = self.emulator.requests(method="POST", path="/api.xro/2.0/Contacts")
-        self.assertEqual(len(posts), 3)
-        self.assertEqual(len({p["idempotency_key"] for p in posts}), 1)
-        self.assertEqual(len(self.xero_contacts()), 5)
-
-    def test_drop_after_write_rerun_links(self):
-        """Every answer to the create is lost: the next step finds the contacts by our key."""
-        partners = self.env["res.partner"]
-        for i in range(5):
-            partners |= self.customer(f"Crash Test {i}", email=f"crash{i}@example.com")
-        self.emulator.fault(
-            kind="drop_after_write", count=100, method="POST", path="/api.xro/2.0/Contacts"
-        )
-        with mute_logger("odoo.addons.account_xero_sync.xero_api.client"):
-            task = self.run_task("send_new_customers")
-        self.assertEqual((task.count_created, task.count_linked), (0, 5))
+        self.assertEqual((task.state, task.count_linked), ("done", 5))
         self.assertIn("same contact key", task.line_ids[0].message)
-        self.assertEqual(len(self.xero_contacts()), 5, "no duplicate")
+        puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/Contacts")
+        self.assertEqual(len(puts), 1, "never sent twice")
+        self.assertEqual(len(self.xero_contacts()), 5)
         self.assertEqual(
             sorted(partners.mapped("xero_contact_id")),
             sorted(c["ContactID"] for c in self.xero_contacts()),
         )
+
+    def test_server_error_after_write_rechecked_with_new_key(self):
+        """Xero answers 500 to a create it made, and keeps that 500 under the key; Odoo
+        re-reads, links what Xero has and sends what is missing under a new key."""
+        made = self.customer("Made Before The Error Ltd")
+        self.emulator.fault(
+            kind="500_after_write", count=1, method="PUT", path="/api.xro/2.0/Contacts"
+        )
+        with mute_logger("odoo.addons.account_xero_sync.models.xero_task_runner"):
+            task = self.run_task("send_new_customers")
+        self.assertEqual(self.outcome(task, made)[0], "linked")
+        missing = self.customer("Sent After The Error Ltd")
+        self.emulator.fault(kind="500", count=1, method="PUT", path="/api.xro/2.0/Contacts")
+        with mute_logger("odoo.addons.account_xero_sync.models.xero_task_runner"):
+            task = self.run_task("send_new_customers")
+        self.assertEqual(self.outcome(task, missing)[0], "created")
+        puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/Contacts")
+        self.assertEqual([r["status"] for r in puts], [500, 500, 200])
+        self.assertEqual(len({r["idempotency_key"] for r in puts}), 3, "a new key each time")
+        names = sorted(c["Name"] for c in self.xero_contacts())
+        self.assertEqual(names, ["Made Before The Error Ltd", "Sent After The Error Ltd"])
+
+    def test_idempotency_store_down_fails_cleanly(self):
+        """While Xero's idempotency store is down every keyed write answers 500: the task
+        stops after three tries, saying so, and nothing is half-sent."""
+        self.customer("Store Down Ltd")
+        self.emulator.fault(kind="idempotency_down", count=10, method="PUT")
+        with mute_logger("odoo.addons.account_xero_sync.models.xero_task_runner"):
+            task = self.run_task("send_new_customers")
+        self.assertEqual(task.state, "failed")
+        self.assertIn("HTTP 500", task.message)
+        self.assertFalse(self.xero_contacts())
         self.emulator.control("DELETE", "faults")
-        rerun = self.run_task("send_new_customers")
-        self.assertEqual(rerun.count_total, 0)
+        self.assertEqual(self.run_task("send_new_customers").count_created, 1)
 
     def test_phones_of_several_countries(self):
         au = self.customer("Sydney Pty", country_id=self.au.id, phone="(02) 9876 5432")
@@ -244,11 +268,14 @@ class TestCustomers(XeroTransactionCase):
             self.customer(f"Bulk Customer {i:03d}", email=f"bulk{i}@example.com")
         task = self.run_task("send_new_customers")
         self.assertEqual(task.count_created, 120)
-        posts = self.emulator.requests(method="POST", path="/api.xro/2.0/Contacts")
-        self.assertEqual([r["items"] for r in posts], [50, 50, 20])
+        puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/Contacts")
+        self.assertEqual([r["items"] for r in puts], [50, 50, 20])
         gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
         self.assertTrue(all(r["status"] == 200 for r in gets), "no look-up over Xero's limit")
-        self.assertLessEqual(len(gets), 3 * 5, "a few look-ups per batch, not one per customer")
+        # The organisation read whole once, then one read of what changed per batch.
+        self.assertEqual(len(gets), 3)
+        self.assertEqual([bool(r["if_modified_since"]) for r in gets], [False, True, True])
+        self.assertFalse([r for r in gets if "where" in r["query"]], "no OR chains")
 
     def seed_large_organisation(self, contact):
         """An organisation of 13 contacts, ``contact`` among them (read 2 a page in the tests:
@@ -267,15 +294,13 @@ class TestCustomers(XeroTransactionCase):
         )
         match = self.customer("Big Org Match Ltd", email="match@big.example")
         new = self.customer("Big Org New Ltd")
-        customers_handler._CONTACT_PAGES.clear()
-        with patch.object(customers_handler, "SCAN_PAGE", 2):
+        with patch.object(contact_index, "SCAN_PAGE", 2):
             task = self.run_task("send_new_customers")
         self.assertEqual(self.outcome(task, match)[0], "linked")
         self.assertEqual(self.outcome(task, new)[0], "created")
         gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
         self.assertEqual(len([r for r in gets if "where" in r["query"]]), 1)
         self.assertEqual(len(gets), 2, "one page read to learn the size, one filtered look-up")
-        customers_handler._CONTACT_PAGES.clear()
 
     def test_large_organisation_finds_another_case_of_the_name(self):
         """Xero's `==` is case-sensitive, its unique names are not: "ACME Ltd" in Xero is the
@@ -283,10 +308,8 @@ class TestCustomers(XeroTransactionCase):
         as "Acme Ltd (C0042)"."""
         self.seed_large_organisation({"Name": "ACME Ltd", "EmailAddress": "Accounts@ACME.example"})
         by_name = self.customer("Acme Ltd")
-        customers_handler._CONTACT_PAGES.clear()
-        with patch.object(customers_handler, "SCAN_PAGE", 2):
+        with patch.object(contact_index, "SCAN_PAGE", 2):
             task = self.run_task("send_new_customers")
-        customers_handler._CONTACT_PAGES.clear()
         gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
         self.assertEqual(len([r for r in gets if "where" in r["query"]]), 1, "the filter path")
         self.assertEqual(self.outcome(task, by_name)[0], "linked", task.line_ids.mapped("message"))

@@ -148,8 +148,8 @@ class TestTaskRunner(XeroTransactionCase):
         self.run_cron_until_idle()
         self.assertEqual(task.state, "done")
         self.assertEqual(task.count_created, 130)
-        posts = self.emulator.requests(method="POST", path="/api.xro/2.0/Contacts")
-        self.assertEqual(sum(r["items"] for r in posts), 130, "no record sent twice")
+        puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/Contacts")
+        self.assertEqual(sum(r["items"] for r in puts), 130, "no record sent twice")
         self.assertEqual(len(self.emulator.state(DEMO_TENANT)["contacts"]), 130)
 
     def test_cancel_and_retry_failed(self):

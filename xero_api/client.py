@@ -7,6 +7,7 @@ It never imports odoo; the Odoo connection builds one per use and keeps the toke
 
 import hashlib
 import logging
+from datetime import date, datetime, timezone
 from urllib.parse import urlencode
 
 import urllib3
@@ -29,7 +30,13 @@ DEFAULT_SCOPES = (
 )
 #: Consecutive short 429 waits before giving up with XeroRateLimited.
 MAX_RATE_RETRIES = 5
-#: Connection-level failures worth another try (timeouts, resets, refused connections...).
+#: Failures before the request left: nothing reached Xero, the same request may be sent again.
+UNSENT_ERRORS = (
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.ConnectTimeoutError,
+    ConnectionRefusedError,
+)
+#: Connection-level failures (timeouts, resets, refused connections...).
 NETWORK_ERRORS = (
     urllib3.exceptions.MaxRetryError,
     urllib3.exceptions.ProtocolError,
@@ -38,6 +45,17 @@ NETWORK_ERRORS = (
     urllib3.exceptions.ResponseError,
     ConnectionError,
 )
+
+
+def modified_since_header(when):
+    """``If-Modified-Since`` as Xero documents it: UTC ``yyyy-mm-ddThh:mm:ss``, to the second
+    (cut down, so nothing in that second is missed). A naive datetime is taken as UTC (as
+    Odoo's are); the SDK alone would send ``isoformat()``, with microseconds and no zone."""
+    if not isinstance(when, datetime):
+        when = datetime(when.year, when.month, when.day)
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    return when.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 class XeroGateway:
@@ -109,16 +127,21 @@ class XeroGateway:
 
     # -- API calls -------------------------------------------------------------------------
 
-    def call(self, method_name, *, idempotency_key=None, **kwargs):
+    def call(self, method_name, *, idempotency_key=None, key_salt=None, **kwargs):
         """Call the AccountingApi method ``method_name`` for ``self.tenant_id``.
 
         :param kwargs: the SDK method's keyword arguments without ``xero_tenant_id``. Bodies
             may be plain Xero dicts (``contacts={"Contacts": [{"Name": "A"}]}``): they become
             SDK models through :func:`sdk_convert.to_sdk`.
         :param idempotency_key: for writes (every PUT/POST): the ``Idempotency-Key``; by
-            default :meth:`idempotency_key` of the call. The same key is sent on every retry.
+            default :meth:`idempotency_key` of the call.
+        :param key_salt: mixed into the key of a write (e.g. the attempt number after a failed
+            one): Xero remembers an answer under its key, a 5xx included, for about 6 minutes.
         :return: plain dicts/lists in Xero's PascalCase shape; ``bytes`` for file downloads.
-        :raises XeroError: a subclass from :mod:`.errors`.
+        :raises XeroError: a subclass from :mod:`.errors`. A write whose answer is a 5xx or
+            was lost is never sent again here (the same key would replay a remembered error):
+            :class:`XeroTransientError` with ``unsure=True``, for the caller to re-read what
+            Xero holds and send what is missing under a new key.
         """
         function = self._sdk_method(self.accounting, method_name)
         spec = sdk_convert.method_spec(function)
@@ -133,11 +156,14 @@ class XeroGateway:
             raise ValueError("an Idempotency-Key has at most 128 characters")
         if spec.writes:
             payload = {k: v for k, v in kwargs.items() if k != "xero_tenant_id"}
-            kwargs["idempotency_key"] = idempotency_key or self.idempotency_key(
-                method_name, payload
-            )
+            key = idempotency_key or self.idempotency_key(method_name, payload)
+            if key_salt:
+                key = hashlib.sha256(("%s\n%s" % (key, key_salt)).encode("utf-8")).hexdigest()
+            kwargs["idempotency_key"] = key
         elif idempotency_key:
             raise ValueError("%s does not write: it takes no idempotency key" % method_name)
+        if isinstance(kwargs.get("if_modified_since"), (datetime, date)):
+            kwargs["if_modified_since"] = modified_since_header(kwargs["if_modified_since"])
         finder = self.accounting.get_model_finder()
         kwargs = {k: sdk_convert.to_sdk(spec.params.get(k), v, finder) for k, v in kwargs.items()}
         kwargs["_request_timeout"] = self.timeout
@@ -150,7 +176,7 @@ class XeroGateway:
             result = function(**kwargs)
             return result.data if is_file else result
 
-        result = self._execute(send, self.tenant_id)
+        result = self._execute(send, self.tenant_id, write=spec.writes)
         return result if is_file else sdk_convert.to_plain(result)
 
     def identity_call(self, method_name, **kwargs):
@@ -273,9 +299,13 @@ class XeroGateway:
                 return next_day_pause(self.clock.time()) - self.clock.time(), problem
             return (1.0 if problem == "concurrent" else 60.0), problem
 
-    def _execute(self, send, tenant_id=None, token_call=False):
+    def _execute(self, send, tenant_id=None, token_call=False, write=False):
         """Run ``send`` with the throttle, 429 waits, 401 re-authorisation, retries of 5xx and
-        connection failures; map SDK/urllib3 errors to :mod:`.errors`."""
+        connection failures; map SDK/urllib3 errors to :mod:`.errors`.
+
+        A ``write`` is retried only when it cannot have reached Xero (429, 401, no connection
+        made); after a 5xx or a lost answer it raises ``XeroTransientError(unsure=True)``.
+        """
         failures = rate_waits = 0
         reauthorized = token_call
         throttled = bool(tenant_id and self.throttle)
@@ -310,19 +340,24 @@ class XeroGateway:
                         needs_reauth=True,
                         status=401,
                     ) from None
-                if (not status or status >= 500) and failures < self.max_retries:
+                if (not status or status >= 500) and failures < self.max_retries and not write:
                     failures += 1
                     self._retry_log(failures, "HTTP %s" % status)
                     continue
-                raise error_for(exc, status, token_call, self._mask) from None
+                error = error_for(exc, status, token_call, self._mask)
+                error.unsure = write and isinstance(error, XeroTransientError)
+                raise error from None
             except NETWORK_ERRORS as exc:
-                if failures < self.max_retries:
+                unsent = isinstance(getattr(exc, "reason", exc), UNSENT_ERRORS)
+                if failures < self.max_retries and (unsent or not write):
                     failures += 1
                     self._retry_log(failures, type(exc).__name__)
                     continue
-                raise XeroTransientError(
+                error = XeroTransientError(
                     "Xero could not be reached (%s): %s" % (type(exc).__name__, self._mask(exc))
-                ) from None
+                )
+                error.unsure = write and not unsent
+                raise error from None
             response = self.api_client.last_response
             if response is not None:
                 self._observe(tenant_id, response.getheaders())

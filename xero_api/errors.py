@@ -209,9 +209,12 @@ class XeroAuthError(XeroError):
 
 
 class XeroTransientError(XeroError):
-    """Xero could not be reached or failed (5xx, timeout, dropped connection) after retries.
+    """Xero could not be reached or failed (5xx, timeout, dropped connection).
 
-    The same call can be tried again later; for writes, with the same ``Idempotency-Key``.
+    ``unsure``: a write whose answer was a 5xx or was lost; Xero may hold it, and keeps the
+    answer under its ``Idempotency-Key`` (a 5xx included): re-read what Xero holds, then send
+    what is missing under a new key.
     """
 
     default_message = "Xero could not be reached; try again later."
+    unsure = False

@@ -142,6 +142,7 @@ class Emulator:
             "tenant": request.headers.get("xero-tenant-id") or None,
             "status": None,
             "idempotency_key": request.headers.get("Idempotency-Key"),
+            "if_modified_since": request.headers.get("If-Modified-Since"),
             "items": _item_count(request.body),
             "replayed": False,
             "dropped": False,

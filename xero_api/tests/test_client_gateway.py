@@ -1,6 +1,7 @@
 """XeroGateway against a scripted stub: SDK wiring, retries off, errors, tokens, conversion."""
 
 import json
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -150,15 +151,37 @@ def test_idempotency_key(stub):
     assert "Idempotency-Key" not in stub.requests[-1]["headers"]
 
 
-def test_5xx_retried_with_backoff_and_same_key(stub):
+def test_5xx_of_a_read_retried_with_backoff(stub):
     gateway = make_gateway(stub.url)
     stub.push(503, {"Message": "down"})
     stub.push(500, {})
     stub.push(body=CONTACTS_ANSWER)
-    gateway.call("create_contacts", contacts={"Contacts": [{"Name": "Ann"}]})
-    keys = {r["headers"]["Idempotency-Key"] for r in stub.requests}
-    assert len(stub.requests) == 3 and len(keys) == 1
+    gateway.call("get_contacts")
+    assert len(stub.requests) == 3
     assert gateway.clock.sleeps == [1.0, 2.0]
+
+
+def test_5xx_of_a_write_is_not_replayed(stub):
+    """Xero keeps a 5xx under its Idempotency-Key: the same key would get it back. The write
+    is not sent again; the error says Xero may hold it (the caller re-reads, then sends what
+    is missing under a new key)."""
+    gateway = make_gateway(stub.url)
+    stub.push(500, {})
+    stub.push(body=CONTACTS_ANSWER)
+    with pytest.raises(XeroTransientError) as info:
+        gateway.call("create_contacts", contacts={"Contacts": [{"Name": "Ann"}]})
+    assert info.value.unsure and info.value.status == 500
+    assert len(stub.requests) == 1 and gateway.clock.sleeps == []
+
+
+def test_key_salt_makes_a_new_key(stub):
+    gateway = make_gateway(stub.url)
+    body = {"Contacts": [{"Name": "Ann"}]}
+    for salt in (None, None, "attempt 1"):
+        stub.push(body=CONTACTS_ANSWER)
+        gateway.call("create_contacts", contacts=body, key_salt=salt)
+    keys = [r["headers"]["Idempotency-Key"] for r in stub.requests]
+    assert keys[0] == keys[1] != keys[2] and len(keys[2]) == 64
 
 
 def test_5xx_gives_up_after_max_retries(stub):
@@ -179,23 +202,50 @@ def test_connection_refused_is_transient():
     assert "could not be reached" in info.value.user_message()
 
 
-def test_dropped_connection_retried_same_key(stub):
+def test_dropped_write_is_not_replayed(stub):
     gateway = make_gateway(stub.url)
     stub.push(drop=True)
     stub.push(body=CONTACTS_ANSWER)
-    gateway.call("create_contacts", contacts={"Contacts": [{"Name": "Ann"}]})
+    with pytest.raises(XeroTransientError) as info:
+        gateway.call("create_contacts", contacts={"Contacts": [{"Name": "Ann"}]})
+    assert info.value.unsure and len(stub.requests) == 1
+
+
+def test_dropped_read_retried(stub):
+    gateway = make_gateway(stub.url)
+    stub.push(drop=True)
+    stub.push(body=CONTACTS_ANSWER)
+    assert gateway.call("get_contacts")["Contacts"][0]["ContactID"] == CONTACT_ID
     assert len(stub.requests) == 2
-    assert len({r["headers"]["Idempotency-Key"] for r in stub.requests}) == 1
 
 
 def test_read_timeout_retried(stub):
     gateway = make_gateway(stub.url, timeout=(2, 0.3))
     stub.push(body=CONTACTS_ANSWER, delay=1)
     stub.push(body=CONTACTS_ANSWER)
-    result = gateway.call("update_or_create_contacts", contacts={"Contacts": [{"Name": "Ann"}]})
+    result = gateway.call("get_contacts")
     assert result["Contacts"][0]["ContactID"] == CONTACT_ID
-    assert len({r["headers"]["Idempotency-Key"] for r in stub.requests}) == 1
     assert len(stub.requests) == 2
+
+
+def test_write_timeout_is_unsure(stub):
+    gateway = make_gateway(stub.url, timeout=(2, 0.3))
+    stub.push(body=CONTACTS_ANSWER, delay=1)
+    with pytest.raises(XeroTransientError) as info:
+        gateway.call("update_or_create_contacts", contacts={"Contacts": [{"Name": "Ann"}]})
+    assert info.value.unsure and len(stub.requests) == 1
+
+
+def test_modified_since_header_to_the_second(stub):
+    """Xero documents If-Modified-Since as UTC yyyy-mm-ddThh:mm:ss; the SDK alone would send
+    isoformat(), with microseconds (and an aware datetime's offset)."""
+    gateway = make_gateway(stub.url)
+    nz = timezone(timedelta(hours=13))
+    for when in (datetime(2026, 3, 1, 9, 5, 7, 654321), datetime(2026, 3, 1, 22, 5, 7, 1, nz)):
+        stub.push(body=CONTACTS_ANSWER)
+        gateway.call("get_contacts", if_modified_since=when)
+    sent = [r["headers"]["If-Modified-Since"] for r in stub.requests]
+    assert sent == ["2026-03-01T09:05:07", "2026-03-01T09:05:07"]
 
 
 def test_401_forces_one_refresh(stub):

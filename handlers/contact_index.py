@@ -1,0 +1,119 @@
+"""The Xero contacts a batch of customers may match, read as cheaply as Xero allows.
+
+Two ways, whichever costs fewer calls over the task:
+
+- the organisation's contacts read whole (1,000 a page), kept in this process for an hour and
+  brought up to date before every use by one ``If-Modified-Since`` read of what changed since
+  the newest contact seen (Xero's own clock, so no skew): a contact made by another worker, by
+  a person in Xero, or by a write whose answer was lost is found;
+- for an organisation too large to read for the work in hand, ``where`` look-ups of the
+  batch's keys, references, emails and names, at most ten ``OR`` terms a call (Xero's list
+  parameters have no name or email; long ``OR`` chains are refused), each compared through
+  ``ToLower()``: Xero's ``==`` on strings is case-sensitive while its unique names are not.
+
+Matching itself (which contact is which customer) is the customers' handler's.
+"""
+
+import time
+
+from ..xero_api import wire
+
+SCAN_PAGE = 1000  # contacts per page when reading a whole organisation (Xero's largest page)
+INDEX_TTL = 3600  # seconds an organisation read whole is kept (then read whole again)
+# What matching reads of a contact; the rest is not kept.
+KEPT = ("ContactID", "Name", "ContactNumber", "AccountNumber", "EmailAddress", "ContactStatus")
+# (database, connection id, tenant id) -> OrgContacts, and -> (pages of contacts, when seen).
+_INDEXES = {}
+_PAGES = {}
+
+
+def forget():
+    """Drop what this process knows of every organisation (e.g. after a reset of Xero's data)."""
+    _INDEXES.clear()
+    _PAGES.clear()
+
+
+def where_term(field, value):
+    """``field`` equal to ``value`` without regard to case, guarded against null where Xero may
+    have none (the value quoted and escaped)."""
+    compare = "%s.ToLower()==%s" % (field, wire.where_string(value.lower()))
+    return compare if field == "Name" else "(%s!=null AND %s)" % (field, compare)
+
+
+class OrgContacts:
+    """One organisation's contacts as last read, and the newest ``UpdatedDateUTC`` among them."""
+
+    def __init__(self):
+        self.contacts = {}
+        self.since = None
+        self.read_at = time.time()
+
+    def merge(self, contacts):
+        for contact in contacts:
+            kept = {k: contact[k] for k in KEPT if contact.get(k) is not None}
+            self.contacts[contact["ContactID"]] = kept
+            stamp = wire.parse_xero_date(contact.get("UpdatedDateUTC"))
+            if stamp and (self.since is None or stamp > self.since):
+                self.since = stamp
+
+    def refresh(self, connection):
+        """Read what changed since the newest contact seen (one call, unless more than 1,000
+        changed); the header is to the second, so that second is read again, harmlessly."""
+        self.merge(_read_pages(connection, if_modified_since=self.since)[0])
+
+    def matching(self, terms):
+        """The contacts equal, case and outer spaces aside, to any ``(field, value)``."""
+        wanted = {}
+        for field, value in terms:
+            wanted.setdefault(field, set()).add(value.strip().lower())
+        return [
+            dict(contact)
+            for contact in self.contacts.values()
+            if any((contact.get(f) or "").strip().lower() in v for f, v in wanted.items())
+        ]
+
+
+def _read_pages(connection, budget=None, **kwargs):
+    """Every contact (archived too) the arguments select, 1,000 a page: ``(contacts, pages)``;
+    ``(None, pages)`` as soon as the first page tells there are more than ``budget`` pages."""
+    contacts, page = [], 1
+    while True:
+        answer = connection._xero_call(
+            "get_contacts", include_archived=True, page=page, page_size=SCAN_PAGE, **kwargs
+        )
+        pages = (answer.get("pagination") or {}).get("pageCount") or page
+        if budget is not None and pages > budget:
+            return None, pages
+        contacts += answer.get("Contacts") or []
+        if page >= pages:
+            return contacts, pages
+        page += 1
+
+
+def candidates(connection, terms, batches_left=1):
+    """The contacts of ``connection``'s organisation that any of ``terms`` (``(Xero field,
+    value)`` pairs) may designate, at the lowest number of calls over ``batches_left``
+    batches like this one (see the module docstring)."""
+    key = (connection.env.cr.dbname, connection.id, connection.tenant_id)
+    now = time.time()
+    index = _INDEXES.get(key)
+    if index is not None and index.read_at > now - INDEX_TTL:
+        index.refresh(connection)
+        return index.matching(terms)
+    wheres = list(wire.where_any(terms, lambda term: where_term(*term)))
+    budget = len(wheres) * max(batches_left, 1)
+    known = _PAGES.get(key)
+    if known is None or known[1] < now - INDEX_TTL or known[0] <= budget:
+        contacts, pages = _read_pages(connection, budget)
+        _PAGES[key] = (pages, now)
+        if contacts is not None:
+            index = _INDEXES[key] = OrgContacts()
+            index.merge(contacts)
+            return index.matching(terms)
+    found = {}
+    for where in wheres:
+        for contact in connection._xero_read_all(
+            "get_contacts", "Contacts", where=where, include_archived=True
+        ):
+            found[contact["ContactID"]] = contact
+    return list(found.values())
