@@ -33,6 +33,13 @@ def forget():
     _PAGES.clear()
 
 
+def remember(connection, contacts):
+    """Keep the contacts a write of ours answered with, if the organisation is read whole."""
+    index = _INDEXES.get((connection.env.cr.dbname, connection.id, connection.tenant_id))
+    if index is not None:
+        index.merge(contacts)
+
+
 def where_term(field, value):
     """``field`` equal to ``value`` without regard to case, guarded against null where Xero may
     have none (the value quoted and escaped)."""
@@ -59,7 +66,8 @@ class OrgContacts:
     def refresh(self, connection):
         """Read what changed since the newest contact seen (one call, unless more than 1,000
         changed); the header is to the second, so that second is read again, harmlessly."""
-        self.merge(_read_pages(connection, if_modified_since=self.since)[0])
+        since = {"if_modified_since": self.since} if self.since else {}
+        self.merge(_read_pages(connection, **since)[0])
 
     def matching(self, terms):
         """The contacts equal, case and outer spaces aside, to any ``(field, value)``."""

@@ -156,6 +156,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         ):
             group = [item for item in items if (item[1] == "create") == (action == "create")]
             answers = self._batch_call(connection, method, "Contacts", [i[2] for i in group])
+            contact_index.remember(connection, [a["record"] for a in answers if a.get("record")])
             out += zip(group, answers, strict=True)
         return out
 

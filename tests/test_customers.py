@@ -216,6 +216,55 @@ class TestCustomers(XeroTransactionCase):
         self.emulator.control("DELETE", "faults")
         self.assertEqual(self.run_task("send_new_customers").count_created, 1)
 
+    def test_account_number_unique_in_xero(self):
+        """Xero's account numbers are unique, Odoo's references are not: a reference two
+        customers share is sent for neither; one another Xero contact holds is left out on a
+        second send. Each says so on its log line; every customer is in Xero."""
+        twin_a = self.customer("Twin A Ltd", ref="SHARED-1")
+        twin_b = self.customer("Twin B Ltd", ref="shared-1 ")
+        holder = self.customer("Holder Ltd", ref="HELD-7")
+        first = self.run_task("send_new_customers", twin_a | twin_b | holder)
+        # The holder's reference changes in Odoo; its Xero contact keeps HELD-7.
+        holder.ref = "HELD-8"
+        newcomer = self.customer("Newcomer Ltd", ref="HELD-7")
+        task = self.run_task("send_new_customers", newcomer)
+        contacts = {c["Name"]: c for c in self.xero_contacts()}
+        self.assertEqual(len(contacts), 4)
+        self.assertNotIn("AccountNumber", contacts["Twin A Ltd"])
+        self.assertNotIn("AccountNumber", contacts["Twin B Ltd"])
+        self.assertEqual(contacts["Holder Ltd"]["AccountNumber"], "HELD-7")
+        self.assertNotIn("AccountNumber", contacts["Newcomer Ltd"])
+        outcome, message = self.outcome(task, newcomer)
+        self.assertEqual(outcome, "created")
+        self.assertIn("another Xero contact already has HELD-7", message)
+        for twin in twin_a | twin_b:
+            outcome, message = self.outcome(first, twin)
+            self.assertEqual(outcome, "created")
+            self.assertIn("shared by several customers", message)
+
+    def test_case_variant_made_in_xero_during_the_task(self):
+        """The organisation is read once per task; what changes in Xero meanwhile (here a
+        person types "LATE COMER LTD") is read before the next batch, and linked."""
+        for i in range(50):
+            self.customer(f"Early {i:02d} Ltd")
+        late = self.customer("Late Comer Ltd")
+        task = self.env["xero.task"]._queue(self.company, "send_new_customers")
+        task._run_step()
+        self.assertEqual(task.count_created, 50)
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {"tenant_id": DEMO_TENANT, "contacts": [{"Name": "LATE COMER LTD"}]}
+                ]
+            },
+        )
+        while task.state in ("queued", "running"):
+            task._run_step()
+        self.assertEqual(self.outcome(task, late)[0], "linked")
+        self.assertEqual(len(self.xero_contacts()), 51)
+
     def test_phones_of_several_countries(self):
         au = self.customer("Sydney Pty", country_id=self.au.id, phone="(02) 9876 5432")
         gb = self.customer("London Ltd", country_id=self.gb.id, phone="020 7946 0958")
