@@ -210,7 +210,7 @@ class Accounting:
             items, error = self.read_items(request, "Contacts", "Contact", "Contacts")
             if error:
                 return error
-            mode = "create" if method == "PUT" else "upsert"
+            mode = "put" if method == "PUT" and not path_id else "upsert"
             process = partial(self._contact, org, now, mode, path_id)
             return self.run_batch(org, request, "Contacts", items, process, lambda r: r)
         return not_found()
