@@ -1,9 +1,10 @@
 """The Accounting API router: `/api.xro/2.0/...` for one organisation.
 
 Writes run item by item: an item that breaks a rule changes nothing. With
-`summarizeErrors=false` the call answers 200 with every item (`StatusAttributeString` OK or
-ERROR); otherwise one bad item fails the whole call with a 400 `ValidationException` whose
-`Elements` are the failing items, and nothing in the batch is written.
+`summarizeErrors=false` the call answers 200 with every item (`StatusAttributeString` OK,
+WARNING with `Warnings`, or ERROR); otherwise one bad item fails the whole call with a 400
+`ValidationException` whose `Elements` are the failing items, and nothing in the batch is
+written (a call that succeeds shows its warnings too).
 """
 
 from dataclasses import dataclass
@@ -134,10 +135,16 @@ class Accounting:
         results = []
         for item in items:
             before = org.snapshot()
-            record, errors, echo = process(item)
+            record, errors, echo, *noted = process(item)
             if errors:
                 org.restore(before)
                 results.append(self.error_element(org, key, echo, errors))
+            elif noted and noted[0]:  # (record, errors, echo, warnings)
+                results.append(
+                    dict(
+                        render(record), StatusAttributeString="WARNING", Warnings=messages(noted[0])
+                    )
+                )
             else:
                 results.append(dict(render(record), StatusAttributeString="OK"))
         failed = [r for r in results if r.get("StatusAttributeString") == "ERROR"]
@@ -247,7 +254,11 @@ class Accounting:
             mode = "create" if method == "PUT" else "upsert"
 
             def process(item):
-                return routes.upsert(org, item, now, mode, unitdp, path_id)
+                warnings = []
+                record, errors, echo = routes.upsert(
+                    org, item, now, mode, unitdp, path_id, warnings
+                )
+                return record, errors, echo, warnings
 
             def render(record):
                 return routes.render(org, record, True, unitdp)
