@@ -19,7 +19,7 @@ from .attachments import attachment_routes
 from .links import Links
 from .listing import ListSpec, list_records
 from .sanitize import sanitize_echo
-from .where import QueryError
+from .where import QueryError, WhereTooLong
 from .wire import (
     envelope,
     json_response,
@@ -167,6 +167,8 @@ class Accounting:
             result = list_records(
                 records, request.query, request.headers.get("If-Modified-Since"), spec
             )
+        except WhereTooLong as exc:
+            return validation_exception([], str(exc))
         except QueryError as exc:
             return query_parse_error(str(exc))
         items = [render(r) for r in result.records] if render else result.records
