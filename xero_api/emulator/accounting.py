@@ -1,9 +1,10 @@
 """The Accounting API router: `/api.xro/2.0/...` for one organisation.
 
 Writes run item by item: an item that breaks a rule changes nothing. With
-`summarizeErrors=false` the call answers 200 with every item (`StatusAttributeString` OK or
-ERROR); otherwise one bad item fails the whole call with a 400 `ValidationException` whose
-`Elements` are the failing items, and nothing in the batch is written.
+`summarizeErrors=false` the call answers 200 with every item (`StatusAttributeString` OK,
+WARNING with `Warnings`, or ERROR); otherwise one bad item fails the whole call with a 400
+`ValidationException` whose `Elements` are the failing items, and nothing in the batch is
+written (a call that succeeds shows its warnings too).
 """
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from .attachments import attachment_routes
 from .links import Links
 from .listing import ListSpec, list_records
 from .sanitize import sanitize_echo
-from .where import QueryError
+from .where import QueryError, WhereTooLong
 from .wire import (
     envelope,
     json_response,
@@ -134,10 +135,16 @@ class Accounting:
         results = []
         for item in items:
             before = org.snapshot()
-            record, errors, echo = process(item)
+            record, errors, echo, *noted = process(item)
             if errors:
                 org.restore(before)
                 results.append(self.error_element(org, key, echo, errors))
+            elif noted and noted[0]:  # (record, errors, echo, warnings)
+                results.append(
+                    dict(
+                        render(record), StatusAttributeString="WARNING", Warnings=messages(noted[0])
+                    )
+                )
             else:
                 results.append(dict(render(record), StatusAttributeString="OK"))
         failed = [r for r in results if r.get("StatusAttributeString") == "ERROR"]
@@ -160,6 +167,8 @@ class Accounting:
             result = list_records(
                 records, request.query, request.headers.get("If-Modified-Since"), spec
             )
+        except WhereTooLong as exc:
+            return validation_exception([], str(exc))
         except QueryError as exc:
             return query_parse_error(str(exc))
         items = [render(r) for r in result.records] if render else result.records
@@ -210,7 +219,7 @@ class Accounting:
             items, error = self.read_items(request, "Contacts", "Contact", "Contacts")
             if error:
                 return error
-            mode = "create" if method == "PUT" else "upsert"
+            mode = "put" if method == "PUT" and not path_id else "upsert"
             process = partial(self._contact, org, now, mode, path_id)
             return self.run_batch(org, request, "Contacts", items, process, lambda r: r)
         return not_found()
@@ -247,7 +256,11 @@ class Accounting:
             mode = "create" if method == "PUT" else "upsert"
 
             def process(item):
-                return routes.upsert(org, item, now, mode, unitdp, path_id)
+                warnings = []
+                record, errors, echo = routes.upsert(
+                    org, item, now, mode, unitdp, path_id, warnings
+                )
+                return record, errors, echo, warnings
 
             def render(record):
                 return routes.render(org, record, True, unitdp)

@@ -3,15 +3,20 @@
 An Accounting API call goes through: bearer token (401) -> tenant (403) -> rate limits (429) ->
 injected fault -> Idempotency-Key (replay, or 400 for a reused key) -> schema and rules ->
 rate headers. Every call except the control API is written to the request log.
+
+Idempotency as Xero keeps it: every answer to a keyed PUT/POST is remembered for the key's
+lifetime, server errors included (an injected `500` and `500_after_write` too); 429 and 503
+are answered before the key is looked at; while the key store is down (`idempotency_down`) a
+keyed write answers 500 unprocessed and nothing is remembered.
 """
 
 import logging
 import threading
-import time
 
 from .. import schema
 from . import control
 from .accounting import Accounting
+from .fault_answers import copy_response, early_answer, server_error, with_warning
 from .identity import Identity
 from .limits import Faults, IdempotencyCache, Limits, RateLimiter
 from .seed import apply_seed
@@ -26,7 +31,6 @@ from .state import (
     Store,
 )
 from .wire import (
-    Response,
     forbidden,
     json_response,
     loads,
@@ -161,8 +165,7 @@ class Emulator:
             raise
         except Exception:  # an emulator bug must still answer, as Xero's 500 would
             _logger.exception("emulator error on %s %s", request.method, request.path)
-            detail = {"Title": "An error occurred", "Status": 500, "Detail": "Emulator error"}
-            response = json_response(500, detail)
+            response = server_error("Emulator error")
         entry["status"] = response.status
         self._record(entry)
         return response
@@ -181,7 +184,7 @@ class Emulator:
         if not lowered.startswith(API_PREFIX.lower()):
             fault = self.faults.pick(method, request.path)
             entry["fault"] = fault and fault["kind"]
-            early = self._fault_response(fault)
+            early = early_answer(fault)
             if early:
                 entry["status"] = early.status
                 return early
@@ -200,6 +203,8 @@ class Emulator:
         if fault and fault["kind"] == "drop_after_write":
             entry["status"] = response.status
             raise DropConnection()
+        if fault and fault["kind"] == "500_after_write":
+            return server_error()
         return response
 
     def _connections(self, request, lowered):
@@ -211,32 +216,6 @@ class Emulator:
         if request.method == "DELETE" and len(request.segments) == 2:
             return self.identity.delete_connection(grant, request.segments[1]) or not_found()
         return not_found()
-
-    def _fault_response(self, fault):
-        """The answer an injected fault gives at once (None for delay / drop / no fault)."""
-        if fault is None:
-            return None
-        if fault["kind"] == "delay":
-            time.sleep(fault["delay"])
-            return None
-        if fault["kind"] == "429":
-            headers = {"X-Rate-Limit-Problem": fault["problem"]}
-            if fault["problem"] != "concurrent":
-                headers["Retry-After"] = str(fault["retry_after"])
-            return text_response(429, "Rate limit exceeded", headers)
-        if fault["kind"] == "500":
-            detail = (
-                "An error occurred in Xero. Check the API Status page "
-                "http://status.developer.xero.com for current service status."
-            )
-            return json_response(
-                500, {"Title": "An error occurred", "Detail": detail, "Status": 500}
-            )
-        if fault["kind"] == "503":
-            return text_response(
-                503, "The Xero API is temporarily unavailable. Please try again later."
-            )
-        return None
 
     def _api(self, request, entry):
         tenant_header = request.headers.get("xero-tenant-id") or ""
@@ -269,21 +248,24 @@ class Emulator:
         return response
 
     def _api_call(self, request, org, entry):
-        fault = self.faults.pick(request.method, request.path)
+        keyed = request.method in ("PUT", "POST") and bool(request.headers.get("Idempotency-Key"))
+        fault = self.faults.pick(request.method, request.path, keyed=keyed)
         entry["fault"] = fault and fault["kind"]
-        early = self._fault_response(fault)
-        if early:
-            return early
-        response = self._idempotent(request, org, entry)
+        if not (keyed and fault and fault["kind"] == "500"):  # that 500 goes through the key
+            early = early_answer(fault)
+            if early:
+                return early
+        response = self._idempotent(request, org, entry, fault) if keyed else None
+        if response is None:
+            response = self._process(org, request, fault)
         if fault and fault["kind"] == "drop_after_write":
             entry["status"] = response.status
             raise DropConnection()
         return response
 
-    def _idempotent(self, request, org, entry):
+    def _idempotent(self, request, org, entry, fault):
+        """The answer to a keyed write: replayed, refused, or processed and remembered."""
         key = request.headers.get("Idempotency-Key")
-        if request.method not in ("PUT", "POST") or not key:
-            return self._dispatch(org, request)
         if len(key) > 128:
             return self._bad_key("The Idempotency-Key header must be 128 characters or fewer.")
         fingerprint = self.idempotency.fingerprint(
@@ -304,18 +286,28 @@ class Emulator:
             )
         if state == "replay":
             entry["replayed"] = True
-            return Response(value.status, value.body, dict(value.headers), value.content_type)
+            return copy_response(value)
         response = None
         try:
-            response = self._dispatch(org, request)
+            response = self._process(org, request, fault)
+        except Exception:  # Xero remembers its internal errors under the key too
+            _logger.exception("emulator error on %s %s", request.method, request.path)
+            response = server_error("Emulator error")
         finally:
-            keep = response if response is not None and response.status < 500 else None
-            stored = (
-                Response(keep.status, keep.body, dict(keep.headers), keep.content_type)
-                if keep
-                else None
-            )
+            stored = copy_response(response) if response is not None else None
             self.idempotency.finish(org.tenant_id, key, stored)
+        return response
+
+    def _process(self, org, request, fault):
+        """Apply the call, as an injected `500`, `warning` or `500_after_write` shapes it."""
+        kind = fault and fault["kind"]
+        if kind == "500":
+            return server_error()
+        response = self._dispatch(org, request)
+        if kind == "warning":
+            return with_warning(response, fault["message"])
+        if kind == "500_after_write":
+            return server_error()
         return response
 
     @staticmethod

@@ -71,6 +71,12 @@ MSG_NUMBER_TAKEN = (
     "The contact number %s is already assigned to another contact. "
     "The contact number must be unique across all contacts."
 )
+MSG_ACCOUNT_NUMBER_TAKEN = (
+    "The Account Number already exists. Please enter a different Account Number."
+)
+MSG_PUT_EXISTING = (
+    "The contact %s exists already: PUT /Contacts only creates contacts; update it with POST."
+)
 MSG_NOT_FOUND = "The contact with the specified contact details could not be found."
 MSG_ARCHIVED = (
     "The contact with the specified contact details has been archived. "
@@ -196,25 +202,54 @@ def _uniqueness_errors(org, record):
     number = str(record.get("ContactNumber") or "").casefold()
     if number and any(str(c.get("ContactNumber") or "").casefold() == number for c in others):
         errors.append(MSG_NUMBER_TAKEN % record["ContactNumber"])
+    account = _account_key(record)
+    if account and any(_account_key(c) == account for c in others):
+        errors.append(MSG_ACCOUNT_NUMBER_TAKEN)
     return errors
+
+
+def _account_key(record):
+    """AccountNumber as Xero compares it for uniqueness: trimmed, without letter case."""
+    return str(record.get("AccountNumber") or "").strip().casefold()
+
+
+def _match(org, raw, mode, path_id):
+    """(existing contact or None, contact id, errors) for one sent contact.
+
+    `put` (PUT /Contacts) only creates: a ContactID is refused (Xero's "works very similar to
+    POST Contacts but if an existing contact matches ... you will receive an error"). `upsert`
+    (POST) finds the contact by ContactID, else by ContactNumber, else by Name (active
+    contacts, trimmed, case ignored), and updates it. `seed` keeps a given id (create or update).
+    """
+    contact_id = path_id or raw.get("ContactID")
+    if contact_id:
+        existing = find_contact(org, contact_id=contact_id)
+        if existing is None and mode != "seed":
+            return None, contact_id, [MSG_NOT_FOUND]
+        if existing is not None and mode == "put" and not path_id:
+            return None, contact_id, [MSG_PUT_EXISTING % existing["ContactID"]]
+        return existing, contact_id, []
+    existing = None
+    if mode == "upsert" and raw.get("ContactNumber"):
+        existing = find_contact(org, number=raw["ContactNumber"])
+    if mode == "upsert" and existing is None and isinstance(raw.get("Name"), str):
+        existing = find_contact(org, name=raw["Name"])
+    return existing, None, []
 
 
 def upsert_contact(org, raw, now, mode="upsert", path_id=None):
     """Create or update one contact; returns (stored record or None, errors, echo).
 
-    `mode` is `create` (PUT: match by ContactID only) or `upsert` (POST: ContactID, then
-    ContactNumber). `path_id` is the id of `POST /Contacts/{id}`. Nothing is stored on error.
+    `mode` is `put` (PUT /Contacts: creates only), `upsert` (POST: ContactID, then
+    ContactNumber, then Name), `create` (a new contact named by a document) or `seed` (the
+    control API: a given id is kept). `path_id` is the id of `POST /Contacts/{id}`. Nothing is
+    stored on error.
     """
     if not isinstance(raw, dict):
         return None, ["A contact must be a JSON object."], {}
-    contact_id = path_id or raw.get("ContactID")
-    existing = None
-    if contact_id:
-        existing = find_contact(org, contact_id=contact_id)
-        if existing is None and (path_id or mode == "upsert"):
-            return None, [MSG_NOT_FOUND], dict(raw)
-    elif mode == "upsert" and raw.get("ContactNumber"):
-        existing = find_contact(org, number=raw["ContactNumber"])
+    existing, contact_id, errors = _match(org, raw, mode, path_id)
+    if errors:
+        return None, errors, dict(raw)
     record = copy.deepcopy(existing) if existing else new_contact_record(contact_id)
     errors = input_errors(raw)
     if errors:

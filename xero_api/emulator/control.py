@@ -7,7 +7,7 @@
 | `POST /_emulator/seed` | SEED, merged into the current state |
 | `GET /_emulator/state[?tenant_id=T]` | everything, in the SEED shape |
 | `GET` / `DELETE /_emulator/requests` | the request log / clear it |
-| `GET` / `POST` / `DELETE /_emulator/faults` | list / add one / clear |
+| `GET` / `POST` / `DELETE /_emulator/faults` | list / add one (see `add_fault`) / clear |
 | `GET` / `POST /_emulator/clock` | `{"now"}` / `{"advance": s}` or `{"set": epoch}` |
 | `GET` / `POST /_emulator/limits` | `{"per_minute", "per_day", "concurrent", "app_per_minute"}` |
 | `POST /_emulator/bank_payments` | `{"tenant_id": T, "payments": [...]}`: payments made "in Xero" |
@@ -184,9 +184,16 @@ class EmulatorControl:
         return self.call("DELETE", "requests")
 
     def add_fault(self, kind, count=None, fraction=None, **options):
-        """Arm a fault (`429`, `500`, `503`, `delay`, `drop_after_write`) for N calls or a fraction.
+        """Arm a fault for the next `count` matching calls, or a `fraction` of them.
 
-        Options: method, path (prefix, default `/api.xro/2.0`), retry_after, problem, delay.
+        Kinds: `429` (options `retry_after`, `problem`), `500` (a keyed write's 500 is
+        remembered under its key), `503`, `delay` (option `delay`, seconds), `drop_after_write`
+        (apply, close the socket), `500_after_write` (apply, answer 500, remembered under the
+        key; writes only), `idempotency_down` (a keyed PUT/POST answers 500 unprocessed,
+        nothing remembered; other calls pass), `warning` (option `message`: added to every
+        item of the next invoice, credit note or payment write answer). Options for all:
+        `method`, `path` (prefix, default `/api.xro/2.0`). A kind that cannot apply to a call
+        is not used up by it.
         """
         body = dict(options, kind=str(kind), count=count, fraction=fraction)
         return self.call("POST", "faults", body)

@@ -41,11 +41,11 @@ def find_credit_note(org, ref):
     return find_document(org, CREDIT_NOTE, ref)
 
 
-def upsert_credit_note(org, raw, now, mode="upsert", unitdp=2, path_id=None):
+def upsert_credit_note(org, raw, now, mode="upsert", unitdp=2, path_id=None, warnings=None):
     """Create or update one credit note; returns (stored record or None, errors, echo)."""
     if isinstance(raw, dict) and "Allocations" in raw:
         raw = {k: v for k, v in raw.items() if k != "Allocations"}
-    return upsert_document(org, CREDIT_NOTE, raw, now, mode, unitdp, path_id)
+    return upsert_document(org, CREDIT_NOTE, raw, now, mode, unitdp, path_id, warnings)
 
 
 def allocation_summary(org, allocation):

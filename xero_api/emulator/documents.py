@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from . import contacts as contact_rules
 from .lines import MSG_ACCOUNT_REQUIRED, ZERO, build_lines, compute_totals
-from .rates import day_rate, document_rate
+from .rates import MSG_DAY_RATE, day_rate, document_rate
 from .sanitize import input_errors
 from .wire import day_ms_date, day_string, ms_date, parse_day, to_decimal
 
@@ -300,11 +300,11 @@ def find_document(org, kind, ref):
     return found
 
 
-def upsert_document(org, kind, raw, now, mode="upsert", unitdp=2, path_id=None):
+def upsert_document(org, kind, raw, now, mode="upsert", unitdp=2, path_id=None, warnings=None):
     """Create or update one document; returns (stored record or None, errors, echo).
 
     `mode` is `create` (PUT) or `upsert` (POST, which also finds a document by its number).
-    Nothing is stored on error.
+    Nothing is stored on error. `warnings` (a list) receives the item's warnings.
     """
     if not isinstance(raw, dict):
         return None, [kind.msg_not_object], {}
@@ -329,7 +329,20 @@ def upsert_document(org, kind, raw, now, mode="upsert", unitdp=2, path_id=None):
         return None, errors, record
     record["UpdatedDateUTC"] = ms_date(now)
     kind.records(org)[record[kind.id_key].lower()] = record
+    if warnings is not None:
+        warnings.extend(_day_rate_warning(org, existing, record, raw))
     return record, [], record
+
+
+def _day_rate_warning(org, existing, record, raw):
+    """Xero's warning when it booked a foreign-currency document at its own day rate."""
+    code = record["CurrencyCode"]
+    if code == org.base_currency or raw.get("CurrencyRate") is not None:
+        return []
+    if existing is not None and existing.get("CurrencyCode") == code:
+        return []  # the stored rate stays
+    day = parse_day(record.get("Date"))
+    return [MSG_DAY_RATE % (day.isoformat() if day else "today")]
 
 
 def settle(org, kind, document, now, paid=ZERO, credited=ZERO, paid_on=None):

@@ -40,13 +40,13 @@ def find_invoice(org, ref):
     return find_document(org, INVOICE, ref)
 
 
-def upsert_invoice(org, raw, now, mode="upsert", unitdp=2, path_id=None):
+def upsert_invoice(org, raw, now, mode="upsert", unitdp=2, path_id=None, warnings=None):
     """Create or update one invoice; returns (stored record or None, errors, echo).
 
     `mode` is `create` (PUT) or `upsert` (POST, which also finds an invoice by its number).
-    Nothing is stored on error.
+    Nothing is stored on error. `warnings` (a list) receives the item's warnings.
     """
-    record, errors, echo = upsert_document(org, INVOICE, raw, now, mode, unitdp, path_id)
+    record, errors, echo = upsert_document(org, INVOICE, raw, now, mode, unitdp, path_id, warnings)
     if record and record["Type"] == "ACCREC" and record.get("Contact"):
         contact = org.contacts.get(record["Contact"]["ContactID"].lower())
         if contact:

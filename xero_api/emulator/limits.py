@@ -6,8 +6,43 @@ import random
 import threading
 from dataclasses import dataclass
 
-FAULT_KINDS = ("429", "500", "503", "delay", "drop_after_write")
+FAULT_KINDS = (
+    "429",
+    "500",
+    "503",
+    "delay",
+    "drop_after_write",
+    "500_after_write",
+    "idempotency_down",
+    "warning",
+)
 DEFAULT_FAULT_PATH = "/api.xro/2.0"
+DEFAULT_WARNING = "This is a warning injected by the emulator."
+WRITES = ("PUT", "POST")
+#: Resources whose items carry `Warnings` in xero-python (Contact and Allocation have none).
+WARNED = ("invoices", "creditnotes", "payments")
+
+
+def _eligible(fault, method, path, keyed):
+    """Whether a fault of this kind can apply to this call at all (else it is not used up).
+
+    `idempotency_down` takes only writes with an Idempotency-Key, `500_after_write` only
+    writes, `warning` only writes of invoices, credit notes and payments.
+    """
+    kind = fault["kind"]
+    if kind == "idempotency_down":
+        return keyed
+    if kind == "500_after_write":
+        return method in WRITES
+    if kind == "warning":
+        parts = [p.lower() for p in path.strip("/").split("/")]
+        return (
+            method in WRITES
+            and len(parts) in (3, 4)
+            and parts[:2] == ["api.xro", "2.0"]
+            and parts[2] in WARNED
+        )
+    return True
 
 
 @dataclass
@@ -153,6 +188,8 @@ class Faults:
             "problem": spec.get("problem") or "minute",
             "delay": float(spec.get("delay", 5)),
         }
+        if kind == "warning":
+            fault["message"] = str(spec.get("message") or DEFAULT_WARNING)
         if fault["problem"] not in ("minute", "day", "concurrent", "appminute"):
             raise ValueError("problem must be minute, day, concurrent or appminute")
         with self._lock:
@@ -167,15 +204,20 @@ class Faults:
     def list(self):
         """The faults still armed."""
         with self._lock:
-            return [dict(f) for f in self._faults]
+            return [dict(f) for f in self._faults if f["count"] is None or f["count"] > 0]
 
-    def pick(self, method, path):
-        """The fault that applies to this call (using up one of its count), or None."""
+    def pick(self, method, path, keyed=False):
+        """The fault that applies to this call (using up one of its count), or None.
+
+        `keyed`: the call is a PUT or POST with an Idempotency-Key.
+        """
         with self._lock:
             for fault in self._faults:
                 if fault["method"] and fault["method"] != method:
                     continue
                 if not path.lower().startswith(fault["path"].lower()):
+                    continue
+                if not _eligible(fault, method, path, keyed):
                     continue
                 if fault["count"] is not None:
                     if fault["count"] <= 0:
@@ -189,7 +231,11 @@ class Faults:
 
 
 class IdempotencyCache:
-    """`Idempotency-Key` memory: the first answer to a request, for `window` seconds."""
+    """`Idempotency-Key` memory: the first answer to a request, for `window` seconds.
+
+    As Xero keeps it: every answer, server errors (5xx) included, so a retry with the same key
+    gets the same 500 back until the key expires.
+    """
 
     def __init__(self, clock, window=360.0):
         self.clock = clock
@@ -224,7 +270,7 @@ class IdempotencyCache:
             return "replay", entry["response"]
 
     def finish(self, tenant_id, key, response):
-        """Remember the answer (None forgets the key, e.g. after a server error)."""
+        """Remember the answer (None forgets the key: the call never got an answer)."""
         with self._lock:
             entry = self._entries.get((tenant_id, key))
             if entry is None:

@@ -49,9 +49,10 @@ def list_records(records, query, if_modified_since, spec):
     if spec.modified_since and if_modified_since:
         since = parse_datetime(if_modified_since)
         if since is not None:
-            # Records modified at or after the instant: a client that re-uses the last
-            # UpdatedDateUTC it saw gets that record again rather than missing a neighbour.
-            since_ms = int(since.timestamp() * 1000)
+            # Read to the second, as Xero documents it (`yyyy-mm-ddThh:mm:ss`, UTC): a fraction
+            # is dropped. Records modified at or after that second: a client that re-uses the
+            # last UpdatedDateUTC it saw gets that record again rather than missing a neighbour.
+            since_ms = int(since.replace(microsecond=0).timestamp() * 1000)
             records = [r for r in records if ms_of(r.get("UpdatedDateUTC")) >= since_ms]
     for param, path in spec.list_filters.items():
         wanted = {value.casefold() for value in query.csv(param)}

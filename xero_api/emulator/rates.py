@@ -27,6 +27,7 @@ PER_NZD = {
 }
 RATE_PLACES = 6
 MSG_RATE = "CurrencyRate must be greater than zero."
+MSG_DAY_RATE = "No currency rate was given: the rate of %s from XE.com was used."
 
 
 def _per_nzd(code):

@@ -70,7 +70,7 @@ def _seed_allocation(org, raw, now):
 
 def _seed_records(org, raw_org, now, errors):
     for index, raw in enumerate(raw_org.get("contacts") or []):
-        record, problems, _echo = contact_rules.upsert_contact(org, raw, now, mode="create")
+        record, problems, _echo = contact_rules.upsert_contact(org, raw, now, mode="seed")
         errors.extend("contacts[%d]: %s" % (index, p) for p in problems)
         if record:
             _backdate(org.contacts, "ContactID", record, raw)

@@ -9,6 +9,7 @@ Grammar (the subset Xero documents and clients use):
     primary := "string" | number | true | false | null | DateTime(y, m, d[, h, mi, s])
              | Guid("...") | Field(.Field)* | "(" expr ")"
 Methods: Contains, StartsWith, EndsWith (case-insensitive), ToLower, ToUpper.
+At most MAX_OR_TERMS (10) terms joined by OR, counted at every depth (more: WhereTooLong).
 String comparisons (``==``, ``<``...) are case-sensitive, as Xero's are (XERO_NOTES.md, "Where
 Xero is stricter"; pyxero#71, xero-php#416): ``Name.ToLower()=="acme ltd"`` is how a client
 finds "ACME Ltd" and "Acme Ltd". A ``Guid("...")`` compares without case.
@@ -32,8 +33,21 @@ TOKEN_RE = re.compile(
 COMPARATORS = {"==", "=", "!=", ">", ">=", "<", "<="}
 
 
+#: Most `OR` terms in one `where` (XERO_NOTES.md: long chains are refused; the list
+#: parameters IDs, ContactIDs, InvoiceNumbers are the way to ask for many records).
+MAX_OR_TERMS = 10
+MSG_TOO_MANY_ORS = (
+    "The where filter has %d OR terms: at most %d are allowed. Use the IDs, ContactIDs or "
+    "InvoiceNumbers parameters to ask for many records."
+)
+
+
 class QueryError(ValueError):
     """A `where` or `order` the emulator cannot parse (Xero answers QueryParseException)."""
+
+
+class WhereTooLong(QueryError):
+    """A `where` with more than MAX_OR_TERMS terms joined by OR (a ValidationException)."""
 
 
 def _tokens(text):
@@ -133,6 +147,7 @@ class _Parser:
     def __init__(self, text):
         self.tokens = _tokens(text)
         self.pos = 0
+        self.ors = 0  # OR operators, at any depth
 
     def peek(self, offset=0):
         index = self.pos + offset
@@ -156,11 +171,14 @@ class _Parser:
         node = self.expr()
         if self.pos != len(self.tokens):
             raise QueryError("Unexpected %r in where clause" % (self.peek()[1],))
+        if self.ors + 1 > MAX_OR_TERMS:
+            raise WhereTooLong(MSG_TOO_MANY_ORS % (self.ors + 1, MAX_OR_TERMS))
         return node
 
     def expr(self):
         node = self.term()
         while self.keyword("OR", "||"):
+            self.ors += 1
             left, right = node, self.term()
             node = lambda r, a=left, b=right: a(r) or b(r)  # noqa: E731
         return node
