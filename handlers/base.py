@@ -124,11 +124,9 @@ class XeroTaskHandler(models.AbstractModel):
             else:
                 # A WARNING item was written; Xero says why it is worth a look (e.g. the rate
                 # it used for a currency): kept for the record's log line.
-                messages += [
-                    _("Xero warns: %s", w["Message"])
-                    for w in item.get("Warnings") or []
-                    if w.get("Message")
-                ]
+                for warning in item.get("Warnings") or []:
+                    if warning.get("Message"):
+                        messages.append(_("Xero warns: %s", warning["Message"]))
                 out.append({"record": item, "warnings": messages})
         if len(out) != len(bodies):
             message = _("Xero answered %(n)s items for %(m)s sent.", n=len(out), m=len(bodies))

@@ -150,6 +150,43 @@ class TestInvoices(XeroInvoiceCommon):
         self.emulator.control("DELETE", "faults")
         self.assertEqual(self.run_task("send_new_invoices").count_total, 0)
 
+    def test_server_error_after_write_rechecked_not_replayed(self):
+        """Xero makes the invoices, answers 500 and keeps that 500 under the key: the next
+        step reads them back by number and links them (totals checked), never a duplicate."""
+        moves = self.invoice([10.0]) | self.invoice([20.0])
+        self.run_task("send_new_customers")
+        self.emulator.fault(
+            kind="500_after_write", count=1, method="PUT", path="/api.xro/2.0/Invoices"
+        )
+        with mute_logger("odoo.addons.account_xero_sync.models.xero_task_runner"):
+            task = self.run_task("send_new_invoices")
+        self.assertEqual((task.state, task.count_linked), ("done", 2))
+        xero = self.emulator.state(DEMO_TENANT)["invoices"]
+        self.assertEqual(len(xero), 2, "no duplicate")
+        self.assertEqual(
+            sorted((i["InvoiceID"], i["Total"]) for i in xero),
+            sorted((m.xero_invoice_id, m.amount_total) for m in moves),
+        )
+        puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/Invoices")
+        self.assertEqual(len(puts), 1)
+
+    def test_xero_warnings_kept_on_the_log_line(self):
+        """An item Xero writes with a WARNING is created, and the warning is on its log line
+        (not dropped): the accountant reads what Xero said."""
+        move = self.invoice([10.0])
+        self.run_task("send_new_customers")
+        self.emulator.fault(
+            kind="warning",
+            count=1,
+            method="PUT",
+            path="/api.xro/2.0/Invoices",
+            message="Rounding was applied to the tax of line 1.",
+        )
+        line = self.line_of(self.run_task("send_new_invoices"), move)
+        self.assertEqual(line.outcome, "created")
+        self.assertIn("Xero warns: Rounding was applied to the tax of line 1.", line.message)
+        self.assertTrue(move.xero_invoice_id)
+
     def test_existing_number_linked_other_total_blocked(self):
         same = self.invoice([100.0])
         other = self.invoice([200.0])
