@@ -48,9 +48,31 @@ class XeroTaskHandler(models.AbstractModel):
             records = self.env[self._records].browse(lines.mapped("res_id")).exists()
             gone = lines.filtered(lambda line: line.res_id not in records.ids)
             gone._log("skipped", message=_("The record was deleted in Odoo."))
-            results = self._send_batch(task, mode, records) if records else {}
-            self._log_results(lines - gone, results)
+            kept = self._dealer_records(task, lines, records)
+            results = self._send_batch(task, mode, kept) if kept else {}
+            foreign = lines.filtered(lambda line: line.res_id in (records - kept).ids)
+            self._log_results(lines - gone - foreign, results)
         return not task._pending_lines(1)
+
+    @api.model
+    def _dealer_records(self, task, lines, records):
+        """``records`` of the task's dealer (or shared by all); the other dealers' are blocked
+        on their lines, never sent to this dealer's organisation."""
+        if "company_id" not in records._fields:
+            return records
+        company = task.company_id
+        foreign = records.filtered(lambda r: r.company_id and r.company_id != company)
+        for record in foreign:
+            lines.filtered(lambda line, r=record: line.res_id == r.id)._log(
+                "blocked",
+                message=_(
+                    "%(record)s belongs to %(other)s, not to %(dealer)s: not sent.",
+                    record=record.display_name,
+                    other=record.company_id.name,
+                    dealer=company.name,
+                ),
+            )
+        return records - foreign
 
     @api.model
     def _preview(self, connection, mode, records=None):

@@ -55,6 +55,14 @@ class XeroHandlerPayments(models.AbstractModel):
         lines = task._pending_lines(BATCH_SIZE)
         own = lines.filtered(lambda line: line.res_model == Partial._name)
         partials = Partial.browse(own.mapped("res_id")).exists()
+        for model in ("account.payment", "account.move"):
+            mine = lines.filtered(lambda line, m=model: line.res_model == m)
+            records = self.env[model].browse(mine.mapped("res_id")).exists()
+            foreign = records - self._dealer_records(task, mine, records)
+            lines -= mine.filtered(lambda line, f=foreign: line.res_id in f.ids)
+        kept = self._dealer_records(task, own, partials)
+        own -= own.filtered(lambda line: line.res_id in (partials - kept).ids)
+        partials = kept
         if mode == "one_off" and partials._xero_mark_replacements(task.connection_id):
             return False
         for model, delete in (

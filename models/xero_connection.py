@@ -1,7 +1,7 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..xero_api import client as xero_client
 from ..xero_api import errors as xero_errors
@@ -49,7 +49,14 @@ class XeroConnection(models.Model):
         tracking=True,
     )
     client_id = fields.Char(string="Client ID", tracking=True)
-    client_secret = fields.Char(groups="base.group_system", exportable=False, copy=False)
+    client_secret = fields.Char(
+        compute="_compute_client_secret",
+        inverse="_inverse_client_secret",
+        exportable=False,
+        copy=False,
+        help="Set by a Xero Manager; kept with the tokens and never shown again.",
+    )
+    client_secret_set = fields.Boolean(compute="_compute_client_secret")
     api_url = fields.Char(string="API URL", required=True, default=XERO_API_URL)
     identity_url = fields.Char(string="Identity URL", required=True, default=XERO_IDENTITY_URL)
     login_url = fields.Char(string="Login URL", required=True, default=XERO_LOGIN_URL)
@@ -62,6 +69,7 @@ class XeroConnection(models.Model):
             ("not_connected", "Not connected"),
             ("connected", "Connected"),
             ("needs_reauth", "Needs re-authorisation"),
+            ("error", "Error"),
         ],
         compute="_compute_state",
     )
@@ -105,6 +113,33 @@ class XeroConnection(models.Model):
         for conn in self:
             conn.name = conn.company_id.name
 
+    def _compute_client_secret(self):
+        """Write-only: the secret is never read back, by anyone, through the UI or RPC."""
+        tokens = (
+            self.env["xero.connection.token"].sudo().search([("connection_id", "in", self.ids)])
+        )
+        with_secret = {t.connection_id.id for t in tokens if t.client_secret}
+        for conn in self:
+            conn.client_secret = False
+            conn.client_secret_set = conn.id in with_secret
+
+    def _inverse_client_secret(self):
+        self._check_manager()
+        for conn in self.filtered("client_secret"):
+            # A new secret makes the tokens of the old one worthless: none is used again.
+            conn._token_record().write(
+                {"client_secret": conn.client_secret, "access_token": False, "expires_at": 0}
+            )
+
+    def write(self, vals):
+        if "client_id" in vals:
+            for conn in self.filtered(lambda c: c.client_id != vals["client_id"]):
+                conn._token_record().write({"access_token": False, "expires_at": 0})
+        result = super().write(vals)
+        if "client_secret" in vals:
+            self.invalidate_recordset(["client_secret", "client_secret_set"])
+        return result
+
     def _compute_state(self):
         tokens = (
             self.env["xero.connection.token"].sudo().search([("connection_id", "in", self.ids)])
@@ -115,6 +150,8 @@ class XeroConnection(models.Model):
             conn.last_error = token.last_error if token else False
             if token and token.needs_reauth:
                 conn.state = "needs_reauth"
+            elif token and token.last_error:
+                conn.state = "error"
             elif token and (token.access_token or token.refresh_token) and conn.tenant_id:
                 conn.state = "connected"
             else:
@@ -135,6 +172,8 @@ class XeroConnection(models.Model):
             if self.auth_mode == "client_credentials" and not self.tenant_id:
                 self._pick_tenant_from_connections()
             gateway = self._gateway()
+            # Always a new token: one issued before the credentials changed proves nothing.
+            self._access_token(force=True)
             orgs = self._xero_call("get_organisations", gateway=gateway)
         except xero_errors.XeroError as exc:
             message = exc.user_message()
@@ -240,7 +279,7 @@ class XeroConnection(models.Model):
             conn.identity_url.rstrip("/"),
             conn.login_url.rstrip("/"),
             conn.client_id or "",
-            conn.client_secret or "",
+            conn._token_record().client_secret or "",
             tenant_id=conn.tenant_id or None,
             token_getter=self._access_token,
             on_unauthorized=lambda: self._access_token(force=True),
@@ -252,8 +291,8 @@ class XeroConnection(models.Model):
         )
 
     def _check_manager(self):
-        if not self.env.user.has_group("account_xero_sync.group_xero_manager"):
-            raise UserError(_("Only a Xero Manager can change a Xero connection."))
+        if not self.env.su and not self.env.user.has_group("account_xero_sync.group_xero_manager"):
+            raise AccessError(_("Only a Xero Manager can change a Xero connection."))
 
     def _notify(self, title, message, kind):
         return {

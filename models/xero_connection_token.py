@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools.sql import column_exists
 
 
 class XeroConnectionToken(models.Model):
@@ -16,6 +17,7 @@ class XeroConnectionToken(models.Model):
     connection_id = fields.Many2one(
         "xero.connection", required=True, ondelete="cascade", index=True
     )
+    client_secret = fields.Char(exportable=False)
     access_token = fields.Char(exportable=False)
     refresh_token = fields.Char(exportable=False)
     expires_at = fields.Float(help="Access token expiry, seconds since the epoch.")
@@ -28,3 +30,23 @@ class XeroConnectionToken(models.Model):
     _sql_constraints = [
         ("connection_uniq", "unique(connection_id)", "One token record per connection."),
     ]
+
+    def init(self):
+        """Move client secrets stored on ``xero_connection`` by earlier versions to here, where
+        only the system reads them (the connection's field is now write-only)."""
+        cr = self.env.cr
+        if not column_exists(cr, "xero_connection", "client_secret"):
+            return
+        cr.execute(
+            """INSERT INTO xero_connection_token (connection_id)
+               SELECT c.id FROM xero_connection c
+                WHERE c.client_secret IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM xero_connection_token t
+                                   WHERE t.connection_id = c.id)"""
+        )
+        cr.execute(
+            """UPDATE xero_connection_token t SET client_secret = c.client_secret
+                 FROM xero_connection c
+                WHERE t.connection_id = c.id AND c.client_secret IS NOT NULL"""
+        )
+        cr.execute("ALTER TABLE xero_connection DROP COLUMN client_secret")

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .xero_common import BATCH_SIZE, group_by_dealer
 from .xero_task_types import TASK_TYPES
@@ -130,13 +130,50 @@ class XeroTask(models.Model):
         self.env["xero.connection"]._for_company(company)
         vals = {"company_id": company.id, "task_type": task_type}
         if records is not None:
+            self._check_records(company, records)
             vals.update(res_model=records._name, res_ids=records.ids)
-        task = self.create(vals)
+        # What the task works on is the system's to write (see ``create``), once the user's
+        # rights on the dealer's connection and on the records are checked.
+        task = self.sudo().create(vals).sudo(False)
         if run_now:
             task.action_run()
         else:
             self.env.ref("account_xero_sync.ir_cron_xero_run_tasks").sudo()._trigger()
         return task
+
+    @api.model
+    def _check_records(self, company, records):
+        """The user may read ``records`` (another dealer's are then blocked by each batch)."""
+        records.check_access("read")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Users add tasks by dealer and type only; what a task works on, its state, counters
+        and log are written by the system (Add bulk task and the Action menus check the user's
+        rights first, then write them), whatever the client sends."""
+        if not self.env.su:
+            for vals in vals_list:
+                self._refuse_system_fields(set(vals) - {"company_id", "task_type"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._refuse_system_fields(set(vals) & self._system_fields())
+        return super().write(vals)
+
+    def _system_fields(self):
+        mail = set(self.env["mail.thread"]._fields) | set(self.env["mail.activity.mixin"]._fields)
+        return set(self._fields) - mail
+
+    def _refuse_system_fields(self, names):
+        if names:
+            raise AccessError(
+                _(
+                    "Xero tasks are added with Add bulk task or a record's Action menu; "
+                    "%s can be written only by the system.",
+                    ", ".join(sorted(names)),
+                )
+            )
 
     @api.model
     def _run_one_off(self, task_type, records):
@@ -185,7 +222,8 @@ class XeroTask(models.Model):
 
     def action_cancel(self):
         """Stop the task at the next batch boundary (at once when it has not started)."""
-        for task in self:
+        self.check_access("write")
+        for task in self.sudo():
             if task.state == "queued" and not task.planned:
                 task.write({"state": "cancelled", "date_finished": fields.Datetime.now()})
             elif task.state in ("queued", "running"):

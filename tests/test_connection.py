@@ -59,6 +59,20 @@ class TestConnection(XeroTransactionCase):
         self.assertTrue(token.access_token)
         self.assertFalse(token.refresh_token, "client credentials have no refresh token")
 
+    def test_test_connection_after_a_good_one_gets_a_new_token(self):
+        """A token issued before the secret changed proves nothing: Test connection always
+        asks for a new one, and the state shows the last test's result."""
+        self.assertEqual(self.connection.action_test_connection()["params"]["type"], "success")
+        self.assertEqual(self.connection.state, "connected")
+        self.connection.sudo().client_secret = "wrong-secret"
+        self.connection._token_record().access_token = "issued-before-the-change"
+        action = self.connection.action_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertNotEqual(self.connection.state, "connected")
+        self.connection.sudo().client_secret = CLIENT_SECRET
+        self.assertEqual(self.connection.action_test_connection()["params"]["type"], "success")
+        self.assertEqual(self.connection.state, "connected")
+
     def test_test_connection_reports_the_exact_failure(self):
         self.connection.sudo().client_secret = "wrong-secret"
         action = self.connection.action_test_connection()
@@ -198,7 +212,7 @@ class TestConnection(XeroTransactionCase):
         self.env.invalidate_all()
         token = self.connection._token_record()
         self.assertFalse(token.access_token or token.refresh_token)
-        self.assertFalse(self.connection.sudo().client_secret)
+        self.assertFalse(token.client_secret)
         self.assertFalse(self.connection.auto_fetch_payments)
         for xmlid in ("ir_cron_xero_run_tasks", "ir_cron_xero_fetch_payments"):
             self.assertFalse(self.env.ref(f"account_xero_sync.{xmlid}").active)
@@ -229,8 +243,26 @@ class TestConnection(XeroTransactionCase):
         self.connection.action_test_connection()
         conn = self.connection.with_user(manager)
         self.assertEqual(conn.state, "connected")
+        # Write-only, for everyone: a Xero Manager sets it, nobody (admin included) reads it.
+        for reader in (conn, self.connection.sudo()):
+            self.assertEqual(reader.read(["client_secret"])[0]["client_secret"], False)
+            self.assertTrue(reader.client_secret_set)
+        conn.client_secret = "a-new-secret"
+        self.assertFalse(conn.read(["client_secret"])[0]["client_secret"])
+        token = self.connection._token_record()
+        self.assertEqual(token.client_secret, "a-new-secret")
+        self.assertFalse(token.access_token, "the old secret's token is not used again")
+        user = new_test_user(
+            self.env,
+            "xero_user_a",
+            groups="base.group_user,account_xero_sync.group_xero_user",
+            company_ids=[self.company_a.id],
+            company_id=self.company_a.id,
+        )
         with self.assertRaises(AccessError):
-            conn.read(["client_secret"])
+            self.connection.with_user(user).client_secret = "mine"
+        with self.assertRaises(AccessError):
+            self.connection.with_user(user).action_test_connection()
         with self.assertRaises(AccessError):
             self.env["xero.connection.token"].with_user(manager).search([]).read(["access_token"])
         exported = conn.export_data(["company_id", "tenant_name", "state"])["datas"]

@@ -3,8 +3,8 @@
 import urllib.parse
 
 from odoo import fields
-from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from .common import DEMO_TENANT, OTHER_TENANT
 from .test_connection import follow_authorize
@@ -217,3 +217,93 @@ class TestDealerGuards(XeroPaymentCommon):
             conn_c._oauth_callback(code, state)
         self.assertFalse(conn_c.tenant_id)
         self.assertFalse(conn_c._token_record().access_token, "the refused grant is not kept")
+
+
+@tagged("post_install", "-at_install")
+class TestTaskAccess(XeroPaymentCommon):
+    """#15: a Xero User of dealer A cannot aim a task at dealer B's records, nor write what
+    the system writes; previews read with the user's own rights."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT)
+        cls.company_b = cls.dealer_b["company"]
+        cls.user_a = new_test_user(
+            cls.env,
+            "xero_user_of_a",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_xero_sync.group_xero_user",
+            company_ids=[cls.company.id],
+            company_id=cls.company.id,
+        )
+        cls.bare_user = new_test_user(
+            cls.env,
+            "xero_user_no_accounting",
+            groups="base.group_user,account_xero_sync.group_xero_user",
+            company_ids=[cls.company.id],
+            company_id=cls.company.id,
+        )
+
+    def b_invoice(self):
+        return self.init_invoice(
+            "out_invoice",
+            partner=self.partner_a,
+            amounts=[100.0],
+            taxes=self.dealer_b["default_tax_sale"],
+            post=True,
+            invoice_date=fields.Date.from_string(INVOICE_DATE),
+            company=self.company_b,
+        )
+
+    def test_task_fields_are_the_systems_whatever_the_client(self):
+        theirs = self.b_invoice()
+        Task = self.env["xero.task"].with_user(self.user_a)
+        for vals in (
+            {"res_model": "account.move", "res_ids": theirs.ids},
+            {"state": "running"},
+            {"count_created": 5},
+            {"handler_state": {"page": 9}},
+        ):
+            with self.assertRaises(AccessError):
+                Task.create({"company_id": self.company.id, "task_type": "send_invoice", **vals})
+        task = Task.create({"company_id": self.company.id, "task_type": "send_new_customers"})
+        for vals in ({"state": "done"}, {"res_ids": theirs.ids}, {"planned": True}):
+            with self.assertRaises(AccessError):
+                task.write(vals)
+        task.action_cancel()
+        self.assertEqual(task.state, "cancelled", "the user's own actions still work")
+
+    def test_another_dealers_records_are_refused_then_blocked(self):
+        theirs = self.b_invoice()
+        mine = self.invoice(10.0)
+        with self.assertRaises(AccessError):
+            self.env["xero.task"].with_user(self.user_a)._queue(
+                self.company, "send_invoice", theirs | mine
+            )
+        # A task made by the system over both (as from an old version): B's is blocked on
+        # its line and never reaches A's organisation; A's is sent.
+        task = self.env["xero.task"]._queue(self.company, "send_invoice", mine)
+        task.sudo().res_ids = (mine | theirs).ids
+        task.action_run()
+        line = task.line_ids.filtered(lambda ln: ln.res_id == theirs.id)
+        self.assertEqual(line.outcome, "blocked")
+        self.assertIn("Dealer B", line.message)
+        numbers = [i["InvoiceNumber"] for i in self.xero("invoices")]
+        self.assertEqual(numbers, [mine.name])
+        self.assertFalse(theirs.xero_invoice_id)
+
+    def test_preview_reads_with_the_users_rights(self):
+        self.invoice(10.0)
+        Wizard = self.env["xero.bulk.task.wizard"]
+        wizard = Wizard.with_user(self.user_a).create(
+            {"company_id": self.company.id, "task_type": "send_new_invoices"}
+        )
+        wizard.action_preview()
+        self.assertTrue(wizard.line_ids, "an accountant sees the invoices")
+        wizard.action_preview()  # a second preview replaces the first (no access error)
+        bare = Wizard.with_user(self.bare_user).create(
+            {"company_id": self.company.id, "task_type": "send_new_invoices"}
+        )
+        with self.assertRaisesRegex(AccessError, "You may not read"):
+            bare.action_preview()

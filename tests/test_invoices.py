@@ -1,6 +1,7 @@
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -309,22 +310,34 @@ class TestInvoices(XeroInvoiceCommon):
         self.assertEqual(self.line_of(task, move).outcome, "created")
         self.assertEqual(self.xero_invoice(move)["LineItems"][0]["AccountCode"], sales.code)
 
-    def test_one_off_send_by_a_plain_xero_user(self):
-        """A Xero User (no accounting rights) sends an invoice from the Action menu."""
-        user = new_test_user(
+    def test_one_off_send_needs_the_right_to_read_the_invoice(self):
+        """A Xero User sends an invoice it may read from the Action menu; the run is the
+        system's (the customer is sent too, without partner rights being asked). A Xero User
+        without accounting rights may not read invoices, so cannot aim a task at one."""
+        plain = new_test_user(
             self.env,
             "plain_xero_user",
             groups="base.group_user,account_xero_sync.group_xero_user",
             company_id=self.company.id,
             company_ids=[self.company.id],
         )
+        billing = new_test_user(
+            self.env,
+            "billing_xero_user",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_xero_sync.group_xero_user",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
         move = self.invoice([10.0])
-        action = self.env.ref("account_xero_sync.action_xero_send_invoice").with_user(user)
-        result = action.with_context(
-            active_model="account.move", active_ids=move.ids, active_id=move.id
-        ).run()
+        action = self.env.ref("account_xero_sync.action_xero_send_invoice")
+        context = {"active_model": "account.move", "active_ids": move.ids, "active_id": move.id}
+        with self.assertRaises(AccessError):
+            action.with_user(plain).with_context(**context).run()
+        self.assertFalse(self.env["xero.task"].search([("task_type", "=", "send_invoice")]))
+        result = action.with_user(billing).with_context(**context).run()
         task = self.env["xero.task"].browse(result["res_id"])
-        self.assertEqual(task.user_id, user)
+        self.assertEqual(task.user_id, billing)
         self.assertEqual(self.line_of(task, move).outcome, "created")
         self.assertEqual(self.line_of(task, self.partner_a).outcome, "created")
         self.assertTrue(move.xero_invoice_id)

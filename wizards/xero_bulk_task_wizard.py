@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.xero_task_types import BULK_TYPES, TASK_TYPES
 
@@ -91,9 +91,19 @@ class XeroBulkTaskWizard(models.TransientModel):
     def _fill_preview(self):
         connection = self.env["xero.connection"]._for_company(self.company_id)
         task_type = TASK_TYPES[self.task_type]
-        # The user may see this dealer's connection (checked above, by its record rules); the
-        # preview then reads like the runner does, so a Xero User needs no accounting rights.
-        handler = self.env[task_type.handler].sudo().with_company(self.company_id)
+        # The preview reads Odoo with the user's own rights (records the user may not read are
+        # not shown); only the runner works with the system's.
+        handler = self.env[task_type.handler].with_company(self.company_id)
+        records = self.env[handler._records]
+        if not records.has_access("read"):
+            raise AccessError(
+                _(
+                    "You may not read %(what)s, so you cannot preview %(task)s: an accountant "
+                    "can, or a Xero Manager can queue the task without a preview.",
+                    what=records._description,
+                    task=task_type.label,
+                )
+            )
         rows = handler._preview(connection, task_type.mode)
         model = handler._records
         self.line_ids = [fields.Command.clear()] + [
