@@ -1,7 +1,8 @@
 -- A neutralised copy (staging, support) must never talk to the dealers' live Xero organisations.
 UPDATE xero_connection_token
    SET access_token = NULL, refresh_token = NULL, expires_at = 0, oauth_state = NULL,
-       needs_reauth = TRUE, last_error = 'Neutralised database: reconnect to a Xero demo company.';
+       needs_reauth = TRUE, last_error = 'Neutralised database: reconnect to a Xero demo company.',
+       webhook_key = NULL;
 UPDATE xero_connection SET client_secret = NULL, auto_fetch_payments = FALSE;
 UPDATE xero_task SET state = 'cancelled' WHERE state IN ('queued', 'running');
 UPDATE ir_cron SET active = FALSE
