@@ -9,7 +9,8 @@ per receiver:
 
     {"events": [{"resourceUrl", "resourceId", "tenantId", "tenantType": "ORGANISATION",
                  "eventCategory": "INVOICE" | "CREDITNOTE" | "CONTACT",
-                 "eventType": "CREATE" | "UPDATE", "eventDateUtc"}],
+                 "eventType": "CREATE" | "UPDATE", "eventDateUtc",
+                 "data": {"Type", "Status"} (credit notes only)}],
      "firstEventSequence", "lastEventSequence", "entropy"}
 
 signed in the `x-xero-signature` header: base64(HMAC-SHA256(key, raw body)). Every delivery and
@@ -91,18 +92,19 @@ class Webhooks:
                 if old.get(key) is record:
                     continue
                 resource_id = record[ID_KEYS[category]]
-                events.append(
-                    {
-                        "resourceUrl": "%s/api.xro/2.0/%s/%s"
-                        % (base_url, PATHS[category], resource_id),
-                        "resourceId": resource_id,
-                        "tenantId": org.tenant_id,
-                        "tenantType": "ORGANISATION",
-                        "eventCategory": category,
-                        "eventType": "UPDATE" if key in old else "CREATE",
-                        "eventDateUtc": _event_date(now),
-                    }
-                )
+                url = "%s/api.xro/2.0/%s/%s" % (base_url, PATHS[category], resource_id)
+                event = {
+                    "resourceUrl": url,
+                    "resourceId": resource_id,
+                    "tenantId": org.tenant_id,
+                    "tenantType": "ORGANISATION",
+                    "eventCategory": category,
+                    "eventType": "UPDATE" if key in old else "CREATE",
+                    "eventDateUtc": _event_date(now),
+                }
+                if category == "CREDITNOTE":  # required by Xero's webhooks spec (16.1.0)
+                    event["data"] = {"Type": record["Type"], "Status": record["Status"]}
+                events.append(event)
         if events:
             self._queue(events)
 

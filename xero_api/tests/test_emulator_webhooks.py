@@ -138,7 +138,13 @@ def test_api_writes_send_create_and_update_events(emu, control, xero, tenant, co
     control.register_webhook(receiver.url, KEY, tenant_id=tenant)
     invoice = make_invoice(xero, tenant, contact)
     note = make_credit_note(xero, tenant, contact)
-    events = by_id(receiver.wait(1)[0])
+    body = receiver.wait(1)[0]
+    required = {"resourceUrl", "resourceId", "eventDateUtc", "eventType", "eventCategory"}
+    required |= {"tenantId", "tenantType"}  # Xero's webhooks spec, 16.1.0
+    assert all(required <= set(event) for event in body["events"])
+    [note_event] = [e for e in body["events"] if e["eventCategory"] == "CREDITNOTE"]
+    assert note_event["data"] == {"Type": "ACCRECCREDIT", "Status": "AUTHORISED"}
+    events = by_id(body)
     assert events[("INVOICE", invoice.invoice_id)] == "CREATE"
     assert events[("CREDITNOTE", note.credit_note_id)] == "CREATE"
     assert events[("CONTACT", contact.contact_id)] == "UPDATE", "a customer since the invoice"
