@@ -15,10 +15,12 @@ from . import (
     xero_connection_payments,
     xero_connection_tenant,
     xero_connection_token,
+    xero_connection_webhook,
     xero_mapping,
     xero_rate_call,
     xero_task,
     xero_task_line,
     xero_task_runner,
     xero_task_types,
+    xero_webhook_event,
 )

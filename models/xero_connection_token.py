@@ -3,7 +3,7 @@ from odoo.tools.sql import column_exists
 
 
 class XeroConnectionToken(models.Model):
-    """The secrets of a connection: tokens and the pending OAuth ``state``.
+    """The secrets of a connection: tokens, the pending OAuth ``state`` and the webhook key.
 
     Kept apart from ``xero.connection`` so that renewing a token (under a row lock, in its own
     committed transaction) never waits on a transaction that is editing the connection itself.
@@ -26,6 +26,7 @@ class XeroConnectionToken(models.Model):
     oauth_state = fields.Char(exportable=False, index=True)
     oauth_uid = fields.Many2one("res.users", ondelete="cascade")
     oauth_started = fields.Float()
+    webhook_key = fields.Char(exportable=False, help="Signs Xero's webhook deliveries.")
 
     _sql_constraints = [
         ("connection_uniq", "unique(connection_id)", "One token record per connection."),

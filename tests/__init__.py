@@ -9,5 +9,6 @@ from . import (
     test_mapping_guards,
     test_payments,
     test_task,
+    test_webhooks,
     test_writeoffs,
 )

@@ -2,7 +2,8 @@
 
 An Accounting API call goes through: bearer token (401) -> tenant (403) -> rate limits (429) ->
 injected fault -> Idempotency-Key (replay, or 400 for a reused key) -> schema and rules ->
-rate headers. Every call except the control API is written to the request log.
+rate headers. Every call except the control API is written to the request log. A write that
+creates or changes invoices, credit notes or contacts queues webhook events (`webhooks.py`).
 
 Idempotency as Xero keeps it: every answer to a keyed PUT/POST is remembered for the key's
 lifetime, server errors included (an injected `500` and `500_after_write` too); 429 and 503
@@ -30,6 +31,7 @@ from .state import (
     Organisation,
     Store,
 )
+from .webhooks import Webhooks
 from .wire import (
     forbidden,
     json_response,
@@ -91,6 +93,7 @@ class Emulator:
         self.faults = Faults()
         self.idempotency = IdempotencyCache(self.clock, idempotency_window)
         self.accounting = Accounting(self.clock, self.schema_check)
+        self.webhooks = Webhooks(self.clock)
         self._log_lock = threading.Lock()
         self._seq = 0
         self.log = []
@@ -99,7 +102,8 @@ class Emulator:
     # -- state -------------------------------------------------------------------------------
 
     def reset(self, seed=None):
-        """Back to the default organisation (or exactly `seed`); log, faults, limits cleared."""
+        """Back to the default organisation (or exactly `seed`); log, faults, limits and webhook
+        receivers cleared."""
         with self.store.lock:
             if seed is None:
                 tenant_id, name, currency = self.default_org
@@ -112,6 +116,7 @@ class Emulator:
         self.faults.clear()
         self.idempotency.clear()
         self.limiter.reset()
+        self.webhooks.reset()
         self.clear_log()
 
     def schema_check(self, name, body):
@@ -322,4 +327,7 @@ class Emulator:
             current = self.store.org(org.tenant_id)  # a reset may have replaced it meanwhile
             if current is None:
                 return forbidden()
-            return self.accounting.handle(current, request)
+            before = self.webhooks.before(current) if request.method != "GET" else None
+            response = self.accounting.handle(current, request)
+            self.webhooks.after(current, before, request.base_url)
+            return response

@@ -12,6 +12,9 @@
 | `GET` / `POST /_emulator/limits` | `{"per_minute", "per_day", "concurrent", "app_per_minute"}` |
 | `POST /_emulator/bank_payments` | `{"tenant_id": T, "payments": [...]}`: payments made "in Xero" |
 | `POST /_emulator/tokens/expire` | expire every access token now |
+| `POST /_emulator/webhooks` | `{"url", "key", "tenant_id"?}`: send signed events there |
+| `GET` / `DELETE /_emulator/webhooks` | receivers, queued events, delivery log / clear all |
+| `POST /_emulator/webhooks/intent` | `{"url"?}`: intent-to-receive check, both statuses |
 """
 
 import json
@@ -21,6 +24,7 @@ import urllib.request
 from .. import schema
 from . import payments as payment_rules
 from .seed import SeedError, apply_seed, dump
+from .webhooks import handle_control as webhook_control
 from .wire import json_response, loads
 
 
@@ -46,7 +50,7 @@ def _info(emu, request):
     }
 
 
-def _bank_payments(emu, body):
+def _bank_payments(emu, body, base_url):
     with emu.store.lock:
         org = emu.store.org(body.get("tenant_id")) if body.get("tenant_id") else None
         if org is None and not body.get("tenant_id") and emu.store.orgs:
@@ -54,6 +58,7 @@ def _bank_payments(emu, body):
         if org is None:
             return _error("unknown tenant_id %r" % body.get("tenant_id"), status=404)
         snapshot = org.snapshot()
+        before = emu.webhooks.before(org)
         created, errors = [], []
         for index, raw in enumerate(body.get("payments") or []):
             record, problems, _echo = payment_rules.create_payment(org, raw, emu.clock.now(), True)
@@ -64,6 +69,7 @@ def _bank_payments(emu, body):
             org.restore(snapshot)
             return _error("payments refused", errors)
         rendered = [payment_rules.render_payment(org, p) for p in created]
+        emu.webhooks.after(org, before, base_url)
     return json_response(200, {"Payments": rendered})
 
 
@@ -113,9 +119,13 @@ def handle(emu, request):
                 200, dict(vars(emu.limiter.limits), in_flight=emu.limiter.in_flight())
             )
         if route == "bank_payments" and method == "POST":
-            return _bank_payments(emu, body)
+            return _bank_payments(emu, body, request.base_url)
         if route == "tokens/expire" and method == "POST":
             return json_response(200, {"expired": emu.identity.expire_all()})
+        if route.startswith("webhooks"):
+            response = webhook_control(emu.webhooks, route, method, body)
+            if response is not None:
+                return response
     except SeedError as exc:
         return _error("seed refused", exc.errors)
     except (TypeError, ValueError) as exc:
@@ -232,3 +242,23 @@ class EmulatorControl:
     def expire_tokens(self):
         """Expire every access token now; returns how many there were."""
         return self.call("POST", "tokens/expire", {})["expired"]
+
+    def register_webhook(self, url, key, tenant_id=None):
+        """Send signed webhook events to `url` (of `tenant_id` only, when given)."""
+        body = {"url": url, "key": key}
+        if tenant_id:
+            body["tenant_id"] = tenant_id
+        return self.call("POST", "webhooks", body)
+
+    def webhooks(self):
+        """`{"receivers", "pending", "deliveries"}`: who gets events, how many wait, what was
+        sent (time, url, kind, events, firstEventSequence, lastEventSequence, status, error)."""
+        return self.call("GET", "webhooks")
+
+    def clear_webhooks(self):
+        """Forget every receiver, the queued events and the delivery log."""
+        return self.call("DELETE", "webhooks")
+
+    def webhook_intent(self, url=None):
+        """Xero's intent-to-receive check: `[{"url", "good", "bad"}]` HTTP statuses."""
+        return self.call("POST", "webhooks/intent", {"url": url} if url else {})["results"]
