@@ -11,4 +11,5 @@ from . import (
     credit_allocations,
     payment_fetch,
     link_existing,
+    compare,
 )
