@@ -10,4 +10,6 @@ from . import (
     payment_calls,
     credit_allocations,
     payment_fetch,
+    link_existing,
+    compare,
 )

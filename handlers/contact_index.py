@@ -98,6 +98,22 @@ def _read_pages(connection, budget=None, **kwargs):
         page += 1
 
 
+def organisation(connection):
+    """Every contact of ``connection``'s organisation (archived too): read whole, 1,000 a
+    page, and kept for the batches that follow (see :func:`candidates`); brought up to date by
+    one ``If-Modified-Since`` read when it was read before."""
+    key = (connection.env.cr.dbname, connection.id, connection.tenant_id)
+    index = _INDEXES.get(key)
+    if index is not None and index.read_at > time.time() - INDEX_TTL:
+        index.refresh(connection)
+    else:
+        contacts, pages = _read_pages(connection)
+        _PAGES[key] = (pages, time.time())
+        index = _INDEXES[key] = OrgContacts()
+        index.merge(contacts)
+    return [dict(contact) for contact in index.contacts.values()]
+
+
 def candidates(connection, terms, batches_left=1):
     """The contacts of ``connection``'s organisation that any of ``terms`` (``(Xero field,
     value)`` pairs) may designate, at the lowest number of calls over ``batches_left``

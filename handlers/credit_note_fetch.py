@@ -141,6 +141,7 @@ class CreditNoteFetch:
                 _("Deleted in Xero, but Odoo could not unreconcile it: %s", exc),
             )
         state["unallocated"] = state.get("unallocated", 0) + 1
+        state["invoices"].append(invoice.id)  # its amount due is checked at the end
         return self._allocation_line(
             "updated",
             allocation_id,
@@ -164,6 +165,7 @@ class CreditNoteFetch:
                 note,
                 _("Allocated in Xero to an invoice that is not in Odoo: not imported."),
             )
+        state["invoices"].append(invoice.id)  # its amount due is checked at the end
         rounding = invoice.currency_id.rounding
         twin = credits.filtered(
             lambda p: (

@@ -29,16 +29,17 @@ class XeroHandlerInvoices(models.AbstractModel):
 
     @api.model
     def _candidates(self, connection, mode):
-        """The dealer's posted documents of this kind not linked to Xero."""
-        return self.env["account.move"].search(
-            [
-                ("company_id", "=", connection.company_id.id),
-                ("move_type", "=", self._move_type),
-                ("state", "=", "posted"),
-                ("xero_invoice_id", "=", False),
-            ],
-            order="id",
-        )
+        """The dealer's posted documents of this kind not linked to Xero, dated from the
+        connection's "Send documents dated from" (context ``xero_all_dates``: all of them)."""
+        domain = [
+            ("company_id", "=", connection.company_id.id),
+            ("move_type", "=", self._move_type),
+            ("state", "=", "posted"),
+            ("xero_invoice_id", "=", False),
+        ]
+        if connection.send_from_date and not self.env.context.get("xero_all_dates"):
+            domain.append(("invoice_date", ">=", connection.send_from_date))
+        return self.env["account.move"].search(domain, order="id")
 
     @api.model
     def _preview_row(self, record, decision):
@@ -204,12 +205,17 @@ class XeroHandlerInvoices(models.AbstractModel):
         document, found = self._document(), {}
         for query in self._number_queries(numbers):
             for record in connection._xero_read_all(document.read, document.key, unitdp=4, **query):
-                if record.get("Type") == document.type and record.get("Status") not in (
-                    "DELETED",
-                    "VOIDED",
-                ):
+                if self._is_live(record):
                     found[record[document.number]] = record
         return found
+
+    @api.model
+    def _is_live(self, record):
+        """A Xero document of this kind that a number can match (not voided or deleted)."""
+        return record.get("Type") == self._document().type and record.get("Status") not in (
+            "DELETED",
+            "VOIDED",
+        )
 
     @api.model
     def _fetch_current(self, connection, xero_ids):

@@ -4,9 +4,9 @@ the fetch did (see :mod:`.payment_fetch`)."""
 import logging
 
 from odoo import _
-from odoo.tools import float_compare
 
 from ..xero_api.wire import chunk_by_length
+from . import drift
 
 _logger = logging.getLogger(__name__)
 
@@ -76,10 +76,9 @@ class FetchReport:
         differ = []
         for move in checked:
             found = xero.get(move.xero_invoice_id.lower())
-            xero_due = float(found.get("AmountDue") or 0) if found else None
-            if xero_due is None or float_compare(
-                move.amount_residual, xero_due, precision_rounding=move.currency_id.rounding
-            ):
+            # The amount due as Compare with Xero compares it (one code path: ``drift``).
+            if drift.differences(move, found, checks=("due",)):
+                xero_due = drift.xero_amount_due(move, found) if found else None
                 differ.append(
                     _(
                         "%(name)s: Odoo %(odoo)s, Xero %(xero)s",

@@ -94,12 +94,16 @@ class XeroHandlerPayments(models.AbstractModel):
 
     @api.model
     def _candidates(self, connection, mode):
-        """Allocations not linked to a Xero payment (nor half way through a replacement)."""
+        """Allocations not linked to a Xero payment (nor half way through a replacement),
+        made from the connection's "Send documents dated from" (the later of the payment's
+        and the document's dates; context ``xero_all_dates``: all of them)."""
         Partial = self.env["account.partial.reconcile"]
         domain = Partial._xero_sendable_domain(connection.company_id) + [
             ("xero_payment_id", "=", False),
             ("xero_pending_action", "=", False),
         ]
+        if connection.send_from_date and not self.env.context.get("xero_all_dates"):
+            domain.append(("max_date", ">=", connection.send_from_date))
         return Partial.search(domain, order="id")
 
     @api.model

@@ -90,6 +90,12 @@ class XeroConnection(models.Model):
         default="NONE",
         help="Xero tax type of invoice lines without tax, on invoices with taxed lines.",
     )
+    send_from_date = fields.Date(
+        string="Send documents dated from",
+        help="Send New Invoices, Send New Credit Notes and Send New Payments leave out documents "
+        "dated before this day (an organisation that already has its history in Xero: run Link "
+        "Existing Xero Records first). Customers are sent whatever their date.",
+    )
     auto_fetch_payments = fields.Boolean(
         help="The scheduled action 'Xero: fetch new payments' fetches this dealer's payments.",
     )

@@ -43,6 +43,10 @@ TASK_TYPES = {
     "send_invoice_pdfs": TaskType(
         "Send Invoice PDFs", "xero.handler.invoice.pdfs", "pdf", True, "send_invoice_pdfs"
     ),
+    "link_existing_records": TaskType(
+        "Link Existing Xero Records", "xero.handler.link_existing", "link", True
+    ),
+    "compare_with_xero": TaskType("Compare with Xero", "xero.handler.compare", "compare", True),
 }
 # Add bulk task offers these, in this order.
 BULK_TYPES = [code for code, task_type in TASK_TYPES.items() if task_type.bulk]

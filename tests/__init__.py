@@ -7,6 +7,7 @@ from . import (
     test_invoice_money,
     test_invoices,
     test_mapping_guards,
+    test_onboarding,
     test_payments,
     test_task,
     test_webhooks,

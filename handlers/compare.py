@@ -1,0 +1,121 @@
+import copy
+
+from odoo import _, api, models
+
+from ..models.account_move import XERO_DOCUMENTS
+from . import drift
+
+PAGE_SIZE = 1000  # Xero's largest page of invoices and credit notes
+PHASES = ("out_invoice", "out_refund")
+
+
+class XeroHandlerCompare(models.AbstractModel):
+    """Compare with Xero: a drift report of the dealer's invoices and credit notes linked to
+    Xero, whose status, total or amount due in Xero differs from Odoo's (``drift``).
+
+    Sends nothing. Reads: the organisation's sales invoices, then its sales credit notes, one
+    page of 1,000 per step (``Type`` filter): 1 call per 1,000 documents in Xero. Logs one
+    line per linked document that differs (outcome error, Odoo's and Xero's values in the
+    message), or that Xero does not have; the report counts what was compared.
+    """
+
+    _name = "xero.handler.compare"
+    _inherit = "xero.task.handler"
+    _description = "Xero task handler: compare with Xero"
+    _records = "account.move"
+
+    @api.model
+    def _plan(self, task, mode):
+        state = {"phase": PHASES[0], "page": 1, "seen": [], "checked": {}, "differ": 0}
+        task.write({"handler_state": state, "report": False})
+
+    @api.model
+    def _step(self, task, mode):
+        """Compare one page of Xero's documents with the Odoo documents linked to them."""
+        state = copy.deepcopy(task.handler_state or {})
+        move_type = state["phase"]
+        document = XERO_DOCUMENTS[move_type]
+        connection = task.connection_id
+        answer = connection._xero_call(
+            document.read,
+            where='Type=="%s"' % document.type,
+            page=state["page"],
+            page_size=PAGE_SIZE,
+        )
+        found = {r[document.id].lower(): r for r in answer.get(document.key) or []}
+        moves = self.env["account.move"].search(
+            self._linked_domain(task, move_type)
+            + [("xero_invoice_id", "in", [r[document.id] for r in found.values()])]
+        )
+        self._log_differences(task, moves, found, state)
+        state["seen"] += moves.ids
+        if state["page"] < ((answer.get("pagination") or {}).get("pageCount") or 1):
+            state["page"] += 1
+            task.handler_state = state
+            return False
+        missing = self.env["account.move"].search(
+            self._linked_domain(task, move_type) + [("id", "not in", state["seen"])]
+        )
+        self._log_differences(task, missing, {}, state)
+        state["checked"][move_type] = len(state["seen"]) + len(missing)
+        state.update(page=1, seen=[])
+        if move_type != PHASES[-1]:
+            state["phase"] = PHASES[PHASES.index(move_type) + 1]
+            task.handler_state = state
+            return False
+        task.write({"handler_state": state, "report": self._report(state)})
+        return True
+
+    @api.model
+    def _preview(self, connection, mode, records=None):
+        return []  # what differs is only known by reading Xero
+
+    @api.model
+    def _linked_domain(self, task, move_type):
+        """The dealer's posted and cancelled documents of this kind linked to Xero."""
+        return [
+            ("company_id", "=", task.company_id.id),
+            ("move_type", "=", move_type),
+            ("state", "in", ("posted", "cancel")),
+            ("xero_invoice_id", "!=", False),
+        ]
+
+    @api.model
+    def _log_differences(self, task, moves, found, state):
+        """One error line per document of ``moves`` that differs from Xero's (``found``, by
+        lower-case Xero id)."""
+        drafts_ok = task.connection_id.invoice_status == "DRAFT"
+        lines = []
+        for move in moves:
+            diffs = drift.differences(
+                move, found.get(move.xero_invoice_id.lower()), drafts_ok=drafts_ok
+            )
+            if diffs:
+                lines.append(
+                    {
+                        "task_id": task.id,
+                        "res_model": move._name,
+                        "res_id": move.id,
+                        "res_name": move.display_name,
+                        "outcome": "error",
+                        "xero_id": move.xero_invoice_id,
+                        "message": drift.describe(self.env, diffs),
+                    }
+                )
+        state["differ"] += len(lines)
+        self.env["xero.task.line"].create(lines)
+
+    @api.model
+    def _report(self, state):
+        checked = state["checked"]
+        text = _(
+            "Compared with Xero: %(invoices)s invoices and %(notes)s credit notes linked to Xero.",
+            invoices=checked.get("out_invoice", 0),
+            notes=checked.get("out_refund", 0),
+        )
+        if state["differ"]:
+            return "%s\n%s" % (
+                text,
+                _("%s differ from Xero (one log line each).", state["differ"]),
+            )
+        return "%s\n%s" % (text, _("Odoo and Xero agree."))
