@@ -7,6 +7,7 @@ from . import (
     test_invoice_money,
     test_invoices,
     test_mapping_guards,
+    test_parallel,
     test_payments,
     test_task,
     test_writeoffs,
