@@ -86,6 +86,10 @@ class XeroTaskHandler(models.AbstractModel):
             rows += [self._preview_row(record, plan[record.id]) for record in chunk]
         return rows
 
+    @api.model
+    def _finished(self, task):
+        """Called by the runner once ``task`` has ended (done, failed or cancelled)."""
+
     # ------------------------------------------------------------------ protocol
 
     @api.model

@@ -296,5 +296,9 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
         return PaymentFetch(self.with_company(task.company_id), task).step()
 
     @api.model
+    def _finished(self, task):
+        task.connection_id._xero_fetch_finished(task)
+
+    @api.model
     def _preview(self, connection, mode, records=None):
         return []  # what Xero holds is only known by fetching it

@@ -13,6 +13,7 @@ from . import (
     xero_connection_mappings,
     xero_connection_oauth,
     xero_connection_payments,
+    xero_connection_runner,
     xero_connection_tenant,
     xero_connection_token,
     xero_connection_webhook,

@@ -2,8 +2,6 @@ import logging
 
 from odoo import _, api, fields, models
 
-from .xero_common import dealer_lock, testing
-
 _logger = logging.getLogger(__name__)
 
 
@@ -29,58 +27,40 @@ class XeroConnection(models.Model):
 
     @api.model
     def _cron_fetch_payments(self):
-        """Cron "Xero: fetch new payments": Fetch New Payments for every dealer whose connection
-        has automatic fetch enabled, each in its own transaction.
+        """Cron "Xero: fetch new payments": queue Fetch New Payments for every dealer whose
+        connection has automatic fetch enabled, and wake that dealer's runner.
 
-        A dealer's failure is logged on its task and its connection; the others go on.
+        Calls nothing at Xero itself: each fetch runs on its dealer's runner, a page per
+        committed step, beside the other dealers'. A dealer that has one queued or running
+        already gets no second one.
         """
         connections = self.sudo().search(
             [("auto_fetch_payments", "=", True), ("tenant_id", "!=", False)]
         )
-        for connection in connections.filtered(lambda c: c.state != "needs_reauth"):
-            connection.with_company(connection.company_id)._xero_fetch_payments_job()
-            if not testing():
-                self.env.cr.commit()
+        connections = connections.filtered(lambda c: c.state != "needs_reauth")
+        Task = self.env["xero.task"].sudo()
+        busy = Task.search(
+            [
+                ("company_id", "in", connections.company_id.ids),
+                ("task_type", "=", "fetch_new_payments"),
+                ("state", "in", ("queued", "running")),
+            ]
+        ).company_id
+        for connection in connections.filtered(lambda c: c.company_id not in busy):
+            company = connection.company_id
+            Task.with_company(company)._queue(company, "fetch_new_payments")
 
-    def _xero_fetch_payments_job(self):
-        """Run one dealer's fetch now (no commit between pages: it writes nothing to Xero).
-
-        Skipped when another Xero task of the dealer holds its lock (it is tried next time).
-        :return: the task, or None when skipped.
-        """
+    def _xero_fetch_finished(self, task):
+        """A Fetch New Payments of this dealer ended: its failure is kept on the connection
+        (shown on the form, posted in its chatter, logged), a success clears it."""
         self.ensure_one()
-        if not dealer_lock(self.env.cr, self.company_id.id):
-            _logger.info(
-                "Xero fetch for %s skipped: another Xero task of this dealer runs.",
-                self.company_id.name,
-            )
-            return None
-        task = (
-            self.env["xero.task"]
-            .with_company(self.company_id)
-            .create({"company_id": self.company_id.id, "task_type": "fetch_new_payments"})
-        )
-        try:
-            with self.env.cr.savepoint():
-                task.with_context(xero_commit=False).action_run()
-        except Exception as exc:  # one dealer's failure must not stop the others
-            _logger.exception("Xero fetch of payments failed for %s", self.company_id.name)
-            message = _("Fetch New Payments failed: %s", exc)
-            task.write(
-                {"state": "failed", "message": message, "date_finished": fields.Datetime.now()}
-            )
-            task.message_post(body=message)
-            self.write({"payments_fetch_error": message})
-            self.message_post(body=message)
-            return task
-        if task.state == "failed":
-            message = _("Fetch New Payments failed: %s", task.message or task.summary or "")
-            _logger.error("Xero fetch of payments failed for %s: %s", self.company_id.name, message)
-            self.write({"payments_fetch_error": message})
-            self.message_post(body=message)
-        else:
-            self.payments_fetch_error = False
-        return task
+        if task.state != "failed":
+            self.sudo().payments_fetch_error = False
+            return
+        message = _("Fetch New Payments failed: %s", task.message or task.summary or "")
+        _logger.error("Xero fetch of payments failed for %s: %s", self.company_id.name, message)
+        self.sudo().write({"payments_fetch_error": message})
+        self.sudo().message_post(body=message)
 
     # ------------------------------------------------------------------ actions
 

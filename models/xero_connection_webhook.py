@@ -255,6 +255,5 @@ class XeroConnection(models.Model):
         if task or self.state == "needs_reauth":
             return task
         task = Task.create({"company_id": self.company_id.id, "task_type": "fetch_new_payments"})
-        cron = self.env.ref("account_xero_sync.ir_cron_xero_run_tasks")
-        cron._trigger(fields.Datetime.now() + FETCH_DELAY)
+        self._xero_trigger_runner(fields.Datetime.now() + FETCH_DELAY)
         return task

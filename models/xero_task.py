@@ -8,11 +8,12 @@ from .xero_task_types import TASK_TYPES
 class XeroTask(models.Model):
     """A unit of work with Xero, and its log: one line per record touched.
 
-    Queued tasks run in the background (``_cron_run_tasks``), one batch of at most 50 records
-    per step, committed after each batch: a crash, a restart or a long rate limit resumes at
-    the first record Xero has not answered. Only one task of a dealer runs at a time (a
-    PostgreSQL advisory lock per company): Xero's limits are per organisation, so running two
-    at once would gain nothing, and this guarantees two tasks never send the same record.
+    Queued tasks run in the background, each dealer's on its own cron (``_cron_run_tasks``,
+    dealers side by side on Odoo's cron workers), one batch of at most 50 records per step,
+    committed after each batch: a crash, a restart or a long rate limit resumes at the first
+    record Xero has not answered. Only one task of a dealer runs at a time (a PostgreSQL
+    advisory lock per company): Xero's limits are per organisation, so running two at once
+    would gain nothing, and this guarantees two tasks never send the same record.
 
     The runner knows handlers only: a task type (``xero_task_types.TASK_TYPES``) names its
     handler (``xero.task.handler``), whose ``_plan`` writes the work list and ``_step`` does
@@ -125,9 +126,9 @@ class XeroTask(models.Model):
     def _queue(self, company, task_type, records=None, run_now=False):
         """Add a task of ``task_type`` for ``company``; records for one-off and retry tasks.
 
-        The task is queued and the runner cron triggered, or run at once with ``run_now``.
+        The task is queued and its dealer's runner triggered, or run at once with ``run_now``.
         """
-        self.env["xero.connection"]._for_company(company)
+        connection = self.env["xero.connection"]._for_company(company)
         vals = {"company_id": company.id, "task_type": task_type}
         if records is not None:
             self._check_records(company, records)
@@ -138,7 +139,7 @@ class XeroTask(models.Model):
         if run_now:
             task.action_run()
         else:
-            self.env.ref("account_xero_sync.ir_cron_xero_run_tasks").sudo()._trigger()
+            connection._xero_trigger_runner()
         return task
 
     @api.model

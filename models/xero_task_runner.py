@@ -24,34 +24,69 @@ class XeroTask(models.Model):
     _inherit = "xero.task"
 
     @api.model
-    def _cron_run_tasks(self):
-        """Cron: run one batch of the oldest runnable task, report progress, go on.
+    def _cron_run_tasks(self, connection_id=None):
+        """Cron: run one batch of the dealer's oldest runnable task, report progress, go on.
 
-        ``ir.cron`` calls this again (committing in between) while tasks remain.
+        Each connection has its own cron calling this with its id (``xero_connection_runner``):
+        ``ir.cron`` calls it again, committing in between, while the dealer has tasks left, and
+        other dealers' crons run beside it in other workers. Without an id (the scheduled
+        action *Xero: wake the dealers' task runners*) it is the sweeper: it wakes the runner
+        of every dealer with runnable tasks (making the runner of a connection older than this
+        version) and runs no batch itself.
         """
-        task = self._claim_next()
+        if connection_id is None:
+            self._wake_runners()
+            return
+        connection = self.env["xero.connection"].sudo().browse(connection_id).exists()
+        if not connection:  # deleted with its company: this cron has nothing left to run
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0, deactivate=True)
+            return
+        company = connection.company_id
+        task = self._claim_next(company)
         if task:
             task._run_step()
-        remaining = self.search_count(self._runnable_domain())
+        remaining = self.sudo().search_count(self._runnable_domain(company))
         self.env["ir.cron"]._notify_progress(done=1 if task else 0, remaining=remaining)
 
-    def _runnable_domain(self):
+    @api.model
+    def _wake_runners(self):
+        """Trigger the runner of every dealer with runnable tasks not already due to run."""
+        connections = self.sudo().search(self._runnable_domain()).connection_id
+        due = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search(
+                [
+                    ("cron_id", "in", connections.runner_cron_id.ids),
+                    ("call_at", "<=", fields.Datetime.now()),
+                ]
+            )
+        )
+        for connection in connections:
+            if not connection.runner_cron_id or connection.runner_cron_id not in due.cron_id:
+                connection._xero_trigger_runner()
+
+    def _runnable_domain(self, company=None):
         now = fields.Datetime.now()
-        return [
+        domain = [
             ("state", "in", ("queued", "running")),
             "|",
             ("resume_at", "=", False),
             ("resume_at", "<=", now),
         ]
+        if company:
+            domain.append(("company_id", "=", company.id))
+        return domain
 
     @api.model
-    def _claim_next(self):
-        """Lock the oldest runnable task whose dealer has no task running elsewhere.
+    def _claim_next(self, company=None):
+        """Lock the oldest runnable task (of ``company``, the dealer, when given) whose dealer
+        has no task running elsewhere.
 
         Row lock (``FOR UPDATE SKIP LOCKED``) plus a transaction advisory lock per company,
         both held until the batch commits: another worker skips this task and this dealer.
         """
-        candidates = self.sudo().search(self._runnable_domain(), order="id")
+        candidates = self.sudo().search(self._runnable_domain(company), order="id")
         for task in candidates:
             self.env.cr.execute(
                 "SELECT id FROM xero_task WHERE id = %s AND state IN ('queued', 'running') "
@@ -157,7 +192,7 @@ class XeroTask(models.Model):
                 ),
             }
         )
-        self.env.ref("account_xero_sync.ir_cron_xero_run_tasks").sudo()._trigger(until)
+        self.connection_id._xero_trigger_runner(until)
         if testing() or self.env.context.get("xero_run_now"):
             self._finish(failed=True)
         return True
@@ -209,6 +244,7 @@ class XeroTask(models.Model):
                 note=self.message or self._summary_text(),
             )
         self.message_post(body=self._summary_text())
+        self._handler()._finished(self)
 
     def _summary_text(self):
         parts = [

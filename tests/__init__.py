@@ -8,6 +8,7 @@ from . import (
     test_invoices,
     test_mapping_guards,
     test_onboarding,
+    test_parallel,
     test_payments,
     test_task,
     test_webhooks,

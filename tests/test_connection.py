@@ -216,6 +216,7 @@ class TestConnection(XeroTransactionCase):
         self.assertFalse(self.connection.auto_fetch_payments)
         for xmlid in ("ir_cron_xero_run_tasks", "ir_cron_xero_fetch_payments"):
             self.assertFalse(self.env.ref(f"account_xero_sync.{xmlid}").active)
+        self.assertFalse(self.connection.runner_cron_id.active, "the dealer's runner too")
 
     def test_multi_company_isolation(self):
         user_b = new_test_user(

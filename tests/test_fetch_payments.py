@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 from ..handlers import payment_fetch_report
 from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
 from .common import DEMO_TENANT, OTHER_TENANT
-from .test_payments import GATEWAY_LOGGER, PAYMENT_DATE, XeroPaymentCommon
+from .test_payments import GATEWAY_LOGGER, PAYMENT_DATE, WorkerKilled, XeroPaymentCommon
 
 UNKNOWN_TENANT = "00000000-0000-4000-8000-00000000dead"
 
@@ -139,10 +139,9 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertEqual(send.count_total, 0)
         self.assertFalse(self.emulator.requests(method="PUT", path="/api.xro/2.0/Payments"))
 
-    def test_fetch_is_incremental_whatever_the_history(self):
-        invoice = self.invoice(1000.0)
-        self.run_task("send_new_invoices")
-        # 250 old payments, a minute apart, a year ago, on an invoice Odoo does not know.
+    def seed_history(self, count):
+        """``count`` old payments in Xero, a minute apart from a year ago, on an invoice Odoo
+        does not know; returns the first one's UpdatedDateUTC."""
         old = datetime(2025, 11, 1, tzinfo=timezone.utc)
         self.emulator.control(
             "POST",
@@ -181,12 +180,18 @@ class TestFetchPayments(XeroPaymentCommon):
                                 "Reference": f"old {i}",
                                 "UpdatedDateUTC": (old + timedelta(minutes=i)).isoformat(),
                             }
-                            for i in range(250)
+                            for i in range(count)
                         ],
                     }
                 ]
             },
         )
+        return old
+
+    def test_fetch_is_incremental_whatever_the_history(self):
+        invoice = self.invoice(1000.0)
+        self.run_task("send_new_invoices")
+        old = self.seed_history(250)
         self.emulator.clear_requests()
         first = self.fetch()
         self.assertEqual(first.state, "done")
@@ -207,6 +212,40 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertNotIn("not in Odoo", second.summary, "the overlap is not reported twice")
         self.assertTrue(all(self.fetched(x) for x in new_ids))
         self.assertAmountsDueAgree(invoice)
+
+    def test_fetch_resumes_at_the_next_page_after_a_crash(self):
+        """A page per step, committed by the runner with where the fetch is (the task's
+        ``handler_state``): a worker dying after page 2 is followed by page 3, not page 1."""
+        self.seed_history(250)
+        self.emulator.clear_requests()
+        task = self.env["xero.task"]._queue(self.company, "fetch_new_payments")
+        commits = {"n": 0}
+        original = type(task)._commit_batch
+
+        def commit_then_die(this):
+            original(this)
+            commits["n"] += 1
+            if commits["n"] == 2:
+                raise WorkerKilled()
+
+        # Not assertRaises: its savepoint would undo the two steps, which were committed.
+        with patch.object(type(task), "_commit_batch", commit_then_die):
+            try:
+                self.run_runner(self.connection)
+            except WorkerKilled:
+                pass
+            else:
+                self.fail("the worker did not die")
+        self.assertEqual(task.state, "running")
+        # Page 2 starts at page 1's newest instant (If-Modified-Since): its one payment of that
+        # instant, already handled, is skipped.
+        self.assertEqual((task.handler_state["pages"], task.handler_state["read"]), (2, 199))
+        self.assertEqual(len(self.payments_calls()), 2)
+        self.run_runner(self.connection)
+        self.assertEqual(task.state, "done")
+        self.assertEqual(len(self.payments_calls()), 3, "resumed at page 3: no page read twice")
+        self.assertEqual(task.handler_state["read"], 250)
+        self.assertIn("250 on invoices not in Odoo", task.summary)
 
     def test_payment_deleted_in_xero_is_reversed(self):
         invoice = self.invoice(100.0)
@@ -356,9 +395,14 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertEqual(self.connection.payments_fetch_retry_ids, [xero_id])
         # Xero fails every read of payments: the fetch fails before it handles the waiting one.
         self.emulator.fault(kind="500", count=100, method="GET", path="/api.xro/2.0/Payments")
-        with mute_logger(GATEWAY_LOGGER, "odoo.addons.account_xero_sync.models.xero_task_runner"):
+        with mute_logger(
+            GATEWAY_LOGGER,
+            "odoo.addons.account_xero_sync.models.xero_task_runner",
+            "odoo.addons.account_xero_sync.models.xero_connection_payments",
+        ):
             task = self.run_xero_task(self.company, "fetch_new_payments")
         self.assertEqual(task.state, "failed")
+        self.assertIn("Xero failed", self.connection.payments_fetch_error, "kept on the dealer")
         self.assertEqual(self.connection.payments_fetch_retry_ids, [xero_id], "still waiting")
         self.emulator.control("DELETE", "faults")
         self.fetch()
@@ -476,6 +520,45 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
         cls.company_b = cls.dealer_b["company"]
         cls.connection_b = cls.dealer_b["connection"]
 
+    def hourly_fetch(self):
+        """The scheduled action, then each dealer's runner, as their crons would run."""
+        self.env["xero.connection"]._cron_fetch_payments()
+        for connection in (self.connection, self.connection_b):
+            self.run_runner(connection)
+
+    def fetches(self):
+        return self.env["xero.task"].search([("task_type", "=", "fetch_new_payments")])
+
+    def test_hourly_fetch_only_queues(self):
+        """One queued fetch per dealer with automatic fetch, none while one is queued or
+        running, each dealer's runner woken, and not one call to Xero from the action."""
+        self.emulator.clear_requests()
+        Connection = self.env["xero.connection"]
+        Connection._cron_fetch_payments()
+        self.assertEqual(self.fetches().company_id, self.company_b, "A has automatic fetch off")
+        self.assertEqual(self.fetches().state, "queued")
+        Trigger = self.env["ir.cron.trigger"]
+        self.assertTrue(Trigger.search([("cron_id", "=", self.connection_b.runner_cron_id.id)]))
+        self.connection.auto_fetch_payments = True
+        Connection._cron_fetch_payments()
+        Connection._cron_fetch_payments()
+        fetches = self.fetches()
+        self.assertEqual(fetches.company_id, self.company | self.company_b)
+        self.assertEqual(len(fetches), 2)
+        self.assertEqual(set(fetches.mapped("state")), {"queued"})
+        self.assertTrue(Trigger.search([("cron_id", "=", self.connection.runner_cron_id.id)]))
+        self.assertFalse(self.emulator.requests(), "the action itself calls nothing at Xero")
+        self.env["xero.task"]._cron_run_tasks(self.connection.id)  # A's first step
+        task_a = fetches.filtered(lambda t: t.company_id == self.company)
+        self.assertEqual((task_a.state, (fetches - task_a).state), ("running", "queued"))
+        Connection._cron_fetch_payments()
+        self.assertEqual(self.fetches(), fetches, "none while one is queued or running")
+        for connection in (self.connection, self.connection_b):
+            self.run_runner(connection)
+        self.assertEqual(set(fetches.mapped("state")), {"done"})
+        Connection._cron_fetch_payments()
+        self.assertEqual(len(self.fetches() - fetches), 2, "the next hour: one per dealer again")
+
     def test_cron_two_dealers_one_failure_does_not_stop_the_other(self):
         invoice_a = self.invoice(100.0)
         self.run_task("send_new_invoices")
@@ -516,7 +599,7 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
         with self.assertLogs(
             "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
         ) as logs:
-            self.env["xero.connection"]._cron_fetch_payments()
+            self.hourly_fetch()
         self.assertEqual(len(logs.output), 1, "only dealer A failed")
         self.assertIn(self.company.name, logs.output[0])
         Task = self.env["xero.task"]
@@ -578,7 +661,7 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
             ),
             self.assertLogs("odoo.addons.account_xero_sync.models.xero_task_runner", "ERROR"),
         ):
-            self.env["xero.connection"]._cron_fetch_payments()
+            self.hourly_fetch()
         task_a, task_b = (
             self.env["xero.task"].search([("company_id", "=", c.id)], limit=1)
             for c in (self.company, self.company_b)

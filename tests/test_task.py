@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from ..models.xero_task_types import TASK_TYPES
-from .common import DEMO_TENANT, XeroTransactionCase
+from .common import DEMO_TENANT, OTHER_TENANT, XeroTransactionCase
 
 
 class WorkerKilled(BaseException):
@@ -32,24 +32,21 @@ class TestTaskRunner(XeroTransactionCase):
         )
 
     def run_cron_until_idle(self, limit=50):
-        for _i in range(limit):
-            if not self.Task.search_count(self.Task._runnable_domain()):
-                return
-            self.Task._cron_run_tasks()
-        self.fail("the runner did not finish")
+        self.run_runner(self.connection, limit)
 
     def test_queue_and_run_via_cron(self):
         partners = self.customers(60)
-        cron = self.env.ref("account_xero_sync.ir_cron_xero_run_tasks")
+        cron = self.connection.runner_cron_id
+        self.assertTrue(cron, "the connection has its own runner")
         triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         task = self.Task._queue(self.company, "send_new_customers")
         self.assertEqual(task.state, "queued")
         self.assertGreater(
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
             triggers_before,
-            "queuing triggers the runner",
+            "queuing triggers the dealer's runner",
         )
-        self.Task._cron_run_tasks()  # first batch
+        self.Task._cron_run_tasks(self.connection.id)  # first batch
         self.assertEqual(task.state, "running")
         self.assertEqual((task.count_total, task.count_done, task.count_created), (60, 50, 50))
         self.assertAlmostEqual(task.progress, 50 / 60 * 100, places=2)
@@ -64,12 +61,65 @@ class TestTaskRunner(XeroTransactionCase):
             self.assertEqual(line.xero_id, partner.xero_contact_id)
         self.assertIn("60 created", task.summary)
 
+    def test_each_connection_has_its_own_runner(self):
+        """A cron per connection, made with it, running that dealer's tasks only; removed with
+        the connection."""
+        cron = self.connection.runner_cron_id
+        self.assertTrue(cron.active)
+        self.assertEqual(cron.code, "model._cron_run_tasks(%d)" % self.connection.id)
+        self.assertEqual(cron.model_id.model, "xero.task")
+        self.assertEqual(cron.user_id, self.env.ref("base.user_root"))
+        xmlid = cron.get_external_id()[cron.id]
+        self.assertTrue(xmlid.startswith("account_xero_sync."), "uninstalled with the module")
+        dealer_b = self.env["res.company"].create({"name": "Runner Dealer B"})
+        conn_b = self.make_connection(dealer_b, tenant=OTHER_TENANT)
+        cron_b = conn_b.runner_cron_id
+        self.assertTrue(cron_b)
+        self.assertNotEqual(cron_b, cron)
+        self.customers(2)
+        task_b = self.Task._queue(dealer_b, "send_new_customers")
+        triggered = self.env["ir.cron.trigger"].search([("cron_id", "in", (cron | cron_b).ids)])
+        self.assertEqual(triggered.cron_id, cron_b, "only dealer B's runner is woken")
+        task_a = self.Task._queue(self.company, "send_new_customers")
+        self.run_cron_until_idle()
+        self.assertEqual((task_a.state, task_a.count_created), ("done", 2))
+        self.assertEqual(task_b.state, "queued", "A's runner never runs B's tasks")
+        self.assertFalse([r for r in self.emulator.requests() if r["tenant"] == OTHER_TENANT])
+        action = cron_b.ir_actions_server_id
+        task_b.action_cancel()
+        conn_b.unlink()
+        self.assertFalse(cron_b.exists() or action.exists(), "removed with its connection")
+
+    def test_connection_older_than_its_runner_gets_one(self):
+        """A connection made before this version has no runner: queuing a task makes and wakes
+        it; the sweeper does the same for a task queued before, and runs no batch itself."""
+        self.customers(2)
+        self.connection.runner_cron_id.unlink()
+        self.assertFalse(self.connection.runner_cron_id)
+        task = self.Task._queue(self.company, "send_new_customers")
+        cron = self.connection.runner_cron_id
+        self.assertTrue(cron, "made on demand")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        cron.unlink()
+        sweeper = self.env.ref("account_xero_sync.ir_cron_xero_run_tasks")
+        self.assertEqual(sweeper.code, "model._cron_run_tasks()")
+        self.Task._cron_run_tasks()  # the sweeper
+        cron = self.connection.runner_cron_id
+        self.assertTrue(cron)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        self.assertEqual(task.state, "queued", "the sweeper runs no batch")
+        self.assertFalse(self.emulator.requests(path="/api.xro"))
+        self.Task._cron_run_tasks()
+        self.assertEqual(self.connection.runner_cron_id, cron, "one runner, made once")
+        self.run_cron_until_idle()
+        self.assertEqual(task.state, "done")
+
     def test_one_task_per_dealer_at_a_time(self):
         """A second task of the same dealer waits: it never sends the first one's records."""
         self.customers(3)
         first = self.Task._queue(self.company, "send_new_customers")
         second = self.Task._queue(self.company, "send_new_customers")
-        claimed = self.Task._claim_next()
+        claimed = self.Task._claim_next(self.company)
         self.assertEqual(claimed, first)
         # Same transaction holds the dealer's advisory lock: a second runner (simulated by a
         # second connection) must not get this dealer. Checked with a real second cursor below.

@@ -171,7 +171,7 @@ class TestWebhooks(XeroPaymentCommon, HttpCase):
         self.assertEqual(set(events.mapped("category")), {"INVOICE"})
         self.assertTrue(self.connection.webhook_last_received)
         trigger = self.env["ir.cron.trigger"].search(
-            [("cron_id", "=", self.env.ref("account_xero_sync.ir_cron_xero_run_tasks").id)],
+            [("cron_id", "=", self.connection.sudo().runner_cron_id.id)],
             order="id desc",
             limit=1,
         )

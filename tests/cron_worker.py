@@ -1,0 +1,57 @@
+"""A cron worker for the tests: a separate OS process running Odoo's own cron machinery.
+
+``python cron_worker.py OPTIONS_JSON`` loads the database's registry, says it is ready (a file
+in ``barrier``), waits for the go (the file ``go`` there), then runs ``ir.cron._process_jobs``
+(what Odoo's cron threads run: each ready job acquired ``FOR NO KEY UPDATE SKIP LOCKED``, its
+server action run and committed) until none of the given crons is ready, or the deadline.
+Only those crons: the test database's other scheduled actions are left alone.
+
+Options: ``db``, ``addons_path``, ``db_host``, ``db_port``, ``db_user``, ``db_password``,
+``crons`` (ids), ``barrier`` (a folder), ``name`` (of this worker), ``deadline`` (epoch).
+"""
+
+import json
+import os
+import sys
+import time
+
+
+def main():
+    opts = json.loads(sys.argv[1])
+    from odoo.tools import config
+
+    args = ["-d", opts["db"], "--addons-path", opts["addons_path"], "--log-level", "warn"]
+    for key in ("db_host", "db_port", "db_user", "db_password"):
+        if opts.get(key):
+            args += ["--" + key, str(opts[key])]
+    config.parse_config(args)
+    from odoo.modules.registry import Registry
+
+    registry = Registry(opts["db"])
+    IrCron = registry["ir.cron"]
+    crons = set(opts["crons"])
+    all_ready = IrCron._get_all_ready_jobs
+
+    def ready_jobs(cr):
+        return [job for job in all_ready(cr) if job["id"] in crons]
+
+    IrCron._get_all_ready_jobs = staticmethod(ready_jobs)
+    barrier = opts["barrier"]
+    with open(os.path.join(barrier, "ready-" + opts["name"]), "w"):
+        pass
+    while not os.path.exists(os.path.join(barrier, "go")):
+        if time.time() > opts["deadline"]:
+            return 2
+        time.sleep(0.05)
+    db = registry.db_name
+    while time.time() < opts["deadline"]:
+        IrCron._process_jobs(db)
+        with registry.cursor() as cr:
+            if not ready_jobs(cr):
+                return 0
+        time.sleep(0.1)
+    return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
