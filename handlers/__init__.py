@@ -2,6 +2,7 @@
 from . import (
     base,
     customers,
+    customer_writes,
     invoices,
     invoice_updates,
     credit_notes,

@@ -3,9 +3,11 @@
 Two ways, whichever costs fewer calls over the task:
 
 - the organisation's contacts read whole (1,000 a page), kept in this process for an hour and
-  brought up to date before every use by one ``If-Modified-Since`` read of what changed since
-  the newest contact seen (Xero's own clock, so no skew): a contact made by another worker, by
-  a person in Xero, or by a write whose answer was lost is found;
+  brought up to date by one ``If-Modified-Since`` read of what changed since the newest contact
+  seen (Xero's own clock, so no skew), at most once a minute, and at once when asked (the
+  retry of a batch whose answer was lost, a name Xero says is taken): a contact made by
+  another worker, by a person in Xero, or by a write whose answer was lost is found; the
+  contacts our own writes return are kept as they come;
 - for an organisation too large to read for the work in hand, ``where`` look-ups of the
   batch's keys, references, emails and names, at most ten ``OR`` terms a call (Xero's list
   parameters have no name or email; long ``OR`` chains are refused), each compared through
@@ -20,6 +22,7 @@ from ..xero_api import wire
 
 SCAN_PAGE = 1000  # contacts per page when reading a whole organisation (Xero's largest page)
 INDEX_TTL = 3600  # seconds an organisation read whole is kept (then read whole again)
+FRESH_FOR = 60  # seconds a read of what changed is trusted (Xero allows 60 calls a minute)
 # What matching reads of a contact; the rest is not kept.
 KEPT = ("ContactID", "Name", "ContactNumber", "AccountNumber", "EmailAddress", "ContactStatus")
 # (database, connection id, tenant id) -> OrgContacts, and -> (pages of contacts, when seen).
@@ -53,7 +56,7 @@ class OrgContacts:
     def __init__(self):
         self.contacts = {}
         self.since = None
-        self.read_at = time.time()
+        self.read_at = self.checked_at = time.time()
 
     def merge(self, contacts):
         for contact in contacts:
@@ -68,6 +71,7 @@ class OrgContacts:
         changed); the header is to the second, so that second is read again, harmlessly."""
         since = {"if_modified_since": self.since} if self.since else {}
         self.merge(_read_pages(connection, **since)[0])
+        self.checked_at = time.time()
 
     def matching(self, terms):
         """The contacts equal, case and outer spaces aside, to any ``(field, value)``."""
@@ -114,15 +118,17 @@ def organisation(connection):
     return [dict(contact) for contact in index.contacts.values()]
 
 
-def candidates(connection, terms, batches_left=1):
+def candidates(connection, terms, batches_left=1, fresh=False):
     """The contacts of ``connection``'s organisation that any of ``terms`` (``(Xero field,
     value)`` pairs) may designate, at the lowest number of calls over ``batches_left``
-    batches like this one (see the module docstring)."""
+    batches like this one (see the module docstring); ``fresh``: what changed in Xero is
+    read now."""
     key = (connection.env.cr.dbname, connection.id, connection.tenant_id)
     now = time.time()
     index = _INDEXES.get(key)
     if index is not None and index.read_at > now - INDEX_TTL:
-        index.refresh(connection)
+        if fresh or index.checked_at <= now - FRESH_FOR:
+            index.refresh(connection)
         return index.matching(terms)
     wheres = list(wire.where_any(terms, lambda term: where_term(*term)))
     budget = len(wheres) * max(batches_left, 1)

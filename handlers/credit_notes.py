@@ -20,6 +20,8 @@ class XeroHandlerCreditNotes(models.AbstractModel):
     _inherit = "xero.handler.invoices"
     _description = "Xero task handler: credit notes"
     _move_type = "out_refund"
+    # Xero's documentation does not say its credit note numbers are unique: look up first.
+    _optimistic = False
 
     @api.model
     def _as_document(self, invoice):

@@ -19,10 +19,11 @@ class XeroHandlerCustomers(models.AbstractModel):
 
     Sends: new contacts with ``PUT /Contacts`` (which only creates: ``POST`` would update a
     contact it matches by number or name) and updates with ``POST /Contacts`` by ContactID, 50
-    a call; a name or account number Xero already has is sent again once, with a distinct name
-    or without the account number. Reads: the candidate contacts of each batch (see
-    ``contact_index``: the organisation read once, then what changed). Cost: 2 calls per 50 new
-    customers once the organisation is read.
+    a call; a name Xero says is taken is matched again against a fresh read (linked, blocked,
+    or sent once more with a distinct name), an account number it has is left out on a second
+    send. Reads: the candidate contacts of each batch (see ``contact_index``: the organisation
+    read once, then what changed, at most once a minute). Cost: 1 call per 50 new customers
+    once the organisation is read, plus one read a minute.
 
     AccountNumber (the partner's reference) is unique in Xero: a reference that several of the
     dealer's customers share in Odoo is left out of every one of them, said on the log line.
@@ -133,82 +134,27 @@ class XeroHandlerCustomers(models.AbstractModel):
                 continue
             items.append((partner, decision.action, payload, warnings))
         for attempt in (1, 2):
-            retry = []
+            retry, taken = [], []
             for (partner, action, payload, warnings), answer in self._write_contacts(
                 connection, items
             ):
                 errors = answer.get("errors") or []
+                if (
+                    attempt == 1
+                    and action == "create"
+                    and errors
+                    and all(NAME_TAKEN in e for e in errors)
+                ):
+                    taken.append((partner, payload, warnings))
+                    continue
                 again = attempt == 1 and self._second_try(partner, payload, warnings, errors)
                 if again:
                     retry.append((partner, action, *again))
                     continue
                 results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
+            retry += self._match_taken_names(connection, taken, results)
             items = retry
         return results
-
-    @api.model
-    def _write_contacts(self, connection, items):
-        """``[(item, answer)]``: creates with ``PUT`` and updates with ``POST``, one call each."""
-        out = []
-        for action, method in (
-            ("create", "create_contacts"),
-            ("update", "update_or_create_contacts"),
-        ):
-            group = [item for item in items if (item[1] == "create") == (action == "create")]
-            answers = self._batch_call(connection, method, "Contacts", [i[2] for i in group])
-            contact_index.remember(connection, [a["record"] for a in answers if a.get("record")])
-            out += zip(group, answers, strict=True)
-        return out
-
-    @api.model
-    def _second_try(self, partner, payload, warnings, errors):
-        """``(payload, warnings)`` to send again when Xero refused only what a second send
-        can do without: a name it has (a distinct name) or an account number it has (left
-        out); None otherwise."""
-        name = any(NAME_TAKEN in e for e in errors)
-        account = any(ACCOUNT_TAKEN in e for e in errors) and payload.get("AccountNumber")
-        if not errors or len(errors) != name + bool(account):
-            return None
-        payload, warnings = dict(payload), list(warnings)
-        if name:
-            # Xero's unique names: never a failure loop, the documented distinct name.
-            payload["Name"] = payloads.distinct_contact_name(
-                payload["Name"], partner.ref, contact_key(partner.id)
-            )
-        if account:
-            payload.pop("AccountNumber")
-            warnings.append(self._account_note(partner, shared=False))
-        return payload, warnings
-
-    @api.model
-    def _shared_refs(self, connection, partners):
-        """The references (lower case) of ``partners`` that another customer of the dealer
-        also has: Xero's account numbers are unique, Odoo's references are not."""
-        refs = {(p.ref or "").strip().lower() for p in partners} - {""}
-        if not refs:
-            return set()
-        self.env["res.partner"].flush_model(["ref", "company_id", "customer_rank"])
-        self.env.cr.execute(
-            """SELECT lower(trim(ref)) FROM res_partner
-                WHERE lower(trim(ref)) IN %s AND customer_rank > 0
-                  AND (company_id IS NULL OR company_id = %s)
-                  AND id = commercial_partner_id
-             GROUP BY lower(trim(ref)) HAVING count(*) > 1""",
-            [tuple(refs), connection.company_id.id],
-        )
-        return {ref for (ref,) in self.env.cr.fetchall()}
-
-    @api.model
-    def _account_note(self, partner, shared):
-        if shared:
-            return _(
-                "Sent without an account number: the reference %s is shared by several "
-                "customers in Odoo, and Xero's account numbers are unique.",
-                partner.ref,
-            )
-        return _(
-            "Sent without an account number: another Xero contact already has %s.", partner.ref
-        )
 
     # ------------------------------------------------------------------ matching
 
@@ -299,7 +245,9 @@ class XeroHandlerCustomers(models.AbstractModel):
                 terms.append(("EmailAddress", partner.email.strip()))
             terms.append(("Name", partner.name.strip()))
         batches_left = self.env.context.get("xero_batches_left") or 1
-        return contact_index.candidates(connection, terms, batches_left)
+        context = self.env.context
+        fresh = context.get("xero_fresh_contacts") or bool(context.get("xero_key_salt"))
+        return contact_index.candidates(connection, terms, batches_left, fresh)
 
     @api.model
     def _match(self, partner, contacts):

@@ -5,16 +5,19 @@ from ..models.account_move import XERO_DOCUMENTS
 from ..models.xero_common import Decision
 from ..xero_api import payloads, wire
 
+NUMBER_TAKEN = "must be unique"  # Xero: "Invoice # must be unique."
+
 
 class XeroHandlerInvoices(models.AbstractModel):
     """Send New Invoices and Send Invoice: customer invoices as Xero ACCREC invoices.
 
     Sends: customers not in Xero yet first (by the customers handler, in the same task), then
     new invoices (``PUT /Invoices``, 50 a call), updates and voids of linked ones (``POST``, 50
-    a call). Reads: the batch's invoice numbers (``InvoiceNumbers``, one call per 50) to link
-    invoices Xero already has instead of creating them twice; the organisation's currencies
-    (one call) when the batch has a foreign currency; for updates, the linked invoices' current
-    state (``IDs``, one call per about 38). Cost: 2 calls per 50 new invoices.
+    a call). Reads: the numbers Xero refuses as taken (``InvoiceNumbers``, one call for the
+    batch) to link invoices Xero already has instead of creating them twice; the organisation's
+    currencies (one call) when the batch has a foreign currency; for updates, the linked
+    invoices' current state (``IDs``, one call per about 38). Cost: 1 call per 50 new invoices
+    whose customers are in Xero, 2 when some of their numbers are already there.
     """
 
     _name = "xero.handler.invoices"
@@ -22,6 +25,8 @@ class XeroHandlerInvoices(models.AbstractModel):
     _description = "Xero task handler: invoices"
     _records = "account.move"
     _move_type = "out_invoice"  # the kind of document (``XERO_DOCUMENTS``) this handler sends
+    # Create first, look up only what Xero refuses as taken: Xero's ACCREC numbers are unique.
+    _optimistic = True
 
     @api.model
     def _document(self):
@@ -89,9 +94,11 @@ class XeroHandlerInvoices(models.AbstractModel):
     def _decide(self, records, connection, mode, preview=False):
         """What happens to each invoice: create, link, update, void, skip or blocked.
 
-        One bulk look-up by invoice number (``InvoiceNumbers`` filter) per batch finds
-        invoices already in Xero (a create that reached Xero before a crash, or one typed
-        there) so they are linked, never duplicated.
+        Invoices Xero may already have (a create that reached Xero before a crash, or one
+        typed there) are linked, never duplicated. Xero keeps ACCREC numbers unique, so the
+        look-up by number (``InvoiceNumbers``) is made only for the numbers Xero refuses as
+        taken (see ``_create``), except for a preview and for the retry of a batch whose
+        answer was lost, which look the batch up first.
         """
         plan, to_match = {}, records.browse()
         currencies = self._enabled_currencies(records, connection)
@@ -111,7 +118,9 @@ class XeroHandlerInvoices(models.AbstractModel):
                 plan[move.id] = Decision("skip", reason=_("Cancelled and not in Xero."))
             else:
                 to_match |= move
-        existing = self._fetch_by_number(connection, to_match.mapped("name"))
+        existing = {}
+        if preview or not self._optimistic or self.env.context.get("xero_key_salt"):
+            existing = self._fetch_by_number(connection, to_match.mapped("name"))
         for move in to_match:
             found = existing.get(move.name)
             plan[move.id] = self._match(move, found, connection) if found else Decision("create")
@@ -260,9 +269,36 @@ class XeroHandlerInvoices(models.AbstractModel):
             bodies.append(self._as_document(invoice))
             sent.append((move, warnings))
         answers = self._put(connection, self._document().create, bodies)
+        results.update(self._taken_numbers(connection, moves, answers))
         for (move, warnings), answer in zip(sent, answers, strict=True):
-            results[move.id] = move._xero_record_answer(answer, warnings, "created")
+            if move.id not in results:
+                results[move.id] = move._xero_record_answer(answer, warnings, "created")
         results.update(self._void_wrong(connection, moves, answers, results))
+        return results
+
+    @api.model
+    def _taken_numbers(self, connection, moves, answers):
+        """The documents Xero refused because their number is taken: read those numbers in one
+        look-up, then link each (same customer and total) or block it, as a match made before
+        creating would have."""
+        taken = self.env["account.move"].browse(
+            [
+                move.id
+                for move, answer in zip(moves, answers, strict=True)
+                if any(NUMBER_TAKEN in error for error in answer.get("errors") or [])
+            ]
+        )
+        if not taken:
+            return {}
+        existing = self._fetch_by_number(connection, taken.mapped("name"))
+        results = {}
+        for move in taken.filtered(lambda m: m.name in existing):
+            decision = self._match(move, existing[move.name], connection)
+            if decision.action == "link":
+                move._xero_linked(decision.xero_id)
+                results[move.id] = ("linked", decision.xero_id, decision.reason)
+            else:
+                results[move.id] = ("blocked", None, decision.reason)
         return results
 
     @api.model
