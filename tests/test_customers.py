@@ -243,8 +243,10 @@ class TestCustomers(XeroTransactionCase):
             self.assertIn("shared by several customers", message)
 
     def test_case_variant_made_in_xero_during_the_task(self):
-        """The organisation is read once per task; what changes in Xero meanwhile (here a
-        person types "LATE COMER LTD") is read before the next batch, and linked."""
+        """The organisation is read once per task; a contact a person types in Xero meanwhile
+        ("LATE COMER LTD") is not read yet when the next batch goes (what changed is read at
+        most once a minute), so Xero refuses the create as a taken name: Odoo then reads what
+        changed, matches again and links it, never a second "Late Comer Ltd (ODOO-n)"."""
         for i in range(50):
             self.customer(f"Early {i:02d} Ltd")
         late = self.customer("Late Comer Ltd")
@@ -264,6 +266,12 @@ class TestCustomers(XeroTransactionCase):
             task._run_step()
         self.assertEqual(self.outcome(task, late)[0], "linked")
         self.assertEqual(len(self.xero_contacts()), 51)
+        refused = [
+            r
+            for r in self.emulator.requests(method="PUT", path="/api.xro/2.0/Contacts")
+            if r["items"] == 1
+        ]
+        self.assertEqual(len(refused), 1, "one create refused for its name, none sent again")
 
     def test_phones_of_several_countries(self):
         au = self.customer("Sydney Pty", country_id=self.au.id, phone="(02) 9876 5432")
