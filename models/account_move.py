@@ -7,6 +7,7 @@ from odoo.tools import float_compare, float_round
 
 from ..xero_api import payloads
 from ..xero_api.payloads import totals as xero_totals
+from .xero_common import write_xero_columns
 
 
 class XeroDocument(NamedTuple):
@@ -339,27 +340,35 @@ class AccountMove(models.Model):
         mismatch = check_totals and self._xero_total_mismatch(invoice)
         if mismatch:
             message = "; ".join([mismatch, *notes])
-            self.write({"xero_last_error": message, "xero_sync_state": "error"})
+            write_xero_columns(self, {"xero_last_error": message, "xero_sync_state": "error"})
             return ("error", xero_id, message)
         return (outcome, xero_id, "; ".join(notes) or False)
 
     def _xero_linked(self, xero_id, line_items=None):
         """Store the link (and Xero's line ids, in the order the lines were sent)."""
         self.ensure_one()
-        self.write(
+        write_xero_columns(
+            self,
             {
                 "xero_invoice_id": xero_id,
                 "xero_sync_state": "sent",
                 "xero_last_sync": fields.Datetime.now(),
                 "xero_last_error": False,
-            }
+            },
         )
         if line_items:
             lines = self.invoice_line_ids.filtered(lambda ln: ln.display_type in SENDABLE_LINES)
             sent = [ln for ln in lines if ln.display_type == "product" or ln.name]
-            for line, item in zip(sent, line_items, strict=False):
-                if item.get("LineItemID") and line.xero_line_item_id != item["LineItemID"]:
-                    line.xero_line_item_id = item["LineItemID"]
+            changed = [
+                (line, item["LineItemID"])
+                for line, item in zip(sent, line_items, strict=False)
+                if item.get("LineItemID") and line.xero_line_item_id != item["LineItemID"]
+            ]
+            if changed:  # one UPDATE for the lines, as for the invoice
+                lines = self.env["account.move.line"].browse([line.id for line, _id in changed])
+                lines.flush_recordset(["xero_line_item_id"])
+                lines._write_multi([{"xero_line_item_id": xid} for _line, xid in changed])
+                lines.invalidate_recordset(["xero_line_item_id"])
 
     def _xero_set_error(self, message):
         """Record why the last send failed; a linked invoice keeps its Xero status."""
@@ -367,7 +376,7 @@ class AccountMove(models.Model):
         vals = {"xero_last_error": message}
         if not self.xero_invoice_id:
             vals["xero_sync_state"] = "error"
-        self.write(vals)
+        write_xero_columns(self, vals)
 
     def _xero_total_mismatch(self, invoice):
         """A message when Xero's Total or TotalTax differs from Odoo's, else False."""

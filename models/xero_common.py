@@ -54,3 +54,17 @@ def group_by_dealer(records, default_company):
     for record in records:
         groups[record.company_id or default_company] |= record
     return dict(groups)
+
+
+def write_xero_columns(records, vals):
+    """Write the addon's own columns (links, sync state, last error) of ``records`` in one
+    bulk ``UPDATE``, not through the model's ``write``: on a posted invoice that would run the
+    posted-move machinery (balance checks, dynamic lines, a chatter message per tracked field)
+    for fields it does not concern. Stored fields that depend on them are recomputed."""
+    if not records:
+        return
+    names = list(vals)
+    records.flush_recordset(names)
+    records._write({name: (None if value is False else value) for name, value in vals.items()})
+    records.invalidate_recordset(names)
+    records.modified(names)

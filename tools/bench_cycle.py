@@ -12,19 +12,32 @@ from datetime import date
 from odoo import Command
 
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
+from odoo.addons.account_xero_sync.xero_api.sdk_client import GatewayApiClient
 
 N_CUSTOMERS = int(os.environ.get("XERO_BENCH_CUSTOMERS", 1000))
 N_PAYMENTS = int(os.environ.get("XERO_BENCH_PAYMENTS", 300))
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=30)
 
 
-def measure(label, records, func):
+BASELINE = {}  # label -> Odoo's own seconds per record to make what the task sends
+
+
+def baseline(label, records, func):
+    """Time Odoo itself takes to make ``records`` records (the yardstick of the ratios)."""
+    start = time.time()
+    result = func()
+    BASELINE[label] = (time.time() - start) / max(records, 1)
+    return result
+
+
+def measure(label, records, func, yardstick=None):
     emulator.clear_requests()
     cr = env.cr
     queries = cr.sql_log_count
-    start = time.time()
+    start, http = time.time(), GatewayApiClient.http_seconds
     result = func()
     seconds = time.time() - start
+    odoo = seconds - (GatewayApiClient.http_seconds - http)
     queries = cr.sql_log_count - queries
     log = emulator.requests()
     api = [r for r in log if r["path"].startswith("/api.xro")]
@@ -39,6 +52,16 @@ def measure(label, records, func):
         f"{queries:>7} SQL queries ({queries * per_k:,.0f} per 1,000)  "
         f"{seconds:7.1f} s ({seconds * per_k:.1f} s per 1,000)"
     )
+    if records:
+        line = (
+            f"    {len(api) * per_k:.0f} Xero calls per 1,000; Odoo's own time "
+            f"{odoo * 1000 / records:.1f} ms per record (wall {seconds:.1f} s less "
+            f"{seconds - odoo:.1f} s waiting for Xero); {queries / records:.1f} SQL per record"
+        )
+        if yardstick in BASELINE:
+            ratio = odoo / records / BASELINE[yardstick]
+            line += f"; {ratio:.0%} of Odoo's {BASELINE[yardstick] * 1000:.1f} ms to {yardstick}"
+        print(line)
     return result
 
 
@@ -84,20 +107,24 @@ try:
     ]
     env.cr.commit()
     nz = env.ref("base.nz")
-    partners = env["res.partner"].create(
-        [
-            {
-                "name": f"Bench Customer {i:05d}",
-                "email": f"c{i}@bench.example",
-                "phone": f"09 {100 + i % 800} {1000 + i % 9000}",
-                "country_id": nz.id,
-                "street": f"{i} Queen Street",
-                "city": "Auckland",
-                "customer_rank": 1,
-                "company_id": company.id,  # the dealer's own customers, not yet invoiced
-            }
-            for i in range(N_CUSTOMERS)
-        ]
+    partners = baseline(
+        "create a customer",
+        N_CUSTOMERS,
+        lambda: env["res.partner"].create(
+            [
+                {
+                    "name": f"Bench Customer {i:05d}",
+                    "email": f"c{i}@bench.example",
+                    "phone": f"09 {100 + i % 800} {1000 + i % 9000}",
+                    "country_id": nz.id,
+                    "street": f"{i} Queen Street",
+                    "city": "Auckland",
+                    "customer_rank": 1,
+                    "company_id": company.id,  # the dealer's own customers, not yet invoiced
+                }
+                for i in range(N_CUSTOMERS)
+            ]
+        ),
     )
     env.cr.commit()
 
@@ -107,7 +134,9 @@ try:
         return task
 
     print(f"Benchmark against the bundled emulator ({date.today()}), one dealer:")
-    task = measure("Send New Customers", N_CUSTOMERS, lambda: run("send_new_customers"))
+    task = measure(
+        "Send New Customers", N_CUSTOMERS, lambda: run("send_new_customers"), "create a customer"
+    )
     print(f"    -> {task.summary}")
     tax = env["account.tax"].search(
         [("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1
@@ -115,53 +144,72 @@ try:
     # Per-minute rates with 5 decimals, as resellers bill them; a fixed seed keeps runs alike.
     env.ref("product.decimal_price").digits = 5
     rng = random.Random(2026)
-    invoices = env["account.move"].create(
-        [
-            {
-                "move_type": "out_invoice",
-                "partner_id": p.id,
-                "invoice_date": date.today(),
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Line rental",
-                            "quantity": 1,
-                            "price_unit": 29.95,
-                            "tax_ids": [Command.set(tax.ids)],
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "name": "Calls",
-                            "quantity": rng.randint(1, 1500),
-                            "price_unit": round(rng.uniform(0.001, 0.2), 5),
-                            "discount": rng.choice((0, 0, 7.5)),
-                            "tax_ids": [Command.set(tax.ids)],
-                        }
-                    ),
-                ],
-            }
-            for p in partners
-        ]
-    )
-    invoices.action_post()
+
+    def make_invoices():
+        moves = env["account.move"].create([invoice_values(p) for p in partners])
+        moves.action_post()
+        return moves
+
+    def invoice_values(p):
+        return {
+            "move_type": "out_invoice",
+            "partner_id": p.id,
+            "invoice_date": date.today(),
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": "Line rental",
+                        "quantity": 1,
+                        "price_unit": 29.95,
+                        "tax_ids": [Command.set(tax.ids)],
+                    }
+                ),
+                Command.create(
+                    {
+                        "name": "Calls",
+                        "quantity": rng.randint(1, 1500),
+                        "price_unit": round(rng.uniform(0.001, 0.2), 5),
+                        "discount": rng.choice((0, 0, 7.5)),
+                        "tax_ids": [Command.set(tax.ids)],
+                    }
+                ),
+                Command.create(
+                    {
+                        "name": "Data (GB)",
+                        "quantity": round(rng.uniform(0.5, 80), 3),
+                        "price_unit": round(rng.uniform(0.5, 9), 5),
+                        "tax_ids": [Command.set(tax.ids)],
+                    }
+                ),
+            ],
+        }
+
+    invoices = baseline("create and post an invoice", len(partners), make_invoices)
     env.cr.commit()
-    task = measure("Send New Invoices", len(invoices), lambda: run("send_new_invoices"))
+    task = measure(
+        "Send New Invoices",
+        len(invoices),
+        lambda: run("send_new_invoices"),
+        "create and post an invoice",
+    )
     print(f"    -> {task.summary}")
     bank = env["account.journal"].search(
         [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
     )
-    env["account.payment.register"].with_context(
-        active_model="account.move", active_ids=invoices[:N_PAYMENTS].ids
-    ).create(
-        {
-            "payment_date": date.today(),
-            "journal_id": bank.id,
-            "group_payment": False,
-        }
-    )._create_payments()
+    baseline(
+        "register a payment",
+        N_PAYMENTS,
+        lambda: (
+            env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices[:N_PAYMENTS].ids)
+            .create({"payment_date": date.today(), "journal_id": bank.id, "group_payment": False})
+            ._create_payments()
+        ),
+    )
     env.cr.commit()
-    task = measure("Send New Payments", N_PAYMENTS, lambda: run("send_new_payments"))
+    task = measure(
+        "Send New Payments", N_PAYMENTS, lambda: run("send_new_payments"), "register a payment"
+    )
     print(f"    -> {task.summary}")
     emulator.bank_payments(
         [
@@ -176,7 +224,12 @@ try:
         ],
         tenant_id=conn.tenant_id,
     )
-    task = measure("Fetch New Payments", 200, lambda: run("fetch_new_payments"))
+    task = measure(
+        "Fetch New Payments",
+        200,
+        lambda: run("fetch_new_payments"),
+        "create and post an invoice",
+    )
     print(f"    -> {task.summary}")
     task = measure("Fetch New Payments again", 0, lambda: run("fetch_new_payments"))
 

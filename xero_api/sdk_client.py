@@ -2,6 +2,7 @@
 of the SDK's HTTP errors to :mod:`.errors`."""
 
 import json
+import time
 from decimal import Decimal
 
 import urllib3
@@ -42,12 +43,20 @@ class GatewayApiClient(ApiClient):
         )
         pool_manager.clear()
 
+    #: Seconds spent in HTTP calls by every client of the process (read by ``make bench`` to
+    #: tell Odoo's own time from the time spent waiting for Xero).
+    http_seconds = 0.0
+
     def call_api(self, *args, **kwargs):
         """As the SDK's, with the gateway's timeout when the caller gives none: TokenApi's
         calls pass no ``_request_timeout``, and urllib3 would then wait forever."""
         if not kwargs.get("_request_timeout"):
             kwargs["_request_timeout"] = self.default_timeout
-        return super().call_api(*args, **kwargs)
+        start = time.perf_counter()
+        try:
+            return super().call_api(*args, **kwargs)
+        finally:
+            GatewayApiClient.http_seconds += time.perf_counter() - start
 
     def deserialize(self, response, response_type, response_model_finder):
         """As the SDK's, without JSON nulls (see :func:`.sdk_convert.strip_nulls`); an answer
