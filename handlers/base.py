@@ -43,7 +43,7 @@ class XeroTaskHandler(models.AbstractModel):
     @api.model
     def _step(self, task, mode):
         """Send the next batch of pending records; return True when none is left."""
-        lines = task._pending_lines(self._step_size(mode))
+        lines = task._pending_lines(self._step_size(task, mode))
         if lines:
             records = self.env[self._records].browse(lines.mapped("res_id")).exists()
             gone = lines.filtered(lambda line: line.res_id not in records.ids)
@@ -118,7 +118,7 @@ class XeroTaskHandler(models.AbstractModel):
         }
 
     @api.model
-    def _step_size(self, mode):
+    def _step_size(self, task, mode):
         """Records per step: each step is committed once Xero has answered it."""
         return BATCH_SIZE
 

@@ -1,7 +1,10 @@
 import hashlib
 import json
+import logging
 
 from odoo import fields, models
+
+_logger = logging.getLogger(__name__)
 
 INVOICE_REPORT = "account.account_invoices"
 
@@ -26,17 +29,38 @@ class AccountMove(models.Model):
             }
         )
 
-    def _xero_pdf_bytes(self):
-        """The invoice's stored PDF, else Odoo's standard customer invoice PDF, rendered now."""
-        self.ensure_one()
-        if self.invoice_pdf_report_id:
-            return self.invoice_pdf_report_id.raw
-        pdf, _kind = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(INVOICE_REPORT, self.ids)
-        )
-        return pdf
+    def _xero_pdf_contents(self):
+        """``{move id: PDF bytes, or the exception that kept it from being made}``.
+
+        The stored PDF when there is one; the others rendered together in one wkhtmltopdf run
+        and split per invoice (as ``account.move.send`` does), or one by one when that run
+        fails, so that one invoice that cannot be rendered costs only its own PDF.
+        """
+        contents = {move.id: move.invoice_pdf_report_id.raw for move in self}
+        todo = self.filtered(lambda move: not move.invoice_pdf_report_id)
+        if len(todo) > 1:
+            try:
+                contents.update(todo._xero_render_pdfs())
+            except Exception as exc:  # a report error of one invoice: try them one by one
+                _logger.info("Invoice PDFs %s rendered one by one: %s", todo.ids, exc)
+            todo = todo.filtered(lambda move: not contents[move.id])
+        for move in todo:
+            try:
+                contents.update(move._xero_render_pdfs())
+            except Exception as exc:  # kept for the invoice's log line
+                _logger.info("Invoice PDF of %s not rendered: %s", move.name, exc)
+                contents[move.id] = exc
+        return contents
+
+    def _xero_render_pdfs(self):
+        """Render these invoices' PDFs in one wkhtmltopdf run: ``{move id: bytes}``."""
+        reports = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        with self.env.cr.savepoint():
+            content, kind = reports._pre_render_qweb_pdf(INVOICE_REPORT, self.ids)
+            by_id = reports._get_splitted_report(INVOICE_REPORT, content, kind)
+        if set(self.ids) - set(by_id):
+            raise ValueError("the rendered PDF could not be split per invoice")
+        return {move_id: by_id[move_id] for move_id in self.ids}
 
     def _xero_pdf_version(self):
         self.ensure_one()

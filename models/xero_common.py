@@ -9,6 +9,19 @@ BATCH_SIZE = 50  # records per Xero call: Xero's safe batch size (XERO_NOTES.md)
 ADVISORY_NS = 1480938032  # pg advisory lock namespace of Xero tasks ("XER0")
 
 
+class StepInterrupted(Exception):
+    """Raised by a handler whose step Xero stopped half way (``error``: a rate limit, an
+    unanswered write, an authorisation failure) once it has logged what Xero did answer: the
+    runner keeps and commits that, then deals with ``error`` as if the step had raised it.
+    ``progress``: Xero answered part of the step (an unanswered write then counts as no
+    failed batch: the handler retries its record itself)."""
+
+    def __init__(self, error, progress=False):
+        super().__init__(str(error))
+        self.error = error
+        self.progress = progress
+
+
 class Decision(NamedTuple):
     """What a task will do with one record; a plan is ``{record id: Decision}``.
 

@@ -278,6 +278,13 @@ class XeroConnection(models.Model):
                 return items
             page += 1
 
+    def _xero_calls_left(self):
+        """Calls the organisation takes this minute without waiting, as last seen by the
+        throttle shared by every worker (Xero's ``X-MinLimit-Remaining`` less the calls started
+        since); 0 during a pause."""
+        self.ensure_one()
+        return self._gateway().throttle.calls_left(self.tenant_id)
+
     def _gateway(self):
         conn = self.sudo()
         return xero_client.XeroGateway(

@@ -16,3 +16,4 @@ class XeroRateCall(models.Model):
     tenant_id = fields.Char(required=True, index=True)
     started_at = fields.Float(required=True)
     finished_at = fields.Float()
+    remaining = fields.Integer(help="Xero's X-MinLimit-Remaining answered to this call.")

@@ -34,6 +34,10 @@ class XeroTaskLine(models.Model):
     outcome = fields.Selection(LINE_OUTCOMES, required=True, default="pending", index=True)
     xero_id = fields.Char(string="Xero ID")
     message = fields.Text()
+    attempts = fields.Integer(
+        help="Writes of this record Xero left unanswered (a 5xx, a lost answer): the next try "
+        "first checks what Xero holds."
+    )
     date = fields.Datetime(default=fields.Datetime.now)
 
     @api.model

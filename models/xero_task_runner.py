@@ -5,12 +5,13 @@ from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 
 from ..xero_api import errors as xero_errors
-from .xero_common import BATCH_SIZE, dealer_lock, testing
+from .xero_common import BATCH_SIZE, StepInterrupted, dealer_lock, testing
 from .xero_task_types import TASK_TYPES
 
 _logger = logging.getLogger(__name__)
 
 MAX_TRANSIENT_FAILURES = 3  # batches in a row Xero did not answer before the task fails
+TRANSIENT = xero_errors.XeroTransientError
 OUTCOMES = ["created", "updated", "linked", "skipped", "blocked", "error"]
 
 
@@ -114,6 +115,7 @@ class XeroTask(models.Model):
         if self.cancel_requested:
             self._finish(cancelled=True)
             return True
+        interrupted = None
         try:
             if not self.planned:
                 self._start(handler, mode)
@@ -127,27 +129,44 @@ class XeroTask(models.Model):
             else:
                 task = self
             with self.env.cr.savepoint():
-                finished = handler._step(task, mode)
-        except xero_errors.XeroRateLimited as exc:
-            return self._wait_rate_limit(exc)
-        except xero_errors.XeroAuthError as exc:
-            self.message = exc.user_message()
-            self._finish(failed=True)
-            return True
-        except xero_errors.XeroTransientError as exc:
-            return self._transient_failure(exc)
-        except (xero_errors.XeroError, UserError, ValidationError, MissingError) as exc:
-            message = exc.user_message() if isinstance(exc, xero_errors.XeroError) else str(exc)
-            return self._batch_failed(message)
+                try:
+                    finished = handler._step(task, mode)
+                except StepInterrupted as stop:
+                    finished, interrupted = False, stop
         except Exception as exc:  # one bad batch must not stop every dealer
-            _logger.exception("Xero task %s: a batch failed", self.id)
-            return self._batch_failed(_("Unexpected error: %s", exc))
+            return self._step_failed(exc)
+        if interrupted and not (interrupted.progress and isinstance(interrupted.error, TRANSIENT)):
+            # What Xero answered before it stopped the step is kept, whatever comes next.
+            self._update_counts()
+            self._commit_batch()
+            return self._step_failed(interrupted.error)
+        if interrupted:  # Xero answered part of the step: the handler retries the rest itself
+            self.message = interrupted.error.user_message()
         self.transient_failures = 0
         self._update_counts()
         self._commit_batch()
         if finished:
             self._finish()
         return finished
+
+    def _step_failed(self, exc):
+        """What a step raised (or what stopped it, see ``StepInterrupted``): wait for a rate
+        limit, fail on an authorisation error, try again after a transient failure, else log
+        the batch's records as errors; return True when the task has finished."""
+        if isinstance(exc, xero_errors.XeroRateLimited):
+            return self._wait_rate_limit(exc)
+        if isinstance(exc, xero_errors.XeroAuthError):
+            self.message = exc.user_message()
+            self._finish(failed=True)
+            return True
+        if isinstance(exc, TRANSIENT):
+            return self._transient_failure(exc)
+        if isinstance(exc, xero_errors.XeroError):
+            return self._batch_failed(exc.user_message())
+        if isinstance(exc, (UserError, ValidationError, MissingError)):
+            return self._batch_failed(str(exc))
+        _logger.error("Xero task %s: a batch failed", self.id, exc_info=exc)
+        return self._batch_failed(_("Unexpected error: %s", exc))
 
     def _start(self, handler, mode):
         """Start the task: check the organisation's base currency, then write the work list.

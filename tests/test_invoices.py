@@ -1,11 +1,13 @@
+import time
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 from .common import DEMO_TENANT, XeroAccountingCommon
 
@@ -388,3 +390,93 @@ class TestInvoicePdfs(XeroInvoiceCommon):
         self.assertFalse(
             self.emulator.state(DEMO_TENANT).get("attachments", {}).get(move.xero_invoice_id)
         )
+
+    def pdf_requests(self, move, method=None):
+        path = "/api.xro/2.0/Invoices/%s/Attachments" % move.xero_invoice_id
+        return [r for r in self.emulator.requests(method) if r["path"].startswith(path)]
+
+    def attachments_of(self, move):
+        return self.emulator.state(DEMO_TENANT).get("attachments", {}).get(move.xero_invoice_id)
+
+    def test_one_bad_pdf_marks_only_its_invoice(self):
+        good, unrenderable, gone, good2 = moves = [self.invoice([10.0 * n]) for n in range(1, 5)]
+        self.run_task("send_new_invoices")
+        gone.xero_invoice_id = "0d6a9b6e-0000-4000-8000-00000000dead"  # deleted in Xero
+        Report = type(self.env["ir.actions.report"])
+        render = Report._pre_render_qweb_pdf
+        calls = []
+
+        def pre_render(report, report_ref, res_ids=None, data=None):
+            calls.append(list(res_ids))
+            if unrenderable.id in res_ids:
+                raise UserError("wkhtmltopdf failed")
+            return render(report, report_ref, res_ids=res_ids, data=data)
+
+        with patch.object(Report, "_pre_render_qweb_pdf", pre_render):
+            task = self.run_task("send_invoice_pdfs")
+        # One wkhtmltopdf run for the step; after its failure, one per invoice.
+        self.assertEqual(calls[0], [move.id for move in moves])
+        self.assertEqual(len(calls), 5)
+        self.assertEqual(task.state, "done_with_errors")
+        line = self.line_of(task, unrenderable)
+        self.assertEqual(line.outcome, "error")
+        self.assertIn("wkhtmltopdf failed", line.message)
+        self.assertEqual(self.line_of(task, gone).outcome, "error")
+        self.assertFalse(self.attachments_of(unrenderable))
+        for move in (good, good2):
+            self.assertEqual(self.line_of(task, move).outcome, "created")
+            self.assertEqual(len(self.attachments_of(move)), 1)
+            self.assertEqual(len(self.pdf_requests(move, "PUT")), 1)
+
+    def test_unanswered_upload_sent_again_never_twice(self):
+        moves = [self.invoice([10.0 * n]) for n in range(1, 5)]
+        self.run_task("send_new_invoices")
+        applied, lost = moves[1], moves[2]
+        # Xero stores the second PDF but answers 500; it never gets the third.
+        for move, kind in ((applied, "500_after_write"), (lost, "500")):
+            path = "/api.xro/2.0/Invoices/%s/Attachments" % move.xero_invoice_id
+            self.emulator.fault(kind=kind, count=1, method="PUT", path=path)
+        self.emulator.clear_requests()
+        task = self.run_task("send_invoice_pdfs")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        for move in moves:
+            self.assertEqual(self.line_of(task, move).outcome, "created")
+            self.assertEqual(len(self.attachments_of(move)), 1)
+            self.assertEqual(move.xero_pdf_name, self.attachments_of(move)[0]["FileName"])
+        # The uploads Xero answered before a failure were kept, never sent again.
+        self.assertEqual(len(self.pdf_requests(moves[0], "PUT")), 1)
+        # Before sending again, the invoice's attachments were read: Xero had the file, so it
+        # was replaced (POST), not added a second time (PUT).
+        self.assertEqual(len(self.pdf_requests(applied, "GET")), 1)
+        self.assertEqual(len(self.pdf_requests(applied, "PUT")), 1)
+        self.assertEqual(len(self.pdf_requests(applied, "POST")), 1)
+        self.assertEqual(len(self.pdf_requests(lost, "PUT")), 2)
+        self.assertFalse(self.pdf_requests(lost, "POST"))
+        self.assertEqual(self.line_of(task, applied).attempts, 1)
+
+    def test_step_size_follows_the_minute_budget(self):
+        self.emulator.control("POST", "limits", {"per_minute": 12})
+        moves = [self.invoice([10.0 * n]) for n in range(1, 5)]
+        self.run_task("send_new_invoices")
+        connection = self.connection.with_context(xero_clock=VirtualClock(time.time()))
+        used = len(self.emulator.requests(path="/api.xro/2.0"))
+        self.assertEqual(connection._xero_calls_left(), 12 - used, "Xero's count, not 60")
+        while connection._xero_calls_left() > 2:
+            connection._xero_call("get_organisations")
+        task = (
+            self.env["xero.task"]
+            .with_context(xero_clock=VirtualClock(time.time()))
+            ._queue(self.company, "send_invoice_pdfs")
+            .sudo()
+        )
+        task._run_step()
+        uploads = self.emulator.requests("PUT", "/api.xro/2.0/Invoices/")
+        self.assertEqual(len(uploads), 2, "the step sent what the minute had left")
+        self.assertFalse([r for r in self.emulator.requests() if r["status"] == 429])
+        self.assertEqual(task.count_created, 2)
+        # Nothing is left this minute: the next step meets Xero's limit; what it had sent
+        # stays sent and the other PDFs wait, pending.
+        task._run_step()
+        self.assertEqual(task.count_created, 2)
+        self.assertEqual(len(task.line_ids.filtered(lambda ln: ln.outcome == "pending")), 2)
+        self.assertEqual(len(moves), 4)

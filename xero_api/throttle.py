@@ -8,6 +8,9 @@ place, :class:`Window`, from the rows the store holds for the tenant (one row pe
 - :class:`PgThrottleStore`: a PostgreSQL table shared by every Odoo worker process; each decision
   runs in its own short transaction under ``pg_advisory_xact_lock`` for the tenant.
 
+A row may carry ``remaining``: the ``X-MinLimit-Remaining`` Xero answered to that call, from
+which :meth:`Throttle.calls_left` tells how many calls this minute still holds.
+
 A row whose ``started_at`` lies in the future is a *pause mark*: no call of that tenant starts
 before it. Pauses come from Xero's own answers (``X-MinLimit-Remaining: 0``, a 429 ...), see
 :meth:`Throttle.observe` and :meth:`Throttle.pause`.
@@ -144,13 +147,34 @@ class Window:
             return POLL, "concurrent"
         return 0, None
 
+    def calls_left(self, rows, now):
+        """How many calls may still start this minute: ``per_minute`` less the starts of the
+        last minute, at most what Xero last said was left less the calls started since; 0
+        during a pause.
+
+        :param rows: ``(started_at, remaining)`` of the tenant's calls since ``now - MINUTE``
+            and its pause marks; ``remaining`` is ``None`` where Xero said nothing.
+        """
+        rows = [(started, remaining) for started, remaining in rows if started > now - MINUTE]
+        if any(started > now for started, _remaining in rows):
+            return 0
+        starts = [started for started, _remaining in rows]
+        left = self.per_minute - len(starts)
+        seen = [(started, remaining) for started, remaining in rows if remaining is not None]
+        if seen:
+            last, remaining = max(seen)
+            # Calls started since (a tie counts: a tenant's calls may start in the same instant).
+            since = sum(1 for started in starts if started >= last) - 1
+            left = min(left, remaining - since)
+        return max(left, 0)
+
 
 class MemoryStore:
     """Throttle rows in memory: shared by the threads of one process only."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._rows = {}  # id -> [tenant_id, started_at, finished_at]
+        self._rows = {}  # id -> [tenant_id, started_at, finished_at, remaining]
         self._next_id = 1
 
     def try_start(self, tenant_id, now, window):
@@ -178,10 +202,23 @@ class MemoryStore:
         with self._lock:
             self._insert(tenant_id, until, until)
 
+    def note_remaining(self, tenant_id, now, remaining):
+        """Keep Xero's ``X-MinLimit-Remaining`` on the tenant's latest call started by ``now``."""
+        with self._lock:
+            rows = [r for r in self._rows.values() if r[0] == tenant_id and r[1] <= now]
+            if rows:
+                max(rows, key=lambda r: r[1])[3] = remaining
+
+    def calls_left(self, tenant_id, now, window):
+        """See :meth:`Window.calls_left`."""
+        with self._lock:
+            rows = [(r[1], r[3]) for r in self._rows.values() if r[0] == tenant_id]
+        return window.calls_left(rows, now)
+
     def _insert(self, tenant_id, started_at, finished_at):
         row_id = self._next_id
         self._next_id += 1
-        self._rows[row_id] = [tenant_id, started_at, finished_at]
+        self._rows[row_id] = [tenant_id, started_at, finished_at, None]
         return row_id
 
 
@@ -196,7 +233,7 @@ class PgThrottleStore:
 
     DDL_TEMPLATE = (
         "CREATE TABLE IF NOT EXISTS {table} (id serial PRIMARY KEY, tenant_id varchar, "
-        "started_at double precision, finished_at double precision); "
+        "started_at double precision, finished_at double precision, remaining integer); "
         "CREATE INDEX IF NOT EXISTS {table}_tenant_started_idx ON {table} (tenant_id, started_at)"
     )
     #: DDL of the default table (Odoo creates it from the ``xero.rate.call`` model instead).
@@ -254,6 +291,28 @@ class PgThrottleStore:
                 "VALUES (%s, %s, %s)",
                 (tenant_id, until, until),
             )
+
+    def note_remaining(self, tenant_id, now, remaining):
+        """Keep Xero's ``X-MinLimit-Remaining`` on the tenant's latest call started by ``now``."""
+        table = self.table
+        with self._cursor_factory() as cr:
+            cr.execute(
+                f"UPDATE {table} SET remaining = %s WHERE id = (SELECT id FROM {table} "
+                "WHERE tenant_id = %s AND started_at <= %s ORDER BY started_at DESC, id DESC "
+                "LIMIT 1)",
+                (remaining, tenant_id, now),
+            )
+
+    def calls_left(self, tenant_id, now, window):
+        """See :meth:`Window.calls_left`."""
+        with self._cursor_factory() as cr:
+            cr.execute(
+                f"SELECT started_at, remaining FROM {self.table} "
+                "WHERE tenant_id = %s AND started_at > %s",
+                (tenant_id, now - MINUTE),
+            )
+            rows = cr.fetchall()
+        return window.calls_left(rows, now)
 
 
 class Throttle:
@@ -314,6 +373,8 @@ class Throttle:
             # A 429: the caller pauses for exactly Retry-After (see :meth:`pause`).
             return rates
         now = self.clock.time()
+        if rates["min_remaining"] is not None:
+            self.store.note_remaining(tenant_id, now, rates["min_remaining"])
         if rates["day_remaining"] == 0:
             self.store.pause(tenant_id, next_day_pause(now))
         elif rates["min_remaining"] == 0 or rates["app_min_remaining"] == 0:
@@ -323,3 +384,8 @@ class Throttle:
     def pause(self, tenant_id, until):
         """Make every process wait until ``until`` before the next call of ``tenant_id``."""
         self.store.pause(tenant_id, until)
+
+    def calls_left(self, tenant_id):
+        """Calls ``tenant_id`` may still start this minute without waiting (at least 0): the
+        throttle's own count, lowered by Xero's last ``X-MinLimit-Remaining``."""
+        return self.store.calls_left(tenant_id, self.clock.time(), self.window)

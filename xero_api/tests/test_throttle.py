@@ -296,3 +296,48 @@ def test_pg_five_in_flight_across_connections(pg_table):
         thread.join(20)
     assert state["done"] == 12
     assert state["max"] == 5
+
+
+# -- calls left this minute -------------------------------------------------------------------
+
+
+def test_window_calls_left():
+    window = Window(per_minute=10)
+    now = 1000.0
+    assert window.calls_left([], now) == 10
+    # Our own count: three starts in the last minute, one older.
+    assert window.calls_left([(950.0, None), (960.0, None), (970.0, None), (900.0, 3)], now) == 7
+    # Xero said 4 were left after the call of 960: less the one started since.
+    assert window.calls_left([(950.0, None), (960.0, 4), (970.0, None)], now) == 3
+    # A pause mark: nothing is left.
+    assert window.calls_left([(now + 30, None)], now) == 0
+
+
+def test_calls_left_follows_xero_headers():
+    clock = VirtualClock()
+    throttle = Throttle(MemoryStore(), clock)
+    assert throttle.calls_left(TENANT) == 60
+    with throttle.slot(TENANT):
+        pass
+    throttle.observe(TENANT, {"X-MinLimit-Remaining": "9"})
+    assert throttle.calls_left(TENANT) == 9
+    with throttle.slot(TENANT):
+        pass
+    assert throttle.calls_left(TENANT) == 8
+    assert throttle.calls_left(OTHER) == 60
+    clock.advance(MINUTE + 1)
+    assert throttle.calls_left(TENANT) == 60
+    throttle.observe(TENANT, {"X-MinLimit-Remaining": "0"})
+    assert throttle.calls_left(TENANT) == 0
+
+
+def test_calls_left_shared_through_postgres(pg_table):
+    clock = VirtualClock()
+    first = Throttle(pg_table(), clock)
+    second = Throttle(pg_table(), clock)
+    with first.slot(TENANT):
+        pass
+    first.observe(TENANT, {"X-MinLimit-Remaining": "5"})
+    with second.slot(TENANT):
+        pass
+    assert second.calls_left(TENANT) == 4
