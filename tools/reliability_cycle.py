@@ -6,6 +6,7 @@
 # - a task of 1,000 invoices whose worker is killed with SIGKILL at random moments, then
 #   restarted: duplicates in Xero, invoices linked, totals that differ.
 # ruff: noqa: F821
+import importlib
 import json
 import os
 import random
@@ -24,7 +25,14 @@ from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorCont
 N_CUSTOMERS = int(os.environ.get("XERO_RELIABILITY_CUSTOMERS", 500))
 N_INVOICES = int(os.environ.get("XERO_RELIABILITY_INVOICES", 1000))
 KILLS = int(os.environ.get("XERO_RELIABILITY_KILLS", 8))
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cron_worker.py")
+# Run by exec() in the shell: no __file__; the addon's folder gives the path.
+WORKER = os.path.join(
+    os.path.dirname(
+        os.path.realpath(importlib.import_module("odoo.addons.account_xero_sync").__file__)
+    ),
+    "tests",
+    "cron_worker.py",
+)
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=30)
 rng = random.Random(int(os.environ.get("XERO_RELIABILITY_SEED", 15)))
 
