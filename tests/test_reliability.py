@@ -149,7 +149,7 @@ class TestReliability(RealWorkers, XeroCommon, TransactionCase):
         )
         if not journal:
             self.skipTest("the main company has no chart of accounts")
-        self.emulator.fault(kind="delay", fraction=1.0, delay=0.2, path=INVOICES, method="PUT")
+        self.emulator.fault(kind="delay", fraction=1.0, delay=0.5, path=INVOICES, method="PUT")
         rng = random.Random(15)
 
         def build(env):
@@ -219,7 +219,7 @@ class TestReliability(RealWorkers, XeroCommon, TransactionCase):
             workers = self.start_workers([self.cron], count=1, timeout=240)
             proc = workers[0][0]
             if kills < KILLS:
-                time.sleep(rng.uniform(0.3, 2.5))
+                time.sleep(rng.uniform(0.2, 1.2))  # a batch takes over a second
                 if proc.poll() is None:
                     proc.kill()  # SIGKILL: no clean-up, the batch's transaction is lost
                     proc.wait()

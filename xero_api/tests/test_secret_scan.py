@@ -41,7 +41,6 @@ def test_every_emulator_token_has_a_recognisable_shape(emu):
         (token["access_token"], "access token"),
         (token["id_token"], "access token"),
         (token["refresh_token"], "refresh token"),
-        (answer["code"], "authorization code"),
         ("Authorization: Basic " + basic, "Basic credentials"),
         (emu.client_secret, "client secret of the emulator"),
     ):
