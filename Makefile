@@ -3,7 +3,7 @@
 # (from ODOO_SRC, ../shared/odoo/odoo-18.0.tar.gz, or Odoo's nightly tarball) and wkhtmltopdf.
 # PYTHON=/path/to/python uses an interpreter that already has Odoo 18.0 instead of .venv.
 
-.PHONY: demo test test-api test-odoo env lint emulator bench
+.PHONY: demo test test-api test-odoo env lint emulator bench reliability
 
 # The interpreter bootstrap.sh set up (it prints it); evaluated when a target runs.
 PY = $$(bash tools/bootstrap.sh)
@@ -13,6 +13,9 @@ demo:  ## throwaway database + addon + bundled emulator + the monthly cycle
 
 bench:  ## API calls, SQL queries and seconds per 1,000 customers / invoices / payments
 	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py
+
+reliability:  ## README's "Reliability, measured": real worker processes, kill -9, races
+	@py=$(PY) && "$$py" tools/demo.py --script tools/reliability_cycle.py
 
 test:  ## both suites: xero_api/tests and the Odoo tests (fails when the Odoo tests did not run)
 	@py=$(PY) && PYTHON="$$py" bash tools/run_tests.sh

@@ -148,6 +148,11 @@ class XeroConnection(models.Model):
         token.flush_recordset()
         failure = None
         with self._side_cursor() as cr:
+            if not testing():
+                # Odoo's cursors are REPEATABLE READ: there the second worker, once the first
+                # has committed the new token, would get "could not serialize access due to
+                # concurrent update" instead of the token. READ COMMITTED waits, then reads it.
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             cr.execute(
                 "SELECT access_token, refresh_token, expires_at FROM xero_connection_token "
                 "WHERE id = %s FOR UPDATE",

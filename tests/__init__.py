@@ -10,6 +10,7 @@ from . import (
     test_onboarding,
     test_parallel,
     test_payments,
+    test_reliability,
     test_task,
     test_webhooks,
     test_writeoffs,

@@ -1,30 +1,23 @@
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
-
-from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import config
 
-from .common import CLIENT_ID, CLIENT_SECRET, XeroCommon
+from .common import XeroCommon
+from .workers import RealWorkers
 
 # Organisations of their own: the throttle's ledger of the other tests' tenants stays theirs.
 TENANT_A = "00000000-0000-4000-8000-0000000000a1"
 TENANT_B = "00000000-0000-4000-8000-0000000000b2"
 DELAY = 0.4  # seconds the emulator takes over each contacts call
 CUSTOMERS = 150  # three batches per task
-WORKER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "cron_worker.py")
 CONTACTS = "/api.xro/2.0/Contacts"
 
 
 @tagged("post_install", "-at_install")
-class TestDealersInParallel(XeroCommon, TransactionCase):
+class TestDealersInParallel(RealWorkers, XeroCommon, TransactionCase):
     """Real cron workers (separate OS processes running Odoo's ``ir.cron`` machinery) on data
     committed for them, against the emulator: dealers run side by side, a dealer never twice
     at once. The test's own transaction writes nothing, so the workers never wait for it."""
+
+    tenants = (TENANT_A, TENANT_B)
 
     @classmethod
     def setUpClass(cls):
@@ -41,108 +34,8 @@ class TestDealersInParallel(XeroCommon, TransactionCase):
         self.emulator.control(
             "POST", "faults", {"kind": "delay", "fraction": 1.0, "delay": DELAY, "path": CONTACTS}
         )
-        self.made = {}
-        self.addCleanup(self.drop_committed)
 
     # ------------------------------------------------------------------ committed data
-
-    def dealer(self, env, name, tenant):
-        """A company with its connection to ``tenant`` and ``CUSTOMERS`` customers."""
-        company = env["res.company"].create({"name": name})
-        connection = env["xero.connection"].create(
-            {
-                "company_id": company.id,
-                "auth_mode": "client_credentials",
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "api_url": self.emulator.url,
-                "identity_url": self.emulator.url,
-                "login_url": self.emulator.url,
-                "tenant_id": tenant,
-                "tenant_name": name,
-                "org_currency": "USD",
-            }
-        )
-        env["res.partner"].create(
-            [
-                {"name": f"{name} {i:03d}", "customer_rank": 1, "company_id": company.id}
-                for i in range(CUSTOMERS)
-            ]
-        )
-        return company, connection
-
-    def commit(self, build):
-        """Run ``build(env)`` in a transaction of its own, committed for the workers; what it
-        returns (records) is remembered for the clean-up."""
-        with self.registry.cursor() as cr:
-            for record in build(api.Environment(cr, SUPERUSER_ID, {})):
-                self.made.setdefault(record._name, []).extend(record.ids)
-
-    def drop_committed(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            companies = env["res.company"].browse(self.made.get("res.company", []))
-            env["xero.task"].search([("company_id", "in", companies.ids)]).unlink()
-            env["xero.connection"].search([("company_id", "in", companies.ids)]).unlink()
-            env["res.partner"].search([("company_id", "in", companies.ids)]).unlink()
-            crons = env["ir.cron"].browse(self.made.get("ir.cron", [])).exists()
-            actions = crons.ir_actions_server_id
-            crons.unlink()
-            actions.unlink()
-            env["xero.rate.call"].search([("tenant_id", "in", [TENANT_A, TENANT_B])]).unlink()
-            companies.unlink()
-
-    def read_back(self, model, ids):
-        """``model`` records as committed by the workers: ``[{field: value}]``."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            return env[model].browse(ids).read()
-
-    # ------------------------------------------------------------------ workers
-
-    def run_workers(self, crons, count=2, timeout=180):
-        """Start ``count`` cron workers on ``crons``, release them together, wait for them."""
-        barrier = tempfile.mkdtemp()
-        deadline = time.time() + timeout
-        opts = {
-            "db": self.env.cr.dbname,
-            "addons_path": config["addons_path"],
-            "db_host": config["db_host"],
-            "db_port": config["db_port"],
-            "db_user": config["db_user"],
-            "db_password": config["db_password"],
-            "crons": crons,
-            "barrier": barrier,
-            "deadline": deadline,
-        }
-        workers = []
-        for n in range(count):
-            log = open(os.path.join(barrier, f"worker-{n}.log"), "w+")  # noqa: SIM115
-            proc = subprocess.Popen(
-                [sys.executable, WORKER, json.dumps(dict(opts, name=str(n)))],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            workers.append((proc, log))
-            self.addCleanup(lambda p=proc: p.poll() is None and p.kill())
-        while not all(os.path.exists(os.path.join(barrier, f"ready-{n}")) for n in range(count)):
-            failed = [p for p, _log in workers if p.poll() is not None]
-            if failed or time.time() > deadline:
-                self.fail("a worker did not start: %s" % self.logs(workers))
-            time.sleep(0.1)
-        open(os.path.join(barrier, "go"), "w").close()
-        for proc, _log in workers:
-            proc.wait(max(1, deadline - time.time() + 10))
-        codes = [proc.returncode for proc, _log in workers]
-        self.assertEqual(codes, [0] * count, self.logs(workers))
-        return self.logs(workers)
-
-    def logs(self, workers):
-        text = []
-        for _proc, log in workers:
-            log.seek(0)
-            text.append(log.read()[-3000:])
-        return "\n----\n".join(text)
 
     def writes(self, tenant):
         """Start times of the contacts writes sent to ``tenant``'s organisation, in order."""
@@ -168,8 +61,8 @@ class TestDealersInParallel(XeroCommon, TransactionCase):
         dealer's runner, and both dealers' batches are at Xero at the same time."""
 
         def build(env):
-            company_a, conn_a = self.dealer(env, "Parallel Dealer A", TENANT_A)
-            company_b, conn_b = self.dealer(env, "Parallel Dealer B", TENANT_B)
+            company_a, conn_a = self.dealer(env, "Parallel Dealer A", TENANT_A, CUSTOMERS)
+            company_b, conn_b = self.dealer(env, "Parallel Dealer B", TENANT_B, CUSTOMERS)
             Task = env["xero.task"]
             tasks = Task._queue(company_a, "send_new_customers") | Task._queue(
                 company_b, "send_new_customers"
@@ -203,7 +96,7 @@ class TestDealersInParallel(XeroCommon, TransactionCase):
         """
 
         def build(env):
-            company, conn = self.dealer(env, "Serial Dealer", TENANT_A)
+            company, conn = self.dealer(env, "Serial Dealer", TENANT_A, CUSTOMERS)
             Task = env["xero.task"]
             first = Task._queue(company, "send_new_customers")
             second = Task._queue(company, "send_new_customers")

@@ -3,7 +3,8 @@
 # xero_api tests, then the Odoo tests in a fresh database on 127.0.0.1 with the addon linked from
 # a temporary addons folder, then an install with demo data and an uninstall.
 # Exits non-zero on any failure, on Odoo tests that did not run (Odoo missing included), on
-# skipped browser tests, and on warnings from the addon. Last line: `total: N passed, N failed`.
+# skipped browser tests, on warnings from the addon, and on a secret (client secret, token,
+# webhook key: tools/check_secrets.py) in any log of the run. Last line: `total: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -19,9 +20,11 @@ mkdir -p .tmp
 status=0
 api_passed=0
 api_failed=0
+LOGS=(.tmp/odoo-tests.log)  # the logs this run writes, scanned for secrets at the end
 
 if [ "$ODOO_ONLY" = 0 ]; then
   echo "== xero_api tests (no Odoo needed)"
+  LOGS+=(.tmp/api-tests.log)
   "$PY" -m pytest -p no:odoo xero_api/tests -q 2>&1 | tee .tmp/api-tests.log
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   last=$(grep -E '[0-9]+ (passed|failed)' .tmp/api-tests.log | tail -n 1)
@@ -91,7 +94,7 @@ fi
 echo "== Install with demo data, then uninstall: database $DB_DEMO"
 if [ -n "${XERO_TEST_TAGS:-}" ]; then
   echo "(skipped: a partial run, XERO_TEST_TAGS=$XERO_TEST_TAGS)"
-elif odoo -d "$DB_DEMO" -i account_xero_sync --stop-after-init --log-level=warn >.tmp/odoo-demo.log 2>&1 \
+elif LOGS+=(.tmp/odoo-demo.log) && odoo -d "$DB_DEMO" -i account_xero_sync --stop-after-init --log-level=warn >.tmp/odoo-demo.log 2>&1 \
   && echo "env['ir.module.module'].search([('name', '=', 'account_xero_sync')]).button_immediate_uninstall(); env.cr.commit(); print('UNINSTALLED', env['ir.module.module'].search([('name', '=', 'account_xero_sync')]).state)" \
     | odoo shell -d "$DB_DEMO" --log-level=warn >>.tmp/odoo-demo.log 2>&1 \
   && grep -q 'UNINSTALLED uninstalled' .tmp/odoo-demo.log \
@@ -99,6 +102,11 @@ elif odoo -d "$DB_DEMO" -i account_xero_sync --stop-after-init --log-level=warn 
   echo "installed with demo data and uninstalled cleanly"
 else
   echo "!!! install with demo data / uninstall failed: .tmp/odoo-demo.log"; tail -n 30 .tmp/odoo-demo.log
+  status=1; odoo_failed=$((odoo_failed + 1))
+fi
+
+echo "== No secret in any log of the run (tools/check_secrets.py)"
+if ! "$PY" tools/check_secrets.py "${LOGS[@]}"; then
   status=1; odoo_failed=$((odoo_failed + 1))
 fi
 

@@ -23,6 +23,10 @@ from .wire import Response, iso_utc, json_response, text_response, unauthorized
 
 REFRESH_TTL = 60 * 86400
 REFRESH_GRACE = 30 * 60
+# Recognisable shapes, so that a scan of logs finds any leaked one (tools/check_secrets.py);
+# access tokens are JWTs, whose first two parts always start with "eyJ".
+REFRESH_PREFIX = "emu-rt-"
+CODE_PREFIX = "emu-ac-"
 CODE_TTL = 300
 DEFAULT_SCOPE = (
     "openid profile email offline_access accounting.contacts accounting.invoices "
@@ -141,7 +145,7 @@ class Identity:
             "scope": grant["scope"],
         }
         if with_refresh:
-            refresh_token = secrets.token_hex(32)
+            refresh_token = REFRESH_PREFIX + secrets.token_hex(32)
             self.refresh[refresh_token] = {
                 "grant": grant["id"],
                 "expires": now + REFRESH_TTL,
@@ -225,7 +229,7 @@ class Identity:
         if query.get("response_type") != "code":
             params["error"] = "unsupported_response_type"
         else:
-            code = secrets.token_hex(24)
+            code = CODE_PREFIX + secrets.token_hex(24)
             tenants = query.csv("tenant_id") or None
             with self._lock:
                 self.codes[code] = {
