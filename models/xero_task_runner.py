@@ -84,19 +84,27 @@ class XeroTask(models.Model):
         """Lock the oldest runnable task (of ``company``, the dealer, when given) whose dealer
         has no task running elsewhere.
 
-        Row lock (``FOR UPDATE SKIP LOCKED``) plus a transaction advisory lock per company,
-        both held until the batch commits: another worker skips this task and this dealer.
+        The dealer's transaction advisory lock first, then the row lock (``FOR UPDATE SKIP
+        LOCKED``) of the dealer's OLDEST runnable task, both held until the batch commits:
+        another worker skips this dealer. In the other order, a worker holding the oldest
+        task's row but not yet the dealer's lock would let another worker start the dealer's
+        next task first; when the oldest task's row is locked (a batch finishing, a cancel),
+        the dealer is left for the next run, never served out of order.
         """
         candidates = self.sudo().search(self._runnable_domain(company), order="id")
+        tried = set()
         for task in candidates:
+            if task.company_id.id in tried:
+                continue
+            tried.add(task.company_id.id)
+            if not dealer_lock(self.env.cr, task.company_id.id):
+                continue
             self.env.cr.execute(
                 "SELECT id FROM xero_task WHERE id = %s AND state IN ('queued', 'running') "
                 "FOR UPDATE SKIP LOCKED",
                 [task.id],
             )
-            if not self.env.cr.fetchone():
-                continue
-            if dealer_lock(self.env.cr, task.company_id.id):
+            if self.env.cr.fetchone():
                 return task.with_company(task.company_id)
         return self.browse()
 

@@ -141,7 +141,14 @@ class RealWorkers:
     def wait_workers(self, workers, timeout=180):
         """Wait for the workers to have nothing left to run; their logs (the last lines)."""
         for proc, _log in workers:
-            proc.wait(timeout)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                for other, _other_log in workers:
+                    other.kill()
+                self.fail(
+                    "a worker was still running after %s s: %s" % (timeout, self.logs(workers))
+                )
         codes = [proc.returncode for proc, _log in workers]
         self.assertEqual(codes, [0] * len(workers), self.logs(workers))
         return self.logs(workers)
