@@ -24,12 +24,8 @@ class XeroHandlerCustomerWrites(models.AbstractModel):
         retry = []
         for partner, payload, warnings in taken:
             decision = plan[partner.id]
-            if decision.action == "link":
-                partner._xero_link_contact(decision.xero)
-                results[partner.id] = ("linked", decision.xero_id, decision.reason)
-            elif decision.action == "blocked":
-                partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
-                results[partner.id] = ("blocked", None, decision.reason)
+            if decision.action in ("link", "blocked"):
+                results[partner.id] = self._apply_match(partner, decision)
             else:
                 name = decision.name or payloads.distinct_contact_name(
                     payload["Name"], partner.ref, contact_key(partner.id)

@@ -94,18 +94,24 @@ class XeroHandlerCustomers(models.AbstractModel):
         results, to_send = {}, []
         for partner in partners:
             decision = plan[partner.id]
-            if decision.action == "blocked":
-                results[partner.id] = ("blocked", None, decision.reason)
-                partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
-            elif decision.action == "skip":
+            if decision.action == "skip":
                 results[partner.id] = ("skipped", partner.xero_contact_id, decision.reason)
-            elif decision.action == "link":
-                partner._xero_link_contact(decision.xero)
-                results[partner.id] = ("linked", decision.xero_id, decision.reason)
+            elif decision.action in ("link", "blocked"):
+                results[partner.id] = self._apply_match(partner, decision)
             else:
                 to_send.append((partner, decision))
         results.update(self._push_contacts(connection, to_send))
         return results
+
+    @api.model
+    def _apply_match(self, partner, decision):
+        """Link ``partner`` to the contact a match found, or record why it is blocked (with the
+        contact offered for "Link to this Xero contact"): its log result."""
+        if decision.action == "link":
+            partner._xero_link_contact(decision.xero)
+            return ("linked", decision.xero_id, decision.reason)
+        partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
+        return ("blocked", decision.xero_id if decision.candidate else None, decision.reason)
 
     @api.model
     def _push_contacts(self, connection, to_send):

@@ -108,16 +108,13 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             .with_company(connection.company_id)
             .with_context(active_test=False)
         )
-        plan = self.env["xero.handler.customers"]._decide(partners, connection, "new")
+        customers = self.env["xero.handler.customers"]
+        plan = customers._decide(partners, connection, "new")
         results = {}
         for partner in partners:
             decision = plan[partner.id]
-            if decision.action == "link":
-                partner._xero_link_contact(decision.xero)
-                results[partner.id] = ("linked", decision.xero_id, decision.reason)
-            elif decision.action == "blocked":
-                partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
-                results[partner.id] = ("blocked", decision.xero_id, decision.reason)
+            if decision.action in ("link", "blocked"):
+                results[partner.id] = customers._apply_match(partner, decision)
             elif decision.action == "create":
                 results[partner.id] = ("skipped", None, self._not_in_xero("contacts"))
             else:
