@@ -17,3 +17,7 @@ class XeroRateCall(models.Model):
     started_at = fields.Float(required=True)
     finished_at = fields.Float()
     remaining = fields.Integer(help="Xero's X-MinLimit-Remaining answered to this call.")
+    backend_pid = fields.Integer(
+        help="The PostgreSQL session that started the call: once it is gone (its worker was "
+        "killed), the call no longer holds one of the organisation's in-flight slots."
+    )

@@ -47,8 +47,12 @@ def main():
     while time.time() < opts["deadline"]:
         IrCron._process_jobs(db)
         with registry.cursor() as cr:
-            if not ready_jobs(cr):
+            ready = ready_jobs(cr)
+            if not ready:
                 return 0
+        # Said in the worker's log, which a test shows when the worker does not end.
+        print("%.1f ready: %s" % (time.time(), [(j["id"], j.get("nextcall")) for j in ready]))
+        sys.stdout.flush()
         time.sleep(0.1)
     return 3
 

@@ -25,7 +25,8 @@ from datetime import datetime, timedelta, timezone
 from .errors import XeroRateLimited
 
 MINUTE = 60.0
-#: A call still "in flight" after this long belongs to a crashed worker: its slot frees itself.
+#: A call still "in flight" after this long belongs to a crashed worker: its slot frees itself
+#: (in PostgreSQL at once: the slot remembers its session, which ends with its process).
 STALE_AFTER = 300.0
 #: Rows older than this are deleted.
 KEEP_FOR = 86400.0
@@ -233,7 +234,8 @@ class PgThrottleStore:
 
     DDL_TEMPLATE = (
         "CREATE TABLE IF NOT EXISTS {table} (id serial PRIMARY KEY, tenant_id varchar, "
-        "started_at double precision, finished_at double precision, remaining integer); "
+        "started_at double precision, finished_at double precision, remaining integer, "
+        "backend_pid integer); "
         "CREATE INDEX IF NOT EXISTS {table}_tenant_started_idx ON {table} (tenant_id, started_at)"
     )
     #: DDL of the default table (Odoo creates it from the ``xero.rate.call`` model instead).
@@ -259,8 +261,12 @@ class PgThrottleStore:
             cr.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))", ("%s:%s" % (table, tenant_id),)
             )
+            # A call whose database session is gone (its worker was killed) is not in flight
+            # any more: it counts as ended when it started (Xero counted its start).
             cr.execute(
-                f"SELECT started_at, finished_at FROM {table} "
+                f"SELECT started_at, CASE WHEN finished_at IS NULL AND backend_pid IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = backend_pid) "
+                f"THEN started_at ELSE finished_at END FROM {table} "
                 "WHERE tenant_id = %s AND started_at > %s",
                 (tenant_id, now - window.horizon),
             )
@@ -268,7 +274,8 @@ class PgThrottleStore:
             if wait > 0:
                 return None, wait, problem
             cr.execute(
-                f"INSERT INTO {table} (tenant_id, started_at) VALUES (%s, %s) RETURNING id",
+                f"INSERT INTO {table} (tenant_id, started_at, backend_pid) "
+                "VALUES (%s, %s, pg_backend_pid()) RETURNING id",
                 (tenant_id, now),
             )
             row_id = cr.fetchone()[0]

@@ -341,3 +341,24 @@ def test_calls_left_shared_through_postgres(pg_table):
     with second.slot(TENANT):
         pass
     assert second.calls_left(TENANT) == 4
+
+
+def test_pg_slot_of_a_killed_worker_frees_at_once(pg_table):
+    """A worker killed during a call never finishes it; its slot belonged to its database
+    session, which ends with the process: the organisation's 5 in-flight slots are not held
+    for minutes by the dead (the kill -9 figure of the README)."""
+    clock = VirtualClock()
+    dead = pg_table()
+    window = Window(per_minute=60, concurrent=1)
+    row, wait, _problem = dead.try_start(TENANT, clock.time(), window)
+    assert row and wait == 0
+    alive = pg_table()
+    _row, wait, problem = alive.try_start(TENANT, clock.time(), window)
+    assert (wait > 0, problem) == (True, "concurrent"), "the call is in flight while it lives"
+    dead._cursor_factory.close()  # the process dies: its session ends, the call unfinished
+    for _ in range(50):  # the server notices the closed connection within moments
+        row, wait, _problem = alive.try_start(TENANT, clock.time(), window)
+        if row:
+            break
+        time.sleep(0.05)
+    assert row and wait == 0
