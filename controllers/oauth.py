@@ -1,4 +1,5 @@
 import logging
+import re
 
 from odoo import http
 from odoo.exceptions import AccessError, UserError
@@ -7,10 +8,30 @@ from odoo.http import request
 from ..xero_api import errors as xero_errors
 
 _logger = logging.getLogger(__name__)
+CALLBACK = "/xero/oauth/callback"
+_CODE = re.compile(r"([?&]code=)[^&\s\"]+")
+
+
+class _MaskCallbackCode(logging.Filter):
+    """Odoo's access log (the ``werkzeug`` logger) writes each request's URL: the OAuth
+    callback's carries Xero's authorization code, which is masked (it is single use and
+    short-lived, but a secret all the same)."""
+
+    def filter(self, record):
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(
+                _CODE.sub(r"\1***", arg) if isinstance(arg, str) and CALLBACK in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
+if not any(isinstance(f, _MaskCallbackCode) for f in logging.getLogger("werkzeug").filters):
+    logging.getLogger("werkzeug").addFilter(_MaskCallbackCode())
 
 
 class XeroOAuthController(http.Controller):
-    @http.route("/xero/oauth/callback", type="http", auth="user", methods=["GET"])
+    @http.route(CALLBACK, type="http", auth="user", methods=["GET"])
     def xero_oauth_callback(self, code=None, state=None, error=None, **kwargs):
         """Xero's redirect after consent: check ``state``, store the tokens, pick the org.
 

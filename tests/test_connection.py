@@ -1,9 +1,10 @@
+import logging
 import urllib.parse
 
 import psycopg2
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import file_path, mute_logger
 
 from odoo.addons.account_xero_sync.xero_api.errors import XeroAuthError
@@ -301,3 +302,28 @@ class TestOAuthController(XeroCommon, HttpCase):
         self.assertIn("not one you asked for", response.text)
         self.assertFalse(self.connection.tenant_id)
         self.assertEqual(self.connection.state, "not_connected")
+
+
+class TestAccessLogMask(TransactionCase):
+    def test_the_callbacks_code_is_masked_in_the_access_log(self):
+        """Odoo's access log (the ``werkzeug`` logger) writes each request's URL; the filter
+        the addon puts on that logger masks the OAuth callback's code, and only that."""
+        logger = logging.getLogger("werkzeug")
+        line = '"GET /xero/oauth/callback?code=emu-ac-0123456789abcdef0123&state=s1 HTTP/1.1"'
+        other = '"GET /web?code=kept HTTP/1.1"'
+        messages = []
+        for url in (line, other):
+            record = logger.makeRecord(
+                "werkzeug",
+                logging.INFO,
+                __file__,
+                0,
+                "127.0.0.1 - - %s %s %s",
+                (url, "303", "-"),
+                None,
+            )
+            self.assertTrue(logger.filter(record), "the line is still written")
+            messages.append(record.getMessage())
+        self.assertIn("/xero/oauth/callback?code=***&state=s1", messages[0])
+        self.assertNotIn("emu-ac-", messages[0])
+        self.assertIn("/web?code=kept", messages[1], "other URLs are left alone")

@@ -9,10 +9,9 @@ What counts as a secret:
 - every client secret and webhook key the tests, the demo and the bench set (``LITERALS``);
 - the emulator's tokens, which have recognisable shapes (xero_api/emulator/identity.py):
   access and id tokens are JWTs (``eyJ...``.``eyJ...``.signature), refresh tokens start with
-  ``emu-rt-``; an HTTP Basic header carries the client secret in base64.
-Not counted: OAuth authorization codes (``emu-ac-...``), which Odoo's werkzeug access log
-records with the callback's URL; they are single use, live 5 minutes, and are exchanged by the
-request that logs them.
+  ``emu-rt-``, authorization codes ``emu-ac-`` (Odoo's access log writes the OAuth
+  callback's URL: ``controllers/oauth.py`` masks its code); an HTTP Basic header carries the
+  client secret in base64.
 """
 
 import re
@@ -28,6 +27,7 @@ LITERALS = (  # (what it is, where it is set): the report names it, never shows 
 PATTERNS = (
     ("access token", re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{16,}")),
     ("refresh token", re.compile(r"emu-rt-[0-9a-f]{16,}")),
+    ("authorization code", re.compile(r"emu-ac-[0-9a-f]{16,}")),
     ("Basic credentials", re.compile(r"Basic [A-Za-z0-9+/]{12,}=*")),
 )
 

@@ -42,6 +42,7 @@ def test_every_emulator_token_has_a_recognisable_shape(emu):
         (token["id_token"], "access token"),
         (token["refresh_token"], "refresh token"),
         ("Authorization: Basic " + basic, "Basic credentials"),
+        (answer["code"], "authorization code"),
         (emu.client_secret, "client secret of the emulator"),
     ):
         log = CLEAN + f"2026-12-01 10:00:02,000 1 ERROR db odoo: call failed {secret} here\n"
