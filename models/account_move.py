@@ -364,11 +364,10 @@ class AccountMove(models.Model):
                 for line, item in zip(sent, line_items, strict=False)
                 if item.get("LineItemID") and line.xero_line_item_id != item["LineItemID"]
             ]
-            if changed:  # one UPDATE for the lines, as for the invoice
-                lines = self.env["account.move.line"].browse([line.id for line, _id in changed])
-                lines.flush_recordset(["xero_line_item_id"])
-                lines._write_multi([{"xero_line_item_id": xid} for _line, xid in changed])
-                lines.invalidate_recordset(["xero_line_item_id"])
+            write_xero_columns(  # one UPDATE for the lines, as for the invoice
+                self.env["account.move.line"].browse([line.id for line, _id in changed]),
+                [{"xero_line_item_id": xero_line_id} for _line, xero_line_id in changed],
+            )
 
     def _xero_set_error(self, message):
         """Record why the last send failed; a linked invoice keeps its Xero status."""

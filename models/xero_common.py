@@ -73,11 +73,15 @@ def write_xero_columns(records, vals):
     """Write the addon's own columns (links, sync state, last error) of ``records`` in one
     bulk ``UPDATE``, not through the model's ``write``: on a posted invoice that would run the
     posted-move machinery (balance checks, dynamic lines, a chatter message per tracked field)
-    for fields it does not concern. Stored fields that depend on them are recomputed."""
+    for fields it does not concern. ``vals``: one dict for all, or a list with one per record
+    (same keys). Stored fields that depend on them are recomputed."""
     if not records:
         return
-    names = list(vals)
+    vals_list = vals if isinstance(vals, list) else [vals] * len(records)
+    names = list(vals_list[0])
     records.flush_recordset(names)
-    records._write({name: (None if value is False else value) for name, value in vals.items()})
+    records._write_multi(
+        [{name: (None if val is False else val) for name, val in v.items()} for v in vals_list]
+    )
     records.invalidate_recordset(names)
     records.modified(names)

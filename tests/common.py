@@ -3,6 +3,7 @@ import socket
 import subprocess
 import sys
 import time
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import TransactionCase
@@ -16,6 +17,10 @@ CLIENT_ID = "emulator-client"
 CLIENT_SECRET = "emulator-secret"
 DEMO_TENANT = "00000000-0000-4000-8000-000000000001"
 OTHER_TENANT = "00000000-0000-4000-8000-000000000002"  # a second dealer's organisation
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying (between two Xero calls, or after a commit)."""
 
 
 class Emulator:
@@ -102,6 +107,25 @@ class XeroCommon:
     """Mixin for test classes: an emulator process and a connected connection per company."""
 
     emulator_args = ()
+
+    def run_until_killed(self, run, after_commits=2):
+        """Run ``run()`` as a worker that dies right after its ``after_commits``-th committed
+        batch (the commits stay: not assertRaises, whose savepoint would undo them)."""
+        task_class = type(self.env["xero.task"])
+        original, commits = task_class._commit_batch, {"n": 0}
+
+        def commit_then_die(this):
+            original(this)
+            commits["n"] += 1
+            if commits["n"] == after_commits:
+                raise WorkerKilled()
+
+        with patch.object(task_class, "_commit_batch", commit_then_die):
+            try:
+                run()
+            except WorkerKilled:
+                return
+        self.fail("the worker did not die")
 
     @classmethod
     def start_emulator(cls):

@@ -12,15 +12,11 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from ..models.account_payment import XERO_PAYMENT_STATES
 from ..xero_api import payloads
 from ..xero_api.wire import chunk_by_length
-from .common import DEMO_TENANT, XeroAccountingCommon
+from .common import DEMO_TENANT, WorkerKilled, XeroAccountingCommon
 
 GATEWAY_LOGGER = "odoo.addons.account_xero_sync.xero_api.client"
 INVOICE_DATE = "2026-10-31"
 PAYMENT_DATE = "2026-11-05"
-
-
-class WorkerKilled(BaseException):
-    """Stands for the worker process dying between two Xero calls."""
 
 
 class XeroPaymentCommon(XeroAccountingCommon, AccountTestInvoicingCommon):
