@@ -1,6 +1,6 @@
 """Fetch New Payments: Xero payments (typed in Xero, or from a bank feed) into Odoo.
 
-One task step reads one page of ``GET /Payments`` (receivable payments modified since the
+One task step reads one page of ``GET /Payments`` (1,000 payments) (receivable payments modified since the
 dealer's high-water mark, ``xero.connection.payments_fetched_until``, less a small overlap) and
 handles each payment:
 
@@ -35,7 +35,7 @@ from .payment_import import PaymentImport, document_id
 # Customer payments on invoices, and refunds paid out on credit notes.
 RECEIVABLE = 'PaymentType=="ACCRECPAYMENT" OR PaymentType=="ARCREDITPAYMENT"'
 OVERLAP = timedelta(minutes=2)  # re-read the edge of the last fetch: nothing is missed
-PAGE_SIZE = 100  # Xero's page size for GET /Payments
+PAGE_SIZE = 1000  # Xero's largest page of GET /Payments (its default is 100)
 RETRY_LIMIT = 100  # waiting payments re-read per fetch; the rest wait for the next fetch
 
 
@@ -100,7 +100,7 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
             self._read_retries(state)
             self._save(state)
             return False
-        kwargs = {"where": RECEIVABLE, "page": state["page"]}
+        kwargs = {"where": RECEIVABLE, "page": state["page"], "page_size": PAGE_SIZE}
         if state.get("since"):
             kwargs["if_modified_since"] = datetime.fromisoformat(state["since"])
         answer = self.connection._xero_call("get_payments", **kwargs)

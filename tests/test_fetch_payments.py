@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..handlers import payment_fetch_report
+from ..handlers import payment_fetch, payment_fetch_report
 from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
 from .common import DEMO_TENANT, OTHER_TENANT
 from .test_payments import GATEWAY_LOGGER, PAYMENT_DATE, XeroPaymentCommon
@@ -195,7 +195,7 @@ class TestFetchPayments(XeroPaymentCommon):
         self.emulator.clear_requests()
         first = self.fetch()
         self.assertEqual(first.state, "done")
-        self.assertEqual(len(self.payments_calls()), 3, "250 payments: three pages")
+        self.assertEqual(len(self.payments_calls()), 1, "250 payments: one page of 1,000")
         self.assertIn("250 on invoices not in Odoo", first.summary)
         self.assertEqual(
             self.connection.payments_fetched_until,
@@ -215,10 +215,14 @@ class TestFetchPayments(XeroPaymentCommon):
 
     def test_fetch_resumes_at_the_next_page_after_a_crash(self):
         """A page per step, committed by the runner with where the fetch is (the task's
-        ``handler_state``): a worker dying after page 2 is followed by page 3, not page 1."""
+        ``handler_state``): a worker dying after page 2 is followed by page 3, not page 1.
+        Pages of 100 here (Xero's default) for three pages of 250 payments."""
         self.seed_history(250)
         self.emulator.clear_requests()
         task = self.env["xero.task"]._queue(self.company, "fetch_new_payments")
+        small_pages = patch.object(payment_fetch, "PAGE_SIZE", 100)
+        small_pages.start()
+        self.addCleanup(small_pages.stop)
         self.run_until_killed(lambda: self.run_runner(self.connection))
         self.assertEqual(task.state, "running")
         # Page 2 starts at page 1's newest instant (If-Modified-Since): its one payment of that
