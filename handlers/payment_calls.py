@@ -4,6 +4,7 @@ from ..models.account_partial_reconcile import POSTED_PAYMENT_STATES
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
 from ..xero_api.wire import guid_where, where_any
+from . import invoice_state
 
 LIVE_PAYMENTS = 'Status=="AUTHORISED" AND (%s)'
 
@@ -16,15 +17,22 @@ class XeroHandlerPayments(models.AbstractModel):
     _inherit = "xero.handler.payments"
 
     @api.model
-    def _fetch_invoices(self, connection, xero_invoice_ids):
+    def _fetch_invoices(self, connection, xero_invoice_ids, task=None):
         """Xero invoices by id, keyed by lower-case InvoiceID.
 
         ``IDs`` filter, split so each query string stays under Xero's limit (about 38 GUIDs a
-        call), each chunk read page by page.
+        call), each chunk read page by page; for a ``task``, what its read of the organisation
+        holds first (``invoice_state``; read again at once when the batch is tried again).
         """
         ids = sorted({i for i in xero_invoice_ids if i})
+        found = {}
+        if task is not None and ids:
+            fresh = bool(self.env.context.get("xero_key_salt"))
+            found = invoice_state.lookup(connection, task, ids, fresh)
+            ids = [i for i in ids if i.lower() not in found]
         invoices = self.env["xero.handler.invoices"]._fetch_current(connection, ids) if ids else {}
-        return {key.lower(): invoice for key, invoice in invoices.items()}
+        found.update({key.lower(): invoice for key, invoice in invoices.items()})
+        return found
 
     @api.model
     def _fetch_credit_notes(self, connection, xero_ids):

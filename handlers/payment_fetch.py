@@ -1,8 +1,8 @@
 """Fetch New Payments: Xero payments (typed in Xero, or from a bank feed) into Odoo.
 
-One task step reads one page of ``GET /Payments`` (1,000 payments) (receivable payments modified since the
-dealer's high-water mark, ``xero.connection.payments_fetched_until``, less a small overlap) and
-handles each payment:
+One task step reads one page of ``GET /Payments`` (1,000 receivable payments modified since
+the dealer's high-water mark, ``xero.connection.payments_fetched_until``, less a small
+overlap) and handles each payment:
 
 - on an invoice linked to Odoo and unknown to Odoo: an Odoo payment is created in the journal
   mapped from the Xero bank account, posted and reconciled with the invoice; the allocation

@@ -4,6 +4,7 @@ from odoo.tools import float_compare
 from ..models.xero_common import BATCH_SIZE, Decision
 from ..xero_api import payloads
 from ..xero_api.wire import xero_day
+from . import invoice_state
 
 
 class XeroHandlerPayments(models.AbstractModel):
@@ -151,7 +152,7 @@ class XeroHandlerPayments(models.AbstractModel):
         credits = todo.filtered(lambda p: p._xero_kind() == "credit")
         results.update(self._send_credits(task, credits))
         todo -= credits
-        plan = self._decide(todo, connection, mode)
+        plan = self._decide(todo, connection, mode, task=task)
         to_send = []
         for partial in todo:
             decision = plan[partial.id]
@@ -165,6 +166,7 @@ class XeroHandlerPayments(models.AbstractModel):
             else:
                 to_send.append((partial, decision))
         results.update(self._create_payments(connection, to_send, replaced))
+        invoice_state.paid(task, [d.values["document_id"] for _p, d in to_send])
         return results
 
     @api.model
@@ -185,12 +187,13 @@ class XeroHandlerPayments(models.AbstractModel):
     # ------------------------------------------------------------------ planning
 
     @api.model
-    def _decide(self, records, connection, mode, preview=False):
+    def _decide(self, records, connection, mode, preview=False, task=None):
         """Decide for each allocation: create, link or blocked, reading Xero but writing nothing.
 
-        One call per batch reads the batch's invoices (``IDs`` filter): their status, AmountDue
-        and live payments. For invoices that have payments, one more call reads those payments
-        (``where`` on Invoice.InvoiceID) with their Reference: they are matched first by our
+        The batch's invoices are read (``IDs`` filter; for a ``task`` paying many invoices,
+        once per task: ``invoice_state``): their status, AmountDue and live payments. For
+        invoices that have payments, one more call reads those payments (``where`` on
+        Invoice.InvoiceID) with their Reference: they are matched first by our
         Reference, then (payments typed in Xero, unknown to Odoo) by amount and date. Every
         decision carries the allocation's plain values (``Decision.values``) when they could be
         built.
@@ -224,7 +227,7 @@ class XeroHandlerPayments(models.AbstractModel):
                 )
         refunds = ready.filtered(lambda p: p._xero_kind() == "refund")
         xero_invoices = self._fetch_invoices(
-            connection, {plan[p.id].values["document_id"] for p in ready - refunds}
+            connection, {plan[p.id].values["document_id"] for p in ready - refunds}, task
         )
         live = self._fetch_live_payments(
             connection, [key for key, inv in xero_invoices.items() if inv.get("Payments")]

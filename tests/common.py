@@ -8,7 +8,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import TransactionCase
 
-from odoo.addons.account_xero_sync.handlers import contact_index
+from odoo.addons.account_xero_sync.handlers import contact_index, invoice_state
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
@@ -77,8 +77,9 @@ class Emulator:
 
     def reset(self, seed=None):
         """A new organisation under the same tenant ids: what Odoo's workers remember of the
-        old one's contacts is dropped with it."""
+        old one's contacts and invoices is dropped with it."""
         contact_index.forget()
+        invoice_state.forget()
         return self.api.reset(seed)
 
     def requests(self, method=None, path=None):

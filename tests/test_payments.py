@@ -173,6 +173,52 @@ class TestPayments(XeroPaymentCommon):
         self.assertAmountsDueAgree(invoice)
         self.assertEqual((first | second).mapped("xero_state"), ["sent", "sent"])
 
+    def test_many_invoices_are_read_once_per_task(self):
+        """A task paying more invoices than one read by ids holds (38) reads the invoices
+        modified in Xero since they were sent, once, instead of two reads per batch; what it
+        finds still decides: a payment typed in Xero is linked, not sent twice."""
+        invoices = self.env["account.move"]
+        for i in range(45):
+            invoices |= self.invoice(10.0 + i)
+        self.run_task("send_new_invoices")
+        typed = invoices[7]
+        self.emulator.control(
+            "POST",
+            "bank_payments",
+            {
+                "tenant_id": DEMO_TENANT,
+                "payments": [
+                    {
+                        "Invoice": {"InvoiceID": typed.xero_invoice_id},
+                        "Account": {"Code": "090"},
+                        "Date": PAYMENT_DATE,
+                        "Amount": typed.amount_total,
+                        "Reference": "Bank feed",
+                    }
+                ],
+            },
+        )
+        payments = self.env["account.payment"]
+        for invoice in invoices:
+            payments |= self.pay(invoice)
+        self.emulator.clear_requests()
+        task = self.run_task("send_new_payments")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        outcomes = {
+            invoice: self.line_of(task, self.allocations(payment)).outcome
+            for invoice, payment in zip(invoices, payments, strict=True)
+        }
+        self.assertEqual(outcomes.pop(typed), "linked")
+        self.assertEqual(set(outcomes.values()), {"created"})
+        self.assertEqual(len(self.xero_payments()), 45, "44 sent and the one typed in Xero")
+        self.assertAmountsDueAgree(invoices)
+        reads = self.emulator.requests(method="GET", path="/api.xro/2.0/Invoices")
+        self.assertEqual(len(reads), 1, [r["query"] for r in reads])
+        self.assertTrue(reads[0]["if_modified_since"])
+        self.assertNotIn("IDs", reads[0]["query"])
+        puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/Payments")
+        self.assertEqual([r["items"] for r in puts], [44])
+
     def test_overpayment_waits_then_sent_when_allocated(self):
         invoice = self.invoice(100.0)  # 115.00
         payment = self.pay(invoice, amount=150.0)
