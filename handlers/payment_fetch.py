@@ -57,6 +57,8 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
         self.connection = task.connection_id
         self.company = task.company_id
         self._mappings = None
+        self._queued = []  # Xero payments to import, created together (_import_queued)
+        self._residuals = {}  # Odoo's amount due per invoice, less what is queued
 
     # ------------------------------------------------------------------ task protocol
 
@@ -270,6 +272,7 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
                 line = self._import(xp, invoice, state, unsent[invoice.id])
             if line:
                 lines.append(line)
+        lines += self._import_queued(state)
         env["xero.task.line"].create(lines)
 
 
@@ -277,9 +280,9 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
     """Fetch New Payments: Xero payments (typed in Xero, or from a bank feed) into Odoo.
 
     Sends nothing to Xero. Reads: one page of payments modified since the last fetch per step
-    (``GET /Payments``, 100 a page), waiting payments again by id, and for the closing
+    (``GET /Payments``, 1,000 a page), waiting payments again by id, and for the closing
     amount-due check the open invoices (1,000 a page) or the touched ones by id. Cost: 1 call
-    per 100 payments read, plus 1 to 2 for the check. See :class:`PaymentFetch`.
+    per 1,000 payments read, plus 1 to 2 for the check. See :class:`PaymentFetch`.
     """
 
     _name = "xero.handler.payment.fetch"

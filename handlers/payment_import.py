@@ -182,24 +182,57 @@ class PaymentImport:
         journal, reason = self._journal_for(xp.get("Account"))
         if not reason and invoice.state != "posted":
             reason = _("Invoice %s is not posted in Odoo.", invoice.name)
-        if (
-            not reason
-            and float_compare(amount, invoice.amount_residual, precision_rounding=rounding) > 0
-        ):
+        due = self._residuals.get(invoice.id, invoice.amount_residual)  # less what is queued
+        if not reason and float_compare(amount, due, precision_rounding=rounding) > 0:
             reason = _(
                 "The Xero payment of %(amount)s is more than Odoo's amount due "
                 "%(due)s on %(invoice)s: a payment recorded in Odoo may not be in Xero "
                 "yet.",
                 amount=amount,
-                due=invoice.amount_residual,
+                due=due,
                 invoice=invoice.name,
             )
         if reason:
             self._retry_later(xp["PaymentID"])
             return self._line("blocked", xp, invoice, reason)
+        self._residuals[invoice.id] = due - amount
+        self._queued.append((xp, invoice, journal, amount))
+        return None
+
+    def _import_queued(self, state):
+        """Create, post and reconcile the Odoo payments of the page's queued Xero payments
+        together (Odoo's own register-payment steps, once for all); should that fail, one by
+        one, so each failure is on its own payment's line and the others are imported.
+        :return: the log lines' values."""
+        queued, self._queued, self._residuals = self._queued, [], {}
+        if not queued:
+            return []
         try:
             with self.env.cr.savepoint():
-                payment = self._create_payment(xp, invoice, journal, amount)
+                payments = self._create_payments(queued)
+        except (UserError, ValidationError, IntegrityError):
+            return [self._import_one(*item, state) for item in queued]
+        partials = self._allocations_of(payments)
+        lines = []
+        for (xp, invoice, journal, amount), payment in zip(queued, payments, strict=True):
+            partial = partials.get((payment.id, invoice.id))
+            if not partial:
+                self._retry_later(xp["PaymentID"])
+                message = _("The payment could not be reconciled with %s.", invoice.name)
+                lines.append(self._line("error", xp, invoice, message))
+                continue
+            partial._xero_linked(xp["PaymentID"], self._sent_values(partial, xp))
+            lines.append(self._imported(xp, invoice, journal, amount, payment, state))
+        return lines
+
+    def _import_one(self, xp, invoice, journal, amount, state):
+        try:
+            with self.env.cr.savepoint():
+                payment = self._create_payments([(xp, invoice, journal, amount)])
+                partial = self._allocations_of(payment).get((payment.id, invoice.id))
+                if not partial:
+                    raise UserError(_("The payment could not be reconciled with %s.", invoice.name))
+                partial._xero_linked(xp["PaymentID"], self._sent_values(partial, xp))
         except (UserError, ValidationError) as exc:
             self._retry_later(xp["PaymentID"])
             return self._line("error", xp, invoice, str(exc))
@@ -208,6 +241,9 @@ class PaymentImport:
             return self._line(
                 "skipped", xp, invoice, _("Fetched at the same time by another run: skipped.")
             )
+        return self._imported(xp, invoice, journal, amount, payment, state)
+
+    def _imported(self, xp, invoice, journal, amount, payment, state):
         state["created"] += 1
         return self._line(
             "created",
@@ -221,31 +257,43 @@ class PaymentImport:
             ),
         )
 
-    def _create_payment(self, xp, invoice, journal, amount):
-        """The UI path: the register-payment wizard creates, posts and reconciles."""
-        wizard = (
-            self.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create(
-                {
-                    "payment_date": xero_day(xp.get("Date")),
-                    "journal_id": journal.id,
-                    "amount": amount,
-                    "currency_id": invoice.currency_id.id,
-                    "payment_difference_handling": "open",
-                    "communication": xp.get("Reference") or _("Xero payment"),
-                }
+    def _create_payments(self, queued):
+        """Odoo's register-payment steps (``account.payment.register``: create, post,
+        reconcile) for ``[(xero payment, invoice, journal, amount)]``, as the wizard runs them
+        for a payment of a given amount whose difference is left open: received for an invoice,
+        paid out (a refund) for a credit note."""
+        Register = self.env["account.payment.register"]
+        to_process = []
+        for xp, invoice, journal, amount in queued:
+            receivable = invoice.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable" and not line.reconciled
             )
-        )
-        payment = wizard._create_payments()
-        payment.xero_import_id = xp["PaymentID"]
-        partial = payment._xero_allocations().filtered(
-            lambda p: p._xero_paid_document() == invoice
-        )[:1]
-        if not partial:
-            raise UserError(_("The payment could not be reconciled with %s.", invoice.name))
-        partial._xero_linked(xp["PaymentID"], self._sent_values(partial, xp))
-        return payment
+            vals = {
+                "date": xero_day(xp.get("Date")),
+                "amount": amount,
+                "payment_type": "outbound" if invoice.move_type == "out_refund" else "inbound",
+                "partner_type": "customer",
+                "memo": xp.get("Reference") or _("Xero payment"),
+                "journal_id": journal.id,
+                "company_id": invoice.company_id.id,
+                "currency_id": invoice.currency_id.id,
+                "partner_id": invoice.commercial_partner_id.id,
+                "destination_account_id": receivable[:1].account_id.id,
+                "xero_import_id": xp["PaymentID"],
+            }
+            to_process.append({"create_vals": vals, "to_reconcile": receivable, "batch": {}})
+        payments = Register._init_payments(to_process)
+        Register._post_payments(to_process)
+        Register._reconcile_payments(to_process)
+        return payments
+
+    def _allocations_of(self, payments):
+        """``{(payment id, invoice id): allocation}`` of these payments (one read)."""
+        found = {}
+        for partial in payments._xero_allocations():
+            key = (partial._xero_odoo_payment().id, partial._xero_paid_document().id)
+            found.setdefault(key, partial)
+        return found
 
     def _sent_values(self, partial, xp):
         """What Odoo would send for ``partial`` (so Send Payment sees no change), else Xero's."""

@@ -235,6 +235,39 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertEqual(task.handler_state["read"], 250)
         self.assertIn("250 on invoices not in Odoo", task.summary)
 
+    def test_payments_of_a_page_are_imported_together_a_failure_only_on_its_own(self):
+        """The page's new payments are created, posted and reconciled together; one Odoo
+        refuses (its journal takes no incoming payments) fails on its own line and waits for
+        the next fetch, the others are imported."""
+        invoices = self.invoice(100.0) | self.invoice(200.0) | self.invoice(300.0)
+        self.run_task("send_new_invoices")
+        savings = self.env["account.journal"].create(
+            {"name": "Savings", "type": "bank", "code": "SAV"}
+        )
+        savings.inbound_payment_method_line_ids.unlink()
+        self.connection.write(
+            {
+                "mapping_ids": [
+                    Command.create(
+                        {"kind": "journal", "journal_id": savings.id, "xero_code": "091"}
+                    )
+                ]
+            }
+        )
+        ok_ids = self.bank_feed((invoices[0], 115.0), (invoices[1], 50.0))
+        (refused_id,) = self.bank_feed((invoices[2], 20.0, "savings", "091"))
+        task = self.fetch()
+        self.assertEqual(task.count_created, 2)
+        self.assertTrue(all(self.fetched(x) for x in ok_ids))
+        self.assertIn(invoices[0].payment_state, ("paid", "in_payment"))
+        self.assertEqual(invoices[1].amount_residual, 180.0)
+        self.assertAmountsDueAgree(invoices[:2])
+        self.assertFalse(self.fetched(refused_id))
+        (line,) = task.line_ids.filtered(lambda ln: ln.xero_id == refused_id)
+        self.assertEqual(line.outcome, "error")
+        self.assertIn("payment method", line.message)
+        self.assertEqual(self.connection.payments_fetch_retry_ids, [refused_id])
+
     def test_payment_deleted_in_xero_is_reversed(self):
         invoice = self.invoice(100.0)
         self.run_task("send_new_invoices")
