@@ -8,7 +8,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import TransactionCase
 
-from odoo.addons.account_xero_sync.handlers import contact_index, invoice_state
+from odoo.addons.account_xero_sync.handlers import contact_index, invoice_state, number_index
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
@@ -80,6 +80,7 @@ class Emulator:
         old one's contacts and invoices is dropped with it."""
         contact_index.forget()
         invoice_state.forget()
+        number_index.forget()
         return self.api.reset(seed)
 
     def requests(self, method=None, path=None):

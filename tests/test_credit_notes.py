@@ -105,6 +105,72 @@ class TestCreditNotes(XeroCreditNoteCommon):
         self.assertEqual(len(self.xero("credit_notes")), 1)
         self.assertEqual(refund.xero_invoice_id, self.xero("credit_notes")[0]["CreditNoteID"])
 
+    def seed_credit_note(self, number, amount):
+        """A credit note typed in Xero under ``number``, for partner_a's contact."""
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "credit_notes": [
+                            {
+                                "Type": "ACCRECCREDIT",
+                                "CreditNoteNumber": number,
+                                "Contact": {"ContactID": self.partner_a.xero_contact_id},
+                                "Status": "AUTHORISED",
+                                "LineAmountTypes": "Exclusive",
+                                "LineItems": [
+                                    {
+                                        "Description": "Credit",
+                                        "Quantity": 1,
+                                        "UnitAmount": amount,
+                                        "AccountCode": "200",
+                                        "TaxType": "OUTPUT2",
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            },
+        )
+
+    def test_many_credit_notes_read_the_organisation_once(self):
+        """More numbers than ten-term look-ups take in one call: the organisation's credit
+        notes are read once (1,000 a page) instead, and still link what Xero has; a later
+        task reads only what changed since, and finds a credit note typed in Xero meanwhile."""
+        refunds = self.env["account.move"]
+        for i in range(25):
+            refunds |= self.credit_note(10.0 + i)
+        self.run_task("send_new_customers")
+        self.seed_credit_note(refunds[3].name, 13.0)
+        self.emulator.clear_requests()
+        task = self.run_task("send_new_credit_notes")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        self.assertEqual(self.line_of(task, refunds[3]).outcome, "linked")
+        self.assertEqual({self.line_of(task, r).outcome for r in refunds - refunds[3]}, {"created"})
+        self.assertEqual(len(self.xero("credit_notes")), 25)
+        for refund in refunds - refunds[3]:
+            note = self.xero_credit_note(refund)
+            self.assertAlmostEqual(float(note["Total"]), refund.amount_total, places=2)
+        reads = self.emulator.requests(method="GET", path="/api.xro/2.0/CreditNotes")
+        self.assertEqual([r["query"].get("where") for r in reads], [None])
+        self.assertEqual(reads[0]["query"].get("pageSize"), "1000")
+        puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/CreditNotes")
+        self.assertEqual([r["items"] for r in puts], [24])
+        # Typed in Xero under the number Odoo gives next: the next task reads what changed.
+        late = self.credit_note(40.0)
+        self.seed_credit_note(late.name, 40.0)
+        self.emulator.clear_requests()
+        task = self.run_task("send_new_credit_notes")
+        self.assertEqual(self.line_of(task, late).outcome, "linked")
+        self.assertEqual(len(self.xero("credit_notes")), 26)
+        reads = self.emulator.requests(method="GET", path="/api.xro/2.0/CreditNotes")
+        self.assertEqual(len(reads), 1)
+        self.assertTrue(reads[0]["if_modified_since"])
+
     def test_one_off_send_updates_then_voids_a_cancelled_credit_note(self):
         refund = self.credit_note(20.0)
         action = refund.action_xero_send()

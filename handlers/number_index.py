@@ -1,0 +1,114 @@
+"""The credit notes an organisation already has under given numbers, read as cheaply as Xero
+allows.
+
+Xero has no list parameter for credit note numbers (as ``InvoiceNumbers`` is for invoices),
+and its documentation does not say they are unique, so a credit note is looked up before it
+is created. Two ways, whichever costs fewer calls over the task (as for contacts,
+``contact_index``):
+
+- the organisation's credit notes read whole (1,000 a page), kept in this process for an hour
+  and brought up to date by one ``If-Modified-Since`` read of what changed since the newest one
+  seen (Xero's own clock, so no skew), at most once a minute, and at once for a task's first
+  batch in this process and for the retry of a batch whose answer was lost: a credit note
+  made by another worker, by a person in Xero, or by a write whose answer was lost is found
+  (one typed in Xero less than a minute before a later batch of the same task is not);
+- for an organisation too large to read for the work in hand, ``where`` look-ups of the
+  batch's numbers, at most ten a call (the handler's own ``_fetch_by_number``).
+"""
+
+import math
+import time
+
+from ..xero_api import wire
+from ..xero_api.wire import MAX_OR_TERMS
+
+PAGE = 1000  # credit notes per page when reading a whole organisation (Xero's largest page)
+INDEX_TTL = 3600  # seconds an organisation read whole is kept (then read whole again)
+FRESH_FOR = 60  # seconds a read of what changed is trusted
+# (database, connection id, tenant id, document kind) -> OrgDocuments, and -> (pages, when).
+_INDEXES = {}
+_PAGES = {}
+_TASKS = set()  # (database, task id) of the tasks this process has sent a batch of
+
+
+def forget():
+    """Drop what this process knows of every organisation (e.g. after a reset of Xero's data)."""
+    _INDEXES.clear()
+    _PAGES.clear()
+    _TASKS.clear()
+
+
+def first_batch(task):
+    """True the first time this process sends a batch of ``task``."""
+    key = (task.env.cr.dbname, task.id)
+    if key in _TASKS:
+        return False
+    _TASKS.add(key)
+    return True
+
+
+class OrgDocuments:
+    """One organisation's documents of one kind as last read, by lower-case id."""
+
+    def __init__(self, document):
+        self.document = document
+        self.records = {}
+        self.since = None
+        self.read_at = self.checked_at = time.time()
+
+    def merge(self, records):
+        for record in records:
+            self.records[record[self.document.id].lower()] = record
+            stamp = wire.parse_xero_date(record.get("UpdatedDateUTC"))
+            if stamp and (self.since is None or stamp > self.since):
+                self.since = stamp
+
+    def refresh(self, connection):
+        """What changed since the newest document seen (that second is read again)."""
+        since = {"if_modified_since": self.since} if self.since else {}
+        self.merge(_read_pages(connection, self.document, **since)[0])
+        self.checked_at = time.time()
+
+    def matching(self, numbers):
+        """The documents whose number is one of ``numbers`` (Xero compares them exactly)."""
+        wanted = set(numbers)
+        return [r for r in self.records.values() if r.get(self.document.number) in wanted]
+
+
+def _read_pages(connection, document, budget=None, **kwargs):
+    """Every document of this kind, 1,000 a page: ``(records, pages)``; ``(None, pages)`` as
+    soon as the first page tells there are more than ``budget`` pages."""
+    records, page = [], 1
+    while True:
+        answer = connection._xero_call(document.read, page=page, page_size=PAGE, unitdp=4, **kwargs)
+        pages = (answer.get("pagination") or {}).get("pageCount") or page
+        if budget is not None and pages > budget:
+            return None, pages
+        records += answer.get(document.key) or []
+        if page >= pages:
+            return records, pages
+        page += 1
+
+
+def lookup(connection, document, numbers, batches_left=1, fresh=False):
+    """The documents of ``connection``'s organisation under ``numbers`` (any status), read
+    whole when that costs no more than the ``where`` look-ups of ``batches_left`` batches like
+    this one; None when those look-ups are cheaper (the caller makes them). ``fresh``: what
+    changed in Xero is read now."""
+    key = (connection.env.cr.dbname, connection.id, connection.tenant_id, document.key)
+    now = time.time()
+    index = _INDEXES.get(key)
+    if index is not None and index.read_at > now - INDEX_TTL:
+        if fresh or index.checked_at <= now - FRESH_FOR:
+            index.refresh(connection)
+        return index.matching(numbers)
+    budget = math.ceil(len(numbers) / MAX_OR_TERMS) * max(batches_left, 1)
+    known = _PAGES.get(key)
+    if known is None or known[1] < now - INDEX_TTL or known[0] <= budget:
+        records, pages = _read_pages(connection, document, budget)
+        _PAGES[key] = (pages, now)
+        if records is not None:
+            index = _INDEXES[key] = OrgDocuments(document)
+            index.merge(records)
+            return index.matching(numbers)
+    return None
