@@ -11,8 +11,9 @@ PY = $$(bash tools/bootstrap.sh)
 demo:  ## throwaway database + addon + bundled emulator + the monthly cycle
 	@py=$(PY) && "$$py" tools/demo.py
 
-bench:  ## API calls, SQL queries and seconds per 1,000 customers / invoices / payments
-	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py
+bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; dealers at once
+	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py \
+		&& "$$py" tools/demo.py --script tools/dealers_cycle.py
 
 reliability:  ## README's "Reliability, measured": real worker processes, kill -9, races
 	@py=$(PY) && "$$py" tools/demo.py --script tools/reliability_cycle.py

@@ -7,7 +7,11 @@ server action run and committed) until none of the given crons is ready, or the 
 Only those crons: the test database's other scheduled actions are left alone.
 
 Options: ``db``, ``addons_path``, ``db_host``, ``db_port``, ``db_user``, ``db_password``,
-``crons`` (ids), ``barrier`` (a folder), ``name`` (of this worker), ``deadline`` (epoch).
+``crons`` (ids), ``barrier`` (a folder), ``name`` (of this worker), ``deadline`` (epoch);
+``accelerate`` (``{"url": emulator, "tenant": id}``, for measures of time under Xero's
+limits, ``make bench``): the throttle's waits are skipped, its clock moved on instead and
+that organisation's rate-limit windows in the emulator as much; the seconds skipped are
+printed at the end (``skipped N``).
 """
 
 import json
@@ -36,6 +40,7 @@ def main():
         return [job for job in all_ready(cr) if job["id"] in crons]
 
     IrCron._get_all_ready_jobs = staticmethod(ready_jobs)
+    skipped = accelerate(opts["accelerate"]) if opts.get("accelerate") else None
     barrier = opts["barrier"]
     with open(os.path.join(barrier, "ready-" + opts["name"]), "w"):
         pass
@@ -49,12 +54,35 @@ def main():
         with registry.cursor() as cr:
             ready = ready_jobs(cr)
             if not ready:
+                if skipped is not None:
+                    print("skipped %.3f" % skipped[0])
                 return 0
         # Said in the worker's log, which a test shows when the worker does not end.
         print("%.1f ready: %s" % (time.time(), [(j["id"], j.get("nextcall")) for j in ready]))
         sys.stdout.flush()
         time.sleep(0.1)
     return 3
+
+
+def accelerate(options):
+    """Skip the throttle's waits (see the module docstring); returns ``[seconds skipped]``."""
+    from odoo.addons.account_xero_sync.xero_api import throttle
+    from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
+
+    emulator = EmulatorControl(options["url"], timeout=30)
+    skipped = [0.0]
+
+    def now(_clock):
+        return time.time() + skipped[0]
+
+    def sleep(_clock, seconds):
+        if seconds > 0:
+            skipped[0] += seconds
+            emulator.advance_limits(options["tenant"], seconds)
+
+    throttle.RealClock.time = now
+    throttle.RealClock.sleep = sleep
+    return skipped
 
 
 if __name__ == "__main__":

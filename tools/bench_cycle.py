@@ -1,7 +1,10 @@
 # Run inside `odoo shell` by `make bench` (tools/demo.py --script tools/bench_cycle.py).
-# Measures, against the bundled emulator: Xero API calls, SQL queries and seconds for
-# 1,000 new customers, 1,000 invoices and 300 payments; and the SQL queries needed to build
-# a batch of 10 and of 50 payloads (they must not grow with the batch size).
+# Measures, against the bundled emulator with Xero's limits (60 calls a minute), a dealer's
+# month: 1,000 new customers (XERO_BENCH_CUSTOMERS), their 1,000 invoices, 200 credit notes,
+# 600 payments sent and 400 fetched: Xero calls, Odoo's own time and SQL queries per record,
+# the Odoo worker's memory, and how long the month takes against Xero's rate-limit floor (the
+# throttle's waits are skipped on an accelerated clock, the emulator's moved on as much); and
+# the SQL queries needed to build a batch of 10 and of 50 payloads (constant in batch size).
 # ruff: noqa: F821
 import os
 import random
@@ -13,10 +16,51 @@ from odoo import Command
 
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 from odoo.addons.account_xero_sync.xero_api.sdk_client import GatewayApiClient
+from odoo.addons.account_xero_sync.xero_api.throttle import RealClock
 
 N_CUSTOMERS = int(os.environ.get("XERO_BENCH_CUSTOMERS", 1000))
-N_PAYMENTS = int(os.environ.get("XERO_BENCH_PAYMENTS", 300))
+N_PAYMENTS = int(os.environ.get("XERO_BENCH_PAYMENTS", N_CUSTOMERS * 6 // 10))
+N_FETCHED = N_CUSTOMERS - N_PAYMENTS  # the other invoices are paid in Xero (a bank feed)
+N_CREDIT_NOTES = N_CUSTOMERS // 5
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=30)
+
+
+class AcceleratedClock(RealClock):
+    """Real time, plus the throttle's waits, which are skipped: the emulator's clock is moved
+    on as much, so Xero's minute windows pass as they would have."""
+
+    def __init__(self):
+        self.skipped = 0.0
+
+    def time(self):
+        return time.time() + self.skipped
+
+    def sleep(self, seconds):
+        if seconds > 0:
+            self.skipped += seconds
+            emulator.advance(seconds)
+
+
+CLOCK = AcceleratedClock()
+MONTH = {"seconds": 0.0, "calls": 0}  # the month so far: wall time plus skipped waits, calls
+
+
+def rss_mb(field="VmRSS"):
+    """This process's resident memory (``VmRSS``), or its peak since reset (``VmHWM``)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def reset_peak():
+    """Start ``VmHWM`` again from the current memory (Linux: ``clear_refs`` 5)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
 
 
 BASELINE = {}  # label -> Odoo's own seconds per record to make what the task sends
@@ -34,9 +78,12 @@ def measure(label, records, func, yardstick=None):
     emulator.clear_requests()
     cr = env.cr
     queries = cr.sql_log_count
-    start, http = time.time(), GatewayApiClient.http_seconds
+    memory = rss_mb()
+    reset_peak()
+    start, http, waits = time.time(), GatewayApiClient.http_seconds, CLOCK.skipped
     result = func()
     seconds = time.time() - start
+    waited = CLOCK.skipped - waits
     odoo = seconds - (GatewayApiClient.http_seconds - http)
     queries = cr.sql_log_count - queries
     log = emulator.requests()
@@ -46,6 +93,8 @@ def measure(label, records, func, yardstick=None):
         key = "%s %s" % (r["method"], r["path"].split("/")[3] if r["path"].count("/") > 2 else "")
         by_kind[key] = by_kind.get(key, 0) + 1
     per_k = 1000.0 / records if records else 0
+    MONTH["seconds"] += seconds + waited
+    MONTH["calls"] += len(api)
     print(
         f"{label:<28} {records:>6} records  {len(api):>4} API calls "
         f"({', '.join(f'{k} {v}' for k, v in sorted(by_kind.items()))})  "
@@ -62,6 +111,11 @@ def measure(label, records, func, yardstick=None):
             ratio = odoo / records / BASELINE[yardstick]
             line += f"; {ratio:.0%} of Odoo's {BASELINE[yardstick] * 1000:.1f} ms to {yardstick}"
         print(line)
+    print(
+        f"    memory {rss_mb():,.0f} MB after ({rss_mb() - memory:+,.0f} MB; peak "
+        f"{rss_mb('VmHWM') - memory:+,.0f} MB over the {memory:,.0f} MB before); Xero's "
+        f"minute limit waited {waited:.1f} s (skipped)"
+    )
     return result
 
 
@@ -130,7 +184,7 @@ try:
 
     def run(task_type):
         task = env["xero.task"]._queue(company, task_type)
-        task.with_context(xero_commit=False).action_run()
+        task.with_context(xero_commit=False, xero_clock=CLOCK).action_run()
         return task
 
     print(f"Benchmark against the bundled emulator ({date.today()}), one dealer:")
@@ -193,6 +247,26 @@ try:
         "create and post an invoice",
     )
     print(f"    -> {task.summary}")
+
+    def make_credit_notes():
+        moves = env["account.move"].create(
+            [
+                dict(invoice_values(p), move_type="out_refund")
+                for p in partners[N_CUSTOMERS - N_CREDIT_NOTES :]
+            ]
+        )
+        moves.action_post()
+        return moves
+
+    notes = baseline("create and post a credit note", N_CREDIT_NOTES, make_credit_notes)
+    env.cr.commit()
+    task = measure(
+        "Send New Credit Notes",
+        len(notes),
+        lambda: run("send_new_credit_notes"),
+        "create and post a credit note",
+    )
+    print(f"    -> {task.summary}")
     bank = env["account.journal"].search(
         [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
     )
@@ -220,18 +294,24 @@ try:
                 "Amount": inv.amount_total,
                 "Reference": "Bank feed",
             }
-            for inv in invoices[N_PAYMENTS : N_PAYMENTS + 200]
+            for inv in invoices[N_PAYMENTS:]
         ],
         tenant_id=conn.tenant_id,
     )
     task = measure(
         "Fetch New Payments",
-        200,
+        N_FETCHED,
         lambda: run("fetch_new_payments"),
         "create and post an invoice",
     )
     print(f"    -> {task.summary}")
     task = measure("Fetch New Payments again", 0, lambda: run("fetch_new_payments"))
+    floor = MONTH["calls"] / 60.0 * 60.0  # seconds: 60 calls a minute
+    print(
+        f"The month: {MONTH['calls']} Xero calls, {MONTH['seconds'] / 60:.1f} min with Xero's "
+        f"limits (wall time plus the throttle's waits); the rate-limit floor "
+        f"{floor / 60:.1f} min (calls / 60 a minute): {MONTH['seconds'] / floor:.2f}x"
+    )
 
     for size in (10, 50):
         # Fresh recordsets: their prefetch set is the batch, as in a task's batch.

@@ -112,6 +112,9 @@ def handle(emu, request):
             elif method == "POST" and "set" in body:
                 emu.clock.set(float(body["set"]))
             return json_response(200, {"now": emu.clock.now(), "virtual": emu.clock.virtual})
+        if route == "limits/advance" and method == "POST":
+            ahead = emu.limiter.advance(str(body["tenant_id"]), float(body["seconds"]))
+            return json_response(200, {"ahead": ahead})
         if route == "limits":
             if method == "POST":
                 emu.limiter.configure(**body)
@@ -231,6 +234,10 @@ class EmulatorControl:
     def limits(self, **values):
         """Read, or change (per_minute, per_day, concurrent, app_per_minute), the limits."""
         return self.call("POST", "limits", values) if values else self.call("GET", "limits")
+
+    def advance_limits(self, tenant_id, seconds):
+        """Run one organisation's rate-limit windows ``seconds`` ahead (the others' stay)."""
+        return self.call("POST", "limits/advance", {"tenant_id": tenant_id, "seconds": seconds})
 
     def bank_payments(self, payments, tenant_id=None):
         """Create payments as if entered in Xero (a bank feed); returns them as the API shows."""

@@ -62,6 +62,22 @@ def test_minute_limit_then_window_rolls(xero, tenant, control):
     assert xero.get_contacts(tenant).contacts == []
 
 
+def test_one_organisations_windows_run_ahead_alone(xero, tenant, control):
+    """A client skipping its waits on a clock of its own moves only its organisation's
+    windows: another organisation at its limit stays there."""
+    tenants = control.seed({"organisations": [{"name": "Other"}]})
+    other = next(t for t in tenants if t.lower() != tenant.lower())
+    control.limits(per_minute=2)
+    for org in (tenant, other):
+        for _ in range(2):
+            xero.get_contacts(org)
+    control.advance_limits(tenant, 60)
+    assert xero.get_contacts(tenant).contacts == []
+    with pytest.raises(RateLimitException) as limited:
+        xero.get_contacts(other)
+    assert limited.value.rate_limit == "minute"
+
+
 def test_day_limit(sdk, xero, tenant, control):
     control.limits(per_day=2)
     xero.get_contacts(tenant)
