@@ -1,8 +1,6 @@
 from odoo import api, models
 
-from ..models.xero_common import BATCH_SIZE
 from ..xero_api import payloads, wire
-from . import number_index
 
 
 class XeroHandlerCreditNotes(models.AbstractModel):
@@ -30,34 +28,6 @@ class XeroHandlerCreditNotes(models.AbstractModel):
     @api.model
     def _as_document(self, invoice):
         return payloads.as_credit_note(invoice)
-
-    @api.model
-    def _send_batch(self, task, mode, records):
-        """A task's first batch in this process reads what changed in Xero first (a task
-        resumed after a worker died finds what that worker created)."""
-        left = len(task._pending_lines(10 * BATCH_SIZE)) if task else 0
-        handler = self.with_context(
-            xero_batches_left=-(-left // BATCH_SIZE),
-            xero_fresh_numbers=number_index.first_batch(task),
-        )
-        return super(XeroHandlerCreditNotes, handler)._send_batch(task, mode, records)
-
-    @api.model
-    def _fetch_by_number(self, connection, numbers):
-        """Credit notes Xero has under these numbers (not voided or deleted): from the
-        organisation read whole when that is cheaper (``number_index``), else looked up."""
-        context = self.env.context
-        found = number_index.lookup(
-            connection,
-            self._document(),
-            numbers,
-            context.get("xero_batches_left") or 1,
-            fresh=bool(context.get("xero_key_salt") or context.get("xero_fresh_numbers")),
-        )
-        if found is None:
-            return super()._fetch_by_number(connection, numbers)
-        number = self._document().number
-        return {r[number]: r for r in found if self._is_live(r)}
 
     @api.model
     def _number_queries(self, numbers):

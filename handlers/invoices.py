@@ -2,8 +2,9 @@ from odoo import _, api, models
 from odoo.tools import float_compare
 
 from ..models.account_move import XERO_DOCUMENTS
-from ..models.xero_common import Decision
+from ..models.xero_common import BATCH_SIZE, Decision
 from ..xero_api import payloads, wire
+from . import number_index
 
 NUMBER_TAKEN = "must be unique"  # Xero: "Invoice # must be unique."
 
@@ -58,6 +59,13 @@ class XeroHandlerInvoices(models.AbstractModel):
 
     @api.model
     def _send_batch(self, task, mode, records):
+        """Send one batch. Look-ups by number know the batches left (the organisation is read
+        whole when cheaper) and, on a task's first batch in this process, read what changed."""
+        left = len(task._pending_lines(10 * BATCH_SIZE))
+        self = self.with_context(
+            xero_batches_left=-(-left // BATCH_SIZE),
+            xero_fresh_numbers=number_index.first_batch(task),
+        )
         connection = task.connection_id
         invoices = records.with_company(connection.company_id)
         partners = invoices.commercial_partner_id.filtered(lambda p: not p.xero_contact_id)
@@ -210,13 +218,27 @@ class XeroHandlerInvoices(models.AbstractModel):
 
     @api.model
     def _fetch_by_number(self, connection, numbers):
-        """Sales documents of this kind Xero has under these numbers (not voided or deleted)."""
-        document, found = self._document(), {}
-        for query in self._number_queries(numbers):
-            for record in connection._xero_read_all(document.read, document.key, unitdp=4, **query):
-                if self._is_live(record):
-                    found[record[document.number]] = record
-        return found
+        """Sales documents of this kind Xero has under these numbers (not voided or deleted):
+        from the organisation's documents read whole when that costs no more than looking up
+        the batches left (``number_index``), else looked up (``_number_queries``)."""
+        document, context = self._document(), self.env.context
+        queries = list(self._number_queries(numbers))
+        records = number_index.lookup(
+            connection,
+            document,
+            numbers,
+            len(queries) * (context.get("xero_batches_left") or 1),
+            fresh=bool(context.get("xero_key_salt") or context.get("xero_fresh_numbers")),
+        )
+        if records is None:
+            records = [
+                record
+                for query in queries
+                for record in connection._xero_read_all(
+                    document.read, document.key, unitdp=4, **query
+                )
+            ]
+        return {r[document.number]: r for r in records if self._is_live(r)}
 
     @api.model
     def _is_live(self, record):
@@ -291,6 +313,10 @@ class XeroHandlerInvoices(models.AbstractModel):
         if not taken:
             return {}
         existing = self._fetch_by_number(connection, taken.mapped("name"))
+        missing = [name for name in taken.mapped("name") if name not in existing]
+        if missing:  # taken since the organisation was read: read what changed
+            fresh = self.with_context(xero_fresh_numbers=True)
+            existing.update(fresh._fetch_by_number(connection, missing))
         results = {}
         for move in taken.filtered(lambda m: m.name in existing):
             decision = self._match(move, existing[move.name], connection)

@@ -1,26 +1,26 @@
-"""The credit notes an organisation already has under given numbers, read as cheaply as Xero
-allows.
+"""The invoices or credit notes an organisation already has under given numbers, read as
+cheaply as Xero allows.
 
-Xero has no list parameter for credit note numbers (as ``InvoiceNumbers`` is for invoices),
-and its documentation does not say they are unique, so a credit note is looked up before it
-is created. Two ways, whichever costs fewer calls over the task (as for contacts,
-``contact_index``):
+A credit note is looked up before it is created (Xero has no list parameter for credit note
+numbers, as ``InvoiceNumbers`` is for invoices, and its documentation does not say they are
+unique); an invoice only when Xero refuses its number as taken. Two ways, whichever costs
+fewer calls over the task (as for contacts, ``contact_index``):
 
-- the organisation's credit notes read whole (1,000 a page), kept in this process for an hour
+- the organisation's documents of the kind read whole (1,000 a page), kept in this process
+  for an hour
   and brought up to date by one ``If-Modified-Since`` read of what changed since the newest one
   seen (Xero's own clock, so no skew), at most once a minute, and at once for a task's first
   batch in this process and for the retry of a batch whose answer was lost: a credit note
   made by another worker, by a person in Xero, or by a write whose answer was lost is found
   (one typed in Xero less than a minute before a later batch of the same task is not);
-- for an organisation too large to read for the work in hand, ``where`` look-ups of the
-  batch's numbers, at most ten a call (the handler's own ``_fetch_by_number``).
+- for an organisation too large to read for the work in hand, look-ups of the batch's
+  numbers (the handler's ``_number_queries``: ``InvoiceNumbers`` lists, or ``where`` filters
+  of at most ten credit note numbers).
 """
 
-import math
 import time
 
 from ..xero_api import wire
-from ..xero_api.wire import MAX_OR_TERMS
 
 PAGE = 1000  # credit notes per page when reading a whole organisation (Xero's largest page)
 INDEX_TTL = 3600  # seconds an organisation read whole is kept (then read whole again)
@@ -80,7 +80,14 @@ def _read_pages(connection, document, budget=None, **kwargs):
     soon as the first page tells there are more than ``budget`` pages."""
     records, page = [], 1
     while True:
-        answer = connection._xero_call(document.read, page=page, page_size=PAGE, unitdp=4, **kwargs)
+        answer = connection._xero_call(
+            document.read,
+            where='Type=="%s"' % document.type,
+            page=page,
+            page_size=PAGE,
+            unitdp=4,
+            **kwargs,
+        )
         pages = (answer.get("pagination") or {}).get("pageCount") or page
         if budget is not None and pages > budget:
             return None, pages
@@ -90,11 +97,11 @@ def _read_pages(connection, document, budget=None, **kwargs):
         page += 1
 
 
-def lookup(connection, document, numbers, batches_left=1, fresh=False):
+def lookup(connection, document, numbers, budget=1, fresh=False):
     """The documents of ``connection``'s organisation under ``numbers`` (any status), read
-    whole when that costs no more than the ``where`` look-ups of ``batches_left`` batches like
-    this one; None when those look-ups are cheaper (the caller makes them). ``fresh``: what
-    changed in Xero is read now."""
+    whole when that takes no more than ``budget`` calls (the look-ups of the batches left);
+    None when those look-ups are cheaper (the caller makes them). ``fresh``: what changed in
+    Xero is read now."""
     key = (connection.env.cr.dbname, connection.id, connection.tenant_id, document.key)
     now = time.time()
     index = _INDEXES.get(key)
@@ -102,7 +109,6 @@ def lookup(connection, document, numbers, batches_left=1, fresh=False):
         if fresh or index.checked_at <= now - FRESH_FOR:
             index.refresh(connection)
         return index.matching(numbers)
-    budget = math.ceil(len(numbers) / MAX_OR_TERMS) * max(batches_left, 1)
     known = _PAGES.get(key)
     if known is None or known[1] < now - INDEX_TTL or known[0] <= budget:
         records, pages = _read_pages(connection, document, budget)

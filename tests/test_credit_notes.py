@@ -156,7 +156,7 @@ class TestCreditNotes(XeroCreditNoteCommon):
             note = self.xero_credit_note(refund)
             self.assertAlmostEqual(float(note["Total"]), refund.amount_total, places=2)
         reads = self.emulator.requests(method="GET", path="/api.xro/2.0/CreditNotes")
-        self.assertEqual([r["query"].get("where") for r in reads], [None])
+        self.assertEqual([r["query"].get("where") for r in reads], ['Type=="ACCRECCREDIT"'])
         self.assertEqual(reads[0]["query"].get("pageSize"), "1000")
         puts = self.emulator.requests(method="PUT", path="/api.xro/2.0/CreditNotes")
         self.assertEqual([r["items"] for r in puts], [24])

@@ -249,6 +249,57 @@ class TestInvoices(XeroInvoiceCommon):
         self.assertEqual(self.line_of(task, other).outcome, "blocked")
         self.assertEqual(len(self.emulator.state(DEMO_TENANT)["invoices"]), 2)
 
+    def test_many_numbers_taken_read_the_organisation_once(self):
+        """A tenth of a two-batch task already in Xero (a dealer's history): each batch is
+        created first; the numbers Xero refuses are found in one read of the organisation's
+        invoices (cheaper than a look-up per batch) and linked, the rest created."""
+        moves = self.env["account.move"]
+        for i in range(60):
+            moves |= self.invoice([10.0 + i])
+        self.run_task("send_new_customers")
+        existing = moves[5] | moves[15] | moves[25] | moves[35] | moves[52] | moves[58]
+        line = {"Quantity": 1, "AccountCode": "200", "TaxType": "OUTPUT2"}
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "invoices": [
+                            {
+                                "Type": "ACCREC",
+                                "InvoiceNumber": move.name,
+                                "Contact": {"ContactID": self.partner_a.xero_contact_id},
+                                "Status": "AUTHORISED",
+                                "Date": "2026-10-31",
+                                "DueDate": "2026-11-30",
+                                "LineAmountTypes": "Exclusive",
+                                "LineItems": [
+                                    dict(line, Description="x", UnitAmount=move.amount_untaxed)
+                                ],
+                            }
+                            for move in existing
+                        ],
+                    }
+                ]
+            },
+        )
+        self.emulator.clear_requests()
+        task = self.run_task("send_new_invoices")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        self.assertEqual({self.line_of(task, m).outcome for m in existing}, {"linked"})
+        self.assertEqual({self.line_of(task, m).outcome for m in moves - existing}, {"created"})
+        invoices = self.emulator.state(DEMO_TENANT)["invoices"]
+        self.assertEqual(len(invoices), 60)
+        self.assertEqual(len({i["InvoiceNumber"] for i in invoices}), 60)
+        for move in moves:
+            self.assertAlmostEqual(float(self.xero_invoice(move)["Total"]), move.amount_total, 2)
+        reads = self.emulator.requests(method="GET", path="/api.xro/2.0/Invoices")
+        self.assertEqual([r["query"].get("pageSize") for r in reads], ["1000"])
+        self.assertNotIn("InvoiceNumbers", reads[0]["query"])
+        self.assertEqual(len(self.emulator.requests(method="PUT", path="/api.xro")), 2)
+
     def test_one_off_update_unpaid_and_paid(self):
         move = self.invoice([100.0])
         move.action_xero_send()
