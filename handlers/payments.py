@@ -253,9 +253,10 @@ class XeroHandlerPayments(models.AbstractModel):
     def _documents_preview(self, partials, connection):
         """``{move id: Decision}``: what the run, which sends them first by their own handlers,
         would do with the invoices and credit notes of ``partials`` not in Xero yet."""
-        moves = partials.mapped(lambda p: p._xero_paid_document()).filtered(
-            lambda m: not m.xero_invoice_id
-        )
+        moves = self.env["account.move"]
+        for partial in partials:
+            moves |= partial._xero_paid_document()
+        moves = moves.filtered(lambda m: not m.xero_invoice_id)
         plan = {}
         for move_type, handler in (
             ("out_invoice", "xero.handler.invoices"),

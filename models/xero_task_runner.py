@@ -220,8 +220,11 @@ class XeroTask(models.Model):
             }
         )
         self.connection_id._xero_trigger_runner(until)
-        if testing() or self.env.context.get("xero_run_now"):
-            self._finish(failed=True)
+        run_now = self.env.context.get("xero_run_now")
+        if testing() or run_now:
+            # "Run now" cannot wait: the task fails and what it did not send are errors. A
+            # test stops here as if it waited: those records stay pending, as they would.
+            self._finish(failed=True, keep_pending=not run_now)
         return True
 
     def _transient_failure(self, exc):
@@ -247,8 +250,8 @@ class XeroTask(models.Model):
         if not testing() and self.env.context.get("xero_commit", True):
             self.env.cr.commit()
 
-    def _finish(self, failed=False, cancelled=False):
-        if failed:
+    def _finish(self, failed=False, cancelled=False, keep_pending=False):
+        if failed and not keep_pending:
             # A failed task sends nothing more: its records waiting for a batch are errors
             # with the task's reason (never left "pending"), and Retry failed records has them.
             self.env["xero.task.line"].search(
