@@ -28,6 +28,9 @@ class XeroTaskHandler(models.AbstractModel):
     _name = "xero.task.handler"
     _description = "Xero task handler"
     _records = None  # the Odoo model whose records the handler sends
+    # Words for the log's outcomes where Odoo's side is what happened (e.g. the fetch:
+    # "created" is "imported"); the others keep their own label.
+    _outcome_words = {}
 
     # ------------------------------------------------------------------ entry points
 

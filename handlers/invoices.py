@@ -69,9 +69,11 @@ class XeroHandlerInvoices(models.AbstractModel):
         connection = task.connection_id
         invoices = records.with_company(connection.company_id)
         partners = invoices.commercial_partner_id.filtered(lambda p: not p.xero_contact_id)
+        customers = {}
         if partners:  # sent first, in this task, by the customers' own code path
-            self.env["xero.handler.customers"]._send_dependencies(task, "new", partners)
-        plan = self._decide(invoices, connection, mode)
+            sent = self.env["xero.handler.customers"]._send_dependencies(task, "new", partners)
+            customers = {pid: (outcome, message) for pid, (outcome, _x, message) in sent.items()}
+        plan = self._decide(invoices, connection, mode, customers=customers)
         results, creates, updates, voids = {}, [], [], []
         for move in invoices:
             decision = plan[move.id]
@@ -99,8 +101,14 @@ class XeroHandlerInvoices(models.AbstractModel):
     # ------------------------------------------------------------------ planning
 
     @api.model
-    def _decide(self, records, connection, mode, preview=False):
+    def _decide(self, records, connection, mode, preview=False, customers=None):
         """What happens to each invoice: create, link, update, void, skip or blocked.
+
+        One plan for the preview and the run: the same checks (mappings, currencies, what
+        Xero would refuse) whether or not the customer is in Xero yet, and the customer's own
+        outcome: ``customers`` is ``{partner id: (outcome, message)}`` of the customers the
+        run has just sent (see ``_send_batch``); a preview asks the customers' handler what it
+        would do with them ("will be created first", or blocked and why).
 
         Invoices Xero may already have (a create that reached Xero before a crash, or one
         typed there) are linked, never duplicated. Xero keeps ACCREC numbers unique, so the
@@ -111,8 +119,13 @@ class XeroHandlerInvoices(models.AbstractModel):
         plan, to_match = {}, records.browse()
         currencies = self._enabled_currencies(records, connection)
         maps = self.env["xero.mapping"]._maps(connection)
+        if preview:
+            customers = self._customers_preview(records, connection)
+        notes = {}
         for move in records:
-            blocked = self._block_reason(move, connection, currencies, maps, preview)
+            blocked, notes[move.id] = self._block_reason(
+                move, connection, currencies, maps, customers or {}
+            )
             if blocked:
                 plan[move.id] = Decision("blocked", move.xero_invoice_id or None, blocked)
             elif move.xero_invoice_id:
@@ -131,8 +144,24 @@ class XeroHandlerInvoices(models.AbstractModel):
             existing = self._fetch_by_number(connection, to_match.mapped("name"))
         for move in to_match:
             found = existing.get(move.name)
-            plan[move.id] = self._match(move, found, connection) if found else Decision("create")
+            decision = self._match(move, found, connection) if found else Decision("create")
+            if decision.action == "create" and notes[move.id]:
+                decision = decision._replace(reason=notes[move.id])
+            plan[move.id] = decision
         return plan
+
+    @api.model
+    def _customers_preview(self, moves, connection):
+        """``{partner id: (action, reason)}``: what Send New Customers would do with the
+        customers of ``moves`` not in Xero yet (the run sends them first, by that plan)."""
+        company = connection.company_id
+        partners = moves.commercial_partner_id.with_company(company).filtered(
+            lambda p: not p.xero_contact_id
+        )
+        if not partners:
+            return {}
+        plan = self.env["xero.handler.customers"]._decide(partners, connection, "new", True)
+        return {pid: (decision.action, decision.reason) for pid, decision in plan.items()}
 
     @api.model
     def _match(self, move, found, connection):
@@ -168,44 +197,69 @@ class XeroHandlerInvoices(models.AbstractModel):
         )
 
     @api.model
-    def _block_reason(self, move, connection, currencies, maps, preview):
-        """Why this invoice cannot be sent (a user-readable sentence), or False."""
+    def _block_reason(self, move, connection, currencies, maps, customers):
+        """``(why this invoice cannot be sent, or False; a note for the preview, or False)``.
+
+        ``customers``: the outcome of the customers not in Xero yet (``_decide``).
+        """
         if move.move_type != self._move_type:
-            return _("%s is not a document of this task's kind.", move.name or move.id)
+            return _("%s is not a document of this task's kind.", move.name or move.id), False
         if move.company_id != connection.company_id:
-            return _(
+            why = _(
                 "%(name)s belongs to %(company)s, not to this dealer.",
                 name=move.name,
                 company=move.company_id.name,
             )
+            return why, False
         if move.state == "draft":
-            return _("%s is not posted.", move.name or _("The document"))
+            return _("%s is not posted.", move.name or _("The document")), False
         if move.state == "cancel" and not move.xero_invoice_id:
-            return False
+            return False, False
         if (
             not move.xero_invoice_id
             and float_compare(move.amount_total, 0, precision_rounding=move.currency_id.rounding)
             <= 0
         ):
-            return _("Zero or negative total: Xero takes only documents above zero.")
+            return _("Zero or negative total: Xero takes only documents above zero."), False
         if currencies is not None and move.currency_id.name not in currencies:
-            return _("Currency %s is not enabled in the Xero organisation.", move.currency_id.name)
+            why = _("Currency %s is not enabled in the Xero organisation.", move.currency_id.name)
+            return why, False
         partner = move.commercial_partner_id.with_company(connection.company_id)
+        note = False
         if not partner.xero_contact_id:
-            if preview:
-                if not (partner.name or "").strip():
-                    return _("Customer has no Xero contact and is not sendable: no name.")
-                return False
-            return _(
-                "Customer %(name)s has no Xero contact and could not be sent: %(why)s",
-                name=partner.display_name,
-                why=partner.xero_last_error or _("unknown"),
-            )
+            blocked, note = self._customer_block(partner, customers.get(partner.id))
+            if blocked:
+                return blocked, False
         try:
-            move._xero_invoice_values(connection, maps)
+            values = move._xero_invoice_values(connection, maps)
+            if not move.xero_invoice_id:
+                # What the create will send, checked as it will be built; a customer sent
+                # first in the same task has its contact id by then.
+                payloads.invoice_payload(dict(values, contact_id=values["contact_id"] or "-"))
         except payloads.PayloadError as exc:
-            return str(exc)
-        return False
+            return str(exc), False
+        return False, note
+
+    @api.model
+    def _customer_block(self, partner, outcome):
+        """``(why the invoice is blocked by its customer not in Xero, or False; a note)``.
+
+        ``outcome``: ``(action or outcome, reason)`` of the customer in this preview or run.
+        """
+        action, reason = outcome or ("error", partner.xero_last_error or _("unknown"))
+        name = partner.display_name
+        if action == "create":
+            return False, _("Customer %s will be created in Xero first.", name)
+        if action == "link":
+            return False, _("Customer %(name)s is linked first: %(why)s", name=name, why=reason)
+        if action == "blocked":
+            return _("Customer %(name)s is blocked: %(why)s", name=name, why=reason), False
+        if action in ("skip", "skipped"):
+            return _("Customer %(name)s is not sent: %(why)s", name=name, why=reason), False
+        return (
+            _("Customer %(name)s could not be sent to Xero: %(why)s", name=name, why=reason),
+            False,
+        )
 
     @api.model
     def _enabled_currencies(self, moves, connection):

@@ -289,6 +289,9 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
     _inherit = "xero.task.handler"
     _description = "Xero task handler: fetch payments"
     _records = "account.payment"
+    # What happened in Odoo: a payment or allocation made in Xero was imported, one Odoo had
+    # was linked, one deleted in Xero was reversed (unreconciled, cancelled).
+    _outcome_words = {"created": "imported", "updated": "reversed", "linked": "linked"}
 
     @api.model
     def _plan(self, task, mode):

@@ -203,6 +203,7 @@ class XeroHandlerPayments(models.AbstractModel):
         records -= credits
         maps = self.env["xero.mapping"]._maps(connection)
         ready = records.browse()
+        documents = self._documents_preview(records, connection) if preview else {}
         for partial in records:
             invoice = partial._xero_paid_document()
             try:
@@ -222,9 +223,9 @@ class XeroHandlerPayments(models.AbstractModel):
                 plan[partial.id] = Decision("create", values=values)  # decided below
                 ready |= partial
             else:
-                plan[partial.id] = self._document_not_in_xero(invoice, preview)._replace(
-                    values=values
-                )
+                plan[partial.id] = self._document_not_in_xero(
+                    invoice, preview, documents.get(invoice.id)
+                )._replace(values=values)
         refunds = ready.filtered(lambda p: p._xero_kind() == "refund")
         xero_invoices = self._fetch_invoices(
             connection, {plan[p.id].values["document_id"] for p in ready - refunds}, task
@@ -252,16 +253,36 @@ class XeroHandlerPayments(models.AbstractModel):
         return plan
 
     @api.model
-    def _document_not_in_xero(self, document, preview):
-        """The invoice or credit note is not in Xero: sent first (preview), else blocked."""
-        if preview:
+    def _documents_preview(self, partials, connection):
+        """``{move id: Decision}``: what the run, which sends them first by their own handlers,
+        would do with the invoices and credit notes of ``partials`` not in Xero yet."""
+        moves = self.env["account.move"]
+        for partial in partials:
+            moves |= partial._xero_paid_document()
+        moves = moves.filtered(lambda m: not m.xero_invoice_id)
+        plan = {}
+        for move_type, handler in (
+            ("out_invoice", "xero.handler.invoices"),
+            ("out_refund", "xero.handler.credit_notes"),
+        ):
+            documents = moves.filtered(lambda m, t=move_type: m.move_type == t)
+            if documents:
+                plan.update(self.env[handler]._decide(documents, connection, "new", preview=True))
+        return plan
+
+    @api.model
+    def _document_not_in_xero(self, document, preview, decision=None):
+        """The invoice or credit note is not in Xero: sent first (preview: unless its own plan,
+        ``decision``, blocks it), else blocked."""
+        if preview and not (decision and decision.action == "blocked"):
             return Decision("create", reason=_("%s is sent to Xero first.", document.name))
         return Decision(
             "blocked",
             reason=_(
                 "%(name)s is not in Xero: %(why)s",
                 name=document.name,
-                why=document.xero_last_error or _("it could not be sent."),
+                why=(decision.reason if decision else document.xero_last_error)
+                or _("it could not be sent."),
             ),
         )
 

@@ -12,6 +12,8 @@ _logger = logging.getLogger(__name__)
 XERO_API_URL = "https://api.xero.com"
 XERO_IDENTITY_URL = "https://identity.xero.com"
 XERO_LOGIN_URL = "https://login.xero.com"
+# States in which no call can succeed until a person fixes the connection.
+NEEDS_A_PERSON = ("needs_reauth", "bad_credentials")
 
 
 class XeroConnection(models.Model):
@@ -69,6 +71,7 @@ class XeroConnection(models.Model):
             ("not_connected", "Not connected"),
             ("connected", "Connected"),
             ("needs_reauth", "Needs re-authorisation"),
+            ("bad_credentials", "Wrong client id or secret"),
             ("error", "Error"),
         ],
         compute="_compute_state",
@@ -154,7 +157,17 @@ class XeroConnection(models.Model):
         for conn in self:
             token = by_conn.get(conn.id)
             conn.last_error = token.last_error if token else False
-            if token and token.needs_reauth:
+            if (
+                token
+                and token.needs_reauth
+                and (
+                    token.error_code in xero_errors.CREDENTIAL_ERRORS
+                    or conn.auth_mode == "client_credentials"
+                )
+            ):
+                # Nothing to authorise again: the client id or secret is wrong.
+                conn.state = "bad_credentials"
+            elif token and token.needs_reauth:
                 conn.state = "needs_reauth"
             elif token and token.last_error:
                 conn.state = "error"
@@ -183,7 +196,13 @@ class XeroConnection(models.Model):
             orgs = self._xero_call("get_organisations", gateway=gateway)
         except xero_errors.XeroError as exc:
             message = exc.user_message()
-            self._token_record().write({"last_error": message})
+            self._token_record().write(
+                {
+                    "last_error": message,
+                    "error_code": getattr(exc, "code", None) or False,
+                    "needs_reauth": getattr(exc, "needs_reauth", False),
+                }
+            )
             self.invalidate_recordset(["state", "last_error"])
             return self._notify(_("Xero connection failed"), message, "danger")
         org = (orgs.get("Organisations") or [{}])[0]
@@ -197,7 +216,9 @@ class XeroConnection(models.Model):
                 "last_test_date": fields.Datetime.now(),
             }
         )
-        self._token_record().write({"last_error": False, "needs_reauth": False})
+        self._token_record().write(
+            {"last_error": False, "needs_reauth": False, "error_code": False}
+        )
         self.invalidate_recordset(["state", "last_error"])
         message = _(
             "%(org)s (%(currency)s): %(minute)s calls left this minute, %(day)s today.",
@@ -229,6 +250,7 @@ class XeroConnection(models.Model):
                     "expires_at": 0,
                     "needs_reauth": False,
                     "last_error": False,
+                    "error_code": False,
                 }
             )
             if not conn._xero_link_counts():
@@ -301,6 +323,47 @@ class XeroConnection(models.Model):
                 xero_throttle.PgThrottleStore(self._side_cursor),
                 self.env.context.get("xero_clock") or xero_throttle.RealClock(),
             ),
+        )
+
+    def _xero_problem(self, exc):
+        """One sentence for a banner: this dealer's connection, what is wrong with it (as the
+        failed call ``exc`` says: a ``XeroError``, or the ``UserError`` of a connection with
+        no organisation) and what fixes it."""
+        self.ensure_one()
+        if isinstance(exc, xero_errors.XeroRateLimited):
+            what = _(
+                "Xero's %(problem)s call limit is reached until %(until)s: check again then",
+                problem=_("daily") if exc.problem == "day" else exc.problem,
+                until=exc.until_text(),
+            )
+        elif isinstance(exc, xero_errors.XeroAuthError) and (
+            exc.bad_credentials or self.auth_mode == "client_credentials" and exc.needs_reauth
+        ):
+            what = _(
+                "Xero refuses its client id or secret: a Xero Manager corrects them on the "
+                "connection, then clicks Test connection"
+            )
+        elif isinstance(exc, xero_errors.XeroAuthError) and exc.needs_reauth:
+            what = _(
+                "its grant was revoked or has expired: a Xero Manager clicks Connect to Xero on "
+                "the connection"
+            )
+        elif isinstance(exc, xero_errors.XeroAuthError):
+            what = _(
+                "Xero denies access to the organisation (disconnected, or a permission "
+                "missing): %s",
+                exc.user_message(),
+            )
+        elif isinstance(exc, xero_errors.XeroTransientError):
+            what = _("the organisation could not be reached: %s", exc.user_message())
+        elif isinstance(exc, xero_errors.XeroError):
+            what = exc.user_message()
+        else:
+            what = str(exc.args[0] if exc.args else exc)
+        return _(
+            "Xero connection of %(dealer)s: %(what)s.",
+            dealer=self.company_id.name,
+            what=what.rstrip("."),
         )
 
     def _check_manager(self):

@@ -134,7 +134,13 @@ class XeroConnection(models.Model):
             try:
                 grant = self._new_grant(None)
             except xero_errors.XeroAuthError as exc:
-                token.write({"needs_reauth": exc.needs_reauth, "last_error": exc.user_message()})
+                token.write(
+                    {
+                        "needs_reauth": exc.needs_reauth,
+                        "last_error": exc.user_message(),
+                        "error_code": exc.code or False,
+                    }
+                )
                 raise
             token.write(
                 {
@@ -142,6 +148,7 @@ class XeroConnection(models.Model):
                     "expires_at": grant["expires_at"],
                     "needs_reauth": False,
                     "last_error": False,
+                    "error_code": False,
                 }
             )
             return grant["access_token"]
@@ -178,15 +185,15 @@ class XeroConnection(models.Model):
                 # Recorded in this committed transaction, raised once it is closed.
                 failure = exc
                 cr.execute(
-                    "UPDATE xero_connection_token SET needs_reauth = %s, last_error = %s "
-                    "WHERE id = %s",
-                    [exc.needs_reauth, exc.user_message(), token.id],
+                    "UPDATE xero_connection_token SET needs_reauth = %s, last_error = %s, "
+                    "error_code = %s WHERE id = %s",
+                    [exc.needs_reauth, exc.user_message(), exc.code, token.id],
                 )
             else:
                 cr.execute(
                     "UPDATE xero_connection_token SET access_token = %s, "
                     "refresh_token = COALESCE(%s, refresh_token), expires_at = %s, "
-                    "needs_reauth = FALSE, last_error = NULL WHERE id = %s",
+                    "needs_reauth = FALSE, last_error = NULL, error_code = NULL WHERE id = %s",
                     [
                         grant["access_token"],
                         grant.get("refresh_token"),

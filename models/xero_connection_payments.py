@@ -2,6 +2,8 @@ import logging
 
 from odoo import _, api, fields, models
 
+from .xero_connection import NEEDS_A_PERSON
+
 _logger = logging.getLogger(__name__)
 
 
@@ -37,7 +39,7 @@ class XeroConnection(models.Model):
         connections = self.sudo().search(
             [("auto_fetch_payments", "=", True), ("tenant_id", "!=", False)]
         )
-        connections = connections.filtered(lambda c: c.state != "needs_reauth")
+        connections = connections.filtered(lambda c: c.state not in NEEDS_A_PERSON)
         Task = self.env["xero.task"].sudo()
         busy = Task.search(
             [

@@ -23,6 +23,7 @@ class XeroConnectionToken(models.Model):
     expires_at = fields.Float(help="Access token expiry, seconds since the epoch.")
     needs_reauth = fields.Boolean()
     last_error = fields.Text()
+    error_code = fields.Char(help="Xero's code of the last token error (e.g. invalid_client).")
     oauth_state = fields.Char(exportable=False, index=True)
     oauth_uid = fields.Many2one("res.users", ondelete="cascade")
     oauth_started = fields.Float()

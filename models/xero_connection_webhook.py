@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 
+from .xero_connection import NEEDS_A_PERSON
+
 _logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/xero/webhook/"
@@ -252,7 +254,7 @@ class XeroConnection(models.Model):
             ("planned", "=", False),
         ]
         task = Task.search(domain, order="id", limit=1)
-        if task or self.state == "needs_reauth":
+        if task or self.state in NEEDS_A_PERSON:
             return task
         task = Task.create({"company_id": self.company_id.id, "task_type": "fetch_new_payments"})
         self._xero_trigger_runner(fields.Datetime.now() + FETCH_DELAY)

@@ -90,6 +90,11 @@ class XeroTask(models.Model):
     count_blocked = fields.Integer(string="Blocked", readonly=True, copy=False)
     count_error = fields.Integer(string="Errors", readonly=True, copy=False)
     progress = fields.Float(compute="_compute_progress", store=True)
+    retry_offered = fields.Boolean(
+        compute="_compute_retry_offered",
+        help="Retry failed records is offered once the task has ended with records in error "
+        "(blocked ones wait for a person to fix what blocks them).",
+    )
     handler_state = fields.Json(
         copy=False, readonly=True, help="Where the handler is between steps (e.g. the fetch)."
     )
@@ -119,6 +124,14 @@ class XeroTask(models.Model):
                 task.progress = (
                     100.0 * task.count_done / task.count_total if task.count_total else 0.0
                 )
+
+    @api.depends("count_error", "state")
+    def _compute_retry_offered(self):
+        for task in self:
+            task.retry_offered = bool(task.count_error) and task.state not in (
+                "queued",
+                "running",
+            )
 
     # ------------------------------------------------------------------ creation
 

@@ -32,6 +32,11 @@ class XeroTaskLine(models.Model):
         compute="_compute_record_ref",
     )
     outcome = fields.Selection(LINE_OUTCOMES, required=True, default="pending", index=True)
+    outcome_label = fields.Char(
+        string="What happened",
+        compute="_compute_outcome_label",
+        help="The outcome in the task's own words (Fetch New Payments: imported, reversed).",
+    )
     xero_id = fields.Char(string="Xero ID")
     message = fields.Text()
     attempts = fields.Integer(
@@ -49,6 +54,14 @@ class XeroTaskLine(models.Model):
     def _compute_record_ref(self):
         for line in self:
             line.record_ref = f"{line.res_model},{line.res_id}" if line.res_id else False
+
+    @api.depends("outcome", "task_id.task_type")
+    def _compute_outcome_label(self):
+        labels = dict(LINE_OUTCOMES)
+        for line in self:
+            words = line.task_id._handler()._outcome_words if line.task_id.task_type else {}
+            word = words.get(line.outcome)
+            line.outcome_label = word.capitalize() if word else labels.get(line.outcome)
 
     def _log(self, outcome, xero_id=None, message=None):
         """Record the outcome of these lines (one write per distinct outcome)."""

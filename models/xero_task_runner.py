@@ -220,8 +220,11 @@ class XeroTask(models.Model):
             }
         )
         self.connection_id._xero_trigger_runner(until)
-        if testing() or self.env.context.get("xero_run_now"):
-            self._finish(failed=True)
+        run_now = self.env.context.get("xero_run_now")
+        if testing() or run_now:
+            # "Run now" cannot wait: the task fails and what it did not send are errors. A
+            # test stops here as if it waited: those records stay pending, as they would.
+            self._finish(failed=True, keep_pending=not run_now)
         return True
 
     def _transient_failure(self, exc):
@@ -247,7 +250,13 @@ class XeroTask(models.Model):
         if not testing() and self.env.context.get("xero_commit", True):
             self.env.cr.commit()
 
-    def _finish(self, failed=False, cancelled=False):
+    def _finish(self, failed=False, cancelled=False, keep_pending=False):
+        if failed and not keep_pending:
+            # A failed task sends nothing more: its records waiting for a batch are errors
+            # with the task's reason (never left "pending"), and Retry failed records has them.
+            self.env["xero.task.line"].search(
+                [("task_id", "=", self.id), ("outcome", "=", "pending")]
+            )._log("error", message=_("Not sent: %s", self.message or _("the task failed.")))
         self._update_counts()
         if cancelled:
             state = "cancelled"
@@ -256,13 +265,9 @@ class XeroTask(models.Model):
         else:
             state = "done_with_errors" if self.count_error or self.count_blocked else "done"
         self.write(
-            {
-                "state": state,
-                "date_finished": fields.Datetime.now(),
-                "cancel_requested": False,
-                "summary": self._summary_text(),
-            }
+            {"state": state, "date_finished": fields.Datetime.now(), "cancel_requested": False}
         )
+        self.summary = self._summary_text()
         if state in ("done_with_errors", "failed") and self.user_id:
             self.activity_schedule(
                 "mail.mail_activity_data_warning",
@@ -274,9 +279,14 @@ class XeroTask(models.Model):
         self._handler()._finished(self)
 
     def _summary_text(self):
+        words = self._handler()._outcome_words
         parts = [
-            f"{getattr(self, 'count_' + o)} {o}" for o in OUTCOMES if getattr(self, "count_" + o)
+            f"{getattr(self, 'count_' + o)} {words.get(o, o)}"
+            for o in OUTCOMES
+            if getattr(self, "count_" + o)
         ]
         text = ", ".join(parts) or _("nothing to do")
+        if self.state == "failed" and self.message:
+            text = _("failed: %(why)s (%(counts)s)", why=self.message.rstrip("."), counts=text)
         text = f"{self.name}: {text}"
         return f"{text}\n{self.report}" if self.report else text

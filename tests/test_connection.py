@@ -78,8 +78,10 @@ class TestConnection(XeroTransactionCase):
         self.connection.sudo().client_secret = "wrong-secret"
         action = self.connection.action_test_connection()
         self.assertEqual(action["params"]["type"], "danger")
-        self.assertEqual(self.connection.state, "needs_reauth")
-        self.assertTrue(self.connection.last_error)
+        # A custom connection has nothing to authorise again: its secret is wrong.
+        self.assertEqual(self.connection.state, "bad_credentials")
+        self.assertIn("client id or secret", self.connection.last_error)
+        self.assertNotIn("authorised again", action["params"]["message"])
         self.assertNotIn("wrong-secret", action["params"]["message"])
         self.assertNotIn("wrong-secret", self.connection.last_error)
 

@@ -185,6 +185,10 @@ class XeroRateLimited(XeroError):
         return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
+#: OAuth2 errors of the token endpoint that mean the client id or secret is wrong.
+CREDENTIAL_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
+
+
 class XeroAuthError(XeroError):
     """Xero refused the credentials (HTTP 401/403, or an OAuth2 error on the token endpoint).
 
@@ -199,8 +203,20 @@ class XeroAuthError(XeroError):
         self.needs_reauth = bool(needs_reauth)
         super().__init__(message, status=status, code=code)
 
+    @property
+    def bad_credentials(self):
+        """Xero refused the app's client id or secret: reconnecting cannot help, only
+        correcting them can (custom connections have nothing to authorise)."""
+        return self.code in CREDENTIAL_ERRORS
+
     def user_message(self):
-        """One line, telling the user to reconnect when that is the fix."""
+        """One line, telling the user what fixes it: correct the client id or secret, or
+        reconnect the organisation."""
+        if self.bad_credentials:
+            return _one_line(
+                "Xero refused the client id or secret (%s): correct them on the connection."
+                % self.code
+            )
         if self.needs_reauth:
             return _one_line(
                 "The connection to Xero must be authorised again (%s)." % self.message.rstrip(".")

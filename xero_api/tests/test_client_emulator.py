@@ -219,6 +219,10 @@ def test_wrong_client_secret_is_auth_error(emu):
         gateway.fetch_client_credentials_token()
     assert info.value.code == "invalid_client" and info.value.needs_reauth
     assert "wrong-secret" not in info.value.user_message()
+    # Like Xero: a wrong secret is invalid_client, which reconnecting cannot fix.
+    assert info.value.status == 400 and info.value.bad_credentials
+    assert "client id or secret" in info.value.user_message()
+    assert "authorised again" not in info.value.user_message()
 
 
 class EmulatorSyncedClock(VirtualClock):
