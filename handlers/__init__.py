@@ -4,6 +4,7 @@ from . import (
     customers,
     customer_writes,
     invoices,
+    invoice_reads,
     invoice_updates,
     credit_notes,
     invoice_pdfs,

@@ -1,6 +1,7 @@
 from odoo import _, api, models
 
 from ..models.account_partial_reconcile import POSTED_PAYMENT_STATES
+from ..models.xero_common import Decision
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
 from ..xero_api.wire import guid_where, where_any
@@ -11,8 +12,9 @@ LIVE_PAYMENTS = 'Status=="AUTHORISED" AND (%s)'
 
 class XeroHandlerPayments(models.AbstractModel):
     """The payments handler's Xero calls (invoices, credit notes and their payments read in
-    bulk, also used by Fetch New Payments; deletes), and the preview rows of what is not an
-    allocation to send: removals to make in Xero, and money waiting for an allocation."""
+    bulk, also used by Fetch New Payments; deletes), the preview rows of what is not an
+    allocation to send (removals to make in Xero, money waiting for an allocation), and the
+    plan of an allocation whose invoice or credit note is not in Xero yet."""
 
     _inherit = "xero.handler.payments"
 
@@ -347,3 +349,37 @@ class XeroHandlerPayments(models.AbstractModel):
                 }
             )
         return rows
+
+    @api.model
+    def _documents_preview(self, partials, connection):
+        """``{move id: Decision}``: what the run, which sends them first by their own handlers,
+        would do with the invoices and credit notes of ``partials`` not in Xero yet."""
+        moves = self.env["account.move"]
+        for partial in partials:
+            moves |= partial._xero_paid_document()
+        moves = moves.filtered(lambda m: not m.xero_invoice_id)
+        plan = {}
+        for move_type, handler in (
+            ("out_invoice", "xero.handler.invoices"),
+            ("out_refund", "xero.handler.credit_notes"),
+        ):
+            documents = moves.filtered(lambda m, t=move_type: m.move_type == t)
+            if documents:
+                plan.update(self.env[handler]._decide(documents, connection, "new", preview=True))
+        return plan
+
+    @api.model
+    def _document_not_in_xero(self, document, preview, decision=None):
+        """The invoice or credit note is not in Xero: sent first (preview: unless its own plan,
+        ``decision``, blocks it), else blocked."""
+        if preview and not (decision and decision.action == "blocked"):
+            return Decision("create", reason=_("%s is sent to Xero first.", document.name))
+        return Decision(
+            "blocked",
+            reason=_(
+                "%(name)s is not in Xero: %(why)s",
+                name=document.name,
+                why=(decision.reason if decision else document.xero_last_error)
+                or _("it could not be sent."),
+            ),
+        )

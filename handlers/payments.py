@@ -253,40 +253,6 @@ class XeroHandlerPayments(models.AbstractModel):
         return plan
 
     @api.model
-    def _documents_preview(self, partials, connection):
-        """``{move id: Decision}``: what the run, which sends them first by their own handlers,
-        would do with the invoices and credit notes of ``partials`` not in Xero yet."""
-        moves = self.env["account.move"]
-        for partial in partials:
-            moves |= partial._xero_paid_document()
-        moves = moves.filtered(lambda m: not m.xero_invoice_id)
-        plan = {}
-        for move_type, handler in (
-            ("out_invoice", "xero.handler.invoices"),
-            ("out_refund", "xero.handler.credit_notes"),
-        ):
-            documents = moves.filtered(lambda m, t=move_type: m.move_type == t)
-            if documents:
-                plan.update(self.env[handler]._decide(documents, connection, "new", preview=True))
-        return plan
-
-    @api.model
-    def _document_not_in_xero(self, document, preview, decision=None):
-        """The invoice or credit note is not in Xero: sent first (preview: unless its own plan,
-        ``decision``, blocks it), else blocked."""
-        if preview and not (decision and decision.action == "blocked"):
-            return Decision("create", reason=_("%s is sent to Xero first.", document.name))
-        return Decision(
-            "blocked",
-            reason=_(
-                "%(name)s is not in Xero: %(why)s",
-                name=document.name,
-                why=(decision.reason if decision else document.xero_last_error)
-                or _("it could not be sent."),
-            ),
-        )
-
-    @api.model
     def _decide_one(self, partial, vals, xero_invoices, live_payments, due, taken):
         """Plan one allocation (see :meth:`_decide`); updates ``due`` and ``taken``."""
         invoice = partial._xero_paid_document()

@@ -1,0 +1,96 @@
+from odoo import api, models
+
+from ..xero_api import wire
+from . import number_index
+from .invoices import NUMBER_TAKEN
+
+
+class XeroHandlerInvoiceReads(models.AbstractModel):
+    """What the invoices' handler (and so the credit notes') reads of Xero: documents by
+    number (the organisation's read whole, or looked up) and by id, and the numbers Xero
+    refuses as taken, found and linked after an optimistic create."""
+
+    _inherit = "xero.handler.invoices"
+
+    @api.model
+    def _fetch_by_number(self, connection, numbers):
+        """Sales documents of this kind Xero has under these numbers (not voided or deleted):
+        from the organisation's documents read whole when that costs no more than looking up
+        the batches left (``number_index``), else looked up (``_number_queries``)."""
+        document, context = self._document(), self.env.context
+        queries = list(self._number_queries(numbers))
+        records = number_index.lookup(
+            connection,
+            document,
+            numbers,
+            len(queries) * (context.get("xero_batches_left") or 1),
+            fresh=bool(context.get("xero_key_salt") or context.get("xero_fresh_numbers")),
+        )
+        if records is None:
+            records = [
+                record
+                for query in queries
+                for record in connection._xero_read_all(
+                    document.read, document.key, unitdp=4, **query
+                )
+            ]
+        return {r[document.number]: r for r in records if self._is_live(r)}
+
+    @api.model
+    def _is_live(self, record):
+        """A Xero document of this kind that a number can match (not voided or deleted)."""
+        return record.get("Type") == self._document().type and record.get("Status") not in (
+            "DELETED",
+            "VOIDED",
+        )
+
+    @api.model
+    def _fetch_current(self, connection, xero_ids):
+        """Xero's current state of these linked documents, by id, with their lines."""
+        document, current = self._document(), {}
+        for query in self._id_queries(xero_ids):
+            for record in connection._xero_read_all(document.read, document.key, unitdp=4, **query):
+                current[record[document.id]] = record
+        return current
+
+    @api.model
+    def _number_queries(self, numbers):
+        """The reads that find these numbers: ``InvoiceNumbers`` lists, split by length."""
+        for chunk in wire.chunk_by_length(numbers, str, separator_len=3):
+            yield {"invoice_numbers": chunk}
+
+    @api.model
+    def _id_queries(self, xero_ids):
+        """The reads that find these ids: ``IDs`` lists, split by length (a page, so Xero's
+        list carries the lines, needed to compare paid invoices)."""
+        for chunk in wire.chunk_by_length(xero_ids, str, separator_len=3):
+            yield {"i_ds": chunk}
+
+    @api.model
+    def _taken_numbers(self, connection, moves, answers):
+        """The documents Xero refused because their number is taken: read those numbers in one
+        look-up, then link each (same customer and total) or block it, as a match made before
+        creating would have."""
+        taken = self.env["account.move"].browse(
+            [
+                move.id
+                for move, answer in zip(moves, answers, strict=True)
+                if any(NUMBER_TAKEN in error for error in answer.get("errors") or [])
+            ]
+        )
+        if not taken:
+            return {}
+        existing = self._fetch_by_number(connection, taken.mapped("name"))
+        missing = [name for name in taken.mapped("name") if name not in existing]
+        if missing:  # taken since the organisation was read: read what changed
+            fresh = self.with_context(xero_fresh_numbers=True)
+            existing.update(fresh._fetch_by_number(connection, missing))
+        results = {}
+        for move in taken.filtered(lambda m: m.name in existing):
+            decision = self._match(move, existing[move.name], connection)
+            if decision.action == "link":
+                move._xero_linked(decision.xero_id)
+                results[move.id] = ("linked", decision.xero_id, decision.reason)
+            else:
+                results[move.id] = ("blocked", None, decision.reason)
+        return results
