@@ -198,7 +198,9 @@ def test_emoji_and_accents_kept_control_characters_dropped():
     assert warnings == []
 
 
-@pytest.mark.parametrize("name", [None, False, "", "   ", "\x00\x07", "\n\t "])
+@pytest.mark.parametrize(
+    "name", [None, False, "", "   ", "\x00\x07", "\n\t ", "\u200b\u200d\ufeff", "\u202e \u00a0"]
+)
 def test_missing_name_raises(name):
     with pytest.raises(PayloadError, match="no name"):
         contact_payload(person(name=name))
