@@ -190,7 +190,9 @@ class XeroHandlerCustomers(models.AbstractModel):
                     plan[partner.id] = Decision(
                         "update", partner.xero_contact_id, name=partner._xero_update_name()
                     )
-            elif not partner.active:
+            elif not partner.active and not self.env.context.get("xero_for_documents"):
+                # A customer of documents being sent goes all the same: an invoice of a customer
+                # archived since is still owed, and Xero needs its contact (created ACTIVE).
                 plan[partner.id] = Decision("skip", reason=_("Archived in Odoo and not in Xero."))
             elif not (partner.name or "").strip():
                 plan[partner.id] = Decision("blocked", reason=_("The customer has no name."))

@@ -62,7 +62,8 @@ class XeroHandlerInvoices(models.AbstractModel):
         invoices = records.with_company(connection.company_id)
         partners = invoices.commercial_partner_id.filtered(lambda p: not p.xero_contact_id)
         if partners:  # sent first, in this task, by the customers' own code path
-            self.env["xero.handler.customers"]._send_dependencies(task, "new", partners)
+            customers = self.env["xero.handler.customers"].with_context(xero_for_documents=True)
+            customers._send_dependencies(task, "new", partners)
         plan = self._decide(invoices, connection, mode)
         results, creates, updates, voids = {}, [], [], []
         for move in invoices:
