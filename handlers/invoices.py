@@ -136,7 +136,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             found["Contact"]["ContactID"] == partner.xero_contact_id
             if partner.xero_contact_id
             else (found["Contact"].get("Name") or "").strip().lower()
-            == (partner.name or "").strip().lower()
+            == payloads.contact_name(partner.name).lower()
         )
         same_total = not float_compare(
             float(found.get("Total") or 0),
@@ -186,7 +186,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         partner = move.commercial_partner_id.with_company(connection.company_id)
         if not partner.xero_contact_id:
             if preview:
-                if not (partner.name or "").strip():
+                if not payloads.contact_name(partner.name):
                     return _("Customer has no Xero contact and is not sendable: no name.")
                 return False
             return _(

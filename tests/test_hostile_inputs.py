@@ -176,6 +176,17 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
             self.assertIn("x" * 500, [a.get("AddressLine1") for a in addresses])
             self.assertIn("AddressLine1 was cut to 500", line.message)
 
+        def linked_to(xero_name):
+            def check(partner, _line):
+                same = [c for c in self.xero("contacts") if c["Name"].startswith(xero_name)]
+                self.assertEqual([c["ContactID"] for c in same], [partner.xero_contact_id])
+
+            return check
+
+        # Contacts typed in Xero: the same customers, whose Odoo names hold a tab and a bell,
+        # or run past Xero's 255 characters.
+        long_other = "Fibre " * 1700
+        self.seed_org(contacts=[{"Name": "Kiwi Control Ltd"}, {"Name": long_other[:255].rstrip()}])
         emoji = "🍕" * 300  # 600 UTF-16 units, as Xero counts
         cases = [
             Case("bell and escape in the name", self.customer("Bell\x07 \x1b[31mCo"),
@@ -219,6 +230,10 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
             Case("2,000-character street",
                  self.customer("Long Street Ltd", street="x" * 2000, country_id=self.nz.id),
                  street_cut),
+            Case("tab and bell in a name Xero already has",
+                 self.customer("Kiwi\tControl\x07 Ltd"), linked_to("Kiwi Control Ltd")),
+            Case("10,000-character name Xero already has, cut",
+                 self.customer(long_other), linked_to(long_other[:255].rstrip())),
             Case("60-character reference with control characters",
                  self.customer("Long Ref Ltd", ref="\x07" + "R" * 60), named("Long Ref Ltd")),
         ]  # fmt: skip
@@ -232,7 +247,7 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
         ordinary = self.customer("Plain Customer One") | self.customer("Plain Customer Two")
         task = self.run_task("send_new_customers")
         self.assert_cases(task, cases, ordinary)
-        self.assertEqual(len(cases) + len(refused_by_odoo), 25)
+        self.assertEqual(len(cases) + len(refused_by_odoo), 27)
 
     # ------------------------------------------------------------------ invoices
 
