@@ -47,8 +47,11 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
             {"name": name, "customer_rank": 1, "company_id": self.company.id, **vals}
         )
 
-    def document(self, lines, move_type="out_invoice", partner=None, date="2026-10-31", **vals):
+    def document(
+        self, lines, move_type="out_invoice", partner=None, date="2026-10-31", discounts=(), **vals
+    ):
         """A posted invoice or credit note; ``lines``: (description, quantity, price)."""
+        discounts = list(discounts) or [0] * len(lines)
         move = self.env["account.move"].create(
             {
                 "move_type": move_type,
@@ -60,10 +63,11 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
                             "name": name,
                             "quantity": quantity,
                             "price_unit": price,
+                            "discount": discount,
                             "tax_ids": [Command.set(self.tax_sale_a.ids)],
                         }
                     )
-                    for name, quantity, price in lines
+                    for (name, quantity, price), discount in zip(lines, discounts, strict=True)
                 ],
                 **vals,
             }
@@ -130,6 +134,17 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
             self.assertIn(self.line_of(task, record).outcome, SENT, record.display_name)
         self.counted[task.task_type] = len(cases)
 
+    def assert_preview(self, handler, cases):
+        """The preview (Add bulk task, the to-send lists) shows each case without a crash, and
+        blocks what the task will block."""
+        rows = {row["res_id"]: row for row in self.env[handler]._preview(self.connection, "new")}
+        for case in cases:
+            action = rows[case.record.id]["action"]
+            if case.refused:
+                self.assertEqual(action, "blocked", case.label)
+            else:
+                self.assertNotEqual(action, "blocked", case.label)
+
     def assert_totals(self, move, line=None):
         xero = self.xero_document(move)
         self.assertAlmostEqual(xero["Total"], move.amount_total, places=2, msg=move.name)
@@ -160,6 +175,18 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
         def email(expected):
             def check(partner, _line):
                 self.assertEqual(self.xero_contact(partner).get("EmailAddress") or "", expected)
+
+            return check
+
+        def noted(field, expected_email):
+            """Sent, the field left out or cut with a warning on the log line."""
+
+            def check(partner, line):
+                contact = self.xero_contact(partner)
+                self.assertEqual(contact["Name"], partner.name)
+                self.assertIn(field, line.message or "")
+                if expected_email is not None:
+                    self.assertEqual(contact.get("EmailAddress") or "", expected_email)
 
             return check
 
@@ -234,6 +261,13 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
                  self.customer("Kiwi\tControl\x07 Ltd"), linked_to("Kiwi Control Ltd")),
             Case("10,000-character name Xero already has, cut",
                  self.customer(long_other), linked_to(long_other[:255].rstrip())),
+            Case("header injected in the email",
+                 self.customer("Inject Mail Ltd", email="a@b.nz\nBcc: all@evil.test"),
+                 noted("Email", "")),
+            Case("phone of 100 digits", self.customer("Long Phone Ltd", phone="9" * 100),
+                 noted("Phone", None)),
+            Case("100-character tax number", self.customer("Long Vat Ltd", vat="NZ" + "1" * 98),
+                 noted("TaxNumber", None)),
             Case("60-character reference with control characters",
                  self.customer("Long Ref Ltd", ref="\x07" + "R" * 60), named("Long Ref Ltd")),
         ]  # fmt: skip
@@ -245,9 +279,10 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
         for create, message in refused_by_odoo:
             self.odoo_refuses(create, message)
         ordinary = self.customer("Plain Customer One") | self.customer("Plain Customer Two")
+        self.assert_preview("xero.handler.customers", cases)
         task = self.run_task("send_new_customers")
         self.assert_cases(task, cases, ordinary)
-        self.assertEqual(len(cases) + len(refused_by_odoo), 27)
+        self.assertEqual(len(cases) + len(refused_by_odoo), 30)
 
     # ------------------------------------------------------------------ invoices
 
@@ -313,15 +348,20 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
             Case("customer with no usable name",
                  self.document(plain, partner=self.customer("\x01\x02")), refused="no name"),
             Case("2,000-character reference", self.document(plain, ref="r" * 2000), totals),
+            Case("line discounted 100%",
+                 self.document([*plain, ("Free month", 1, 45.0)], discounts=[0, 100]), totals),
+            Case("description of control characters only",
+                 self.document([*plain, ("\x01\x02", 2, 3.0)]), totals),
         ]  # fmt: skip
         self.odoo_refuses(lambda: self.document([("Null\x00 byte", 1, 10.0)]), "NUL")
         self.odoo_refuses(
             lambda: self.document([("Credit as invoice", 1, -50.0)]), "negative total"
         )
         ordinary = self.document(plain) | self.document([("Data", 3, 12.5)])
+        self.assert_preview("xero.handler.invoices", cases)
         task = self.run_task("send_new_invoices")
         self.assert_cases(task, cases, ordinary)
-        self.assertEqual(len(cases) + 2, 22)
+        self.assertEqual(len(cases) + 2, 24)
 
     # ------------------------------------------------------------------ credit notes
 
