@@ -190,9 +190,11 @@ class XeroHandlerCustomers(models.AbstractModel):
                     plan[partner.id] = Decision(
                         "update", partner.xero_contact_id, name=partner._xero_update_name()
                     )
-            elif not partner.active:
+            elif not partner.active and not self.env.context.get("xero_for_documents"):
+                # A customer of documents being sent goes all the same: an invoice of a customer
+                # archived since is still owed, and Xero needs its contact (created ACTIVE).
                 plan[partner.id] = Decision("skip", reason=_("Archived in Odoo and not in Xero."))
-            elif not (partner.name or "").strip():
+            elif not payloads.contact_name(partner.name):
                 plan[partner.id] = Decision("blocked", reason=_("The customer has no name."))
             else:
                 unlinked |= partner
@@ -226,7 +228,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 # One Xero contact links one customer: the next one with the same email or
                 # name is a different customer (created with a distinct name).
                 free.remove(decision.xero)
-            wanted = partner.name.strip().lower()
+            wanted = payloads.contact_name(partner.name).lower()
             if decision.action == "create":
                 if wanted in names_taken:
                     decision = decision._replace(
@@ -249,7 +251,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 terms.append(("AccountNumber", partner.ref.strip()))
             if partner.email:
                 terms.append(("EmailAddress", partner.email.strip()))
-            terms.append(("Name", partner.name.strip()))
+            terms.append(("Name", payloads.contact_name(partner.name)))
         batches_left = self.env.context.get("xero_batches_left") or 1
         context = self.env.context
         fresh = context.get("xero_fresh_contacts") or bool(context.get("xero_key_salt"))
@@ -261,7 +263,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         key = contact_key(partner.id)
         ref = (partner.ref or "").strip().lower()
         email = (partner.email or "").strip().lower()
-        name = partner.name.strip().lower()
+        name = payloads.contact_name(partner.name).lower()
 
         def low(contact, field):
             return (contact.get(field) or "").strip().lower()
@@ -298,7 +300,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         """True when the contact bears the partner's name, or the distinct name we would send
         (case, spaces and line breaks ignored)."""
         names = {
-            partner.name,
+            payloads.contact_name(partner.name),
             payloads.distinct_contact_name(partner.name, partner.ref, contact_key(partner.id)),
         }
         return _name_key(contact.get("Name")) in {_name_key(name) for name in names}

@@ -71,7 +71,11 @@ class XeroHandlerInvoices(models.AbstractModel):
         partners = invoices.commercial_partner_id.filtered(lambda p: not p.xero_contact_id)
         customers = {}
         if partners:  # sent first, in this task, by the customers' own code path
-            sent = self.env["xero.handler.customers"]._send_dependencies(task, "new", partners)
+            sent = (
+                self.env["xero.handler.customers"]
+                .with_context(xero_for_documents=True)
+                ._send_dependencies(task, "new", partners)
+            )
             customers = {pid: (outcome, message) for pid, (outcome, _x, message) in sent.items()}
         plan = self._decide(invoices, connection, mode, customers=customers)
         results, creates, updates, voids = {}, [], [], []
@@ -160,7 +164,8 @@ class XeroHandlerInvoices(models.AbstractModel):
         )
         if not partners:
             return {}
-        plan = self.env["xero.handler.customers"]._decide(partners, connection, "new", True)
+        customers = self.env["xero.handler.customers"].with_context(xero_for_documents=True)
+        plan = customers._decide(partners, connection, "new", True)
         return {pid: (decision.action, decision.reason) for pid, decision in plan.items()}
 
     @api.model
@@ -172,7 +177,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             found["Contact"]["ContactID"] == partner.xero_contact_id
             if partner.xero_contact_id
             else (found["Contact"].get("Name") or "").strip().lower()
-            == (partner.name or "").strip().lower()
+            == payloads.contact_name(partner.name).lower()
         )
         same_total = not float_compare(
             float(found.get("Total") or 0),

@@ -1,7 +1,7 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
-from ..models.xero_common import BATCH_SIZE, Decision
+from ..models.xero_common import Decision
 from ..xero_api import payloads
 from ..xero_api.wire import xero_day
 from . import invoice_state
@@ -53,7 +53,7 @@ class XeroHandlerPayments(models.AbstractModel):
         """One batch of the work list: removals, then allocations. For Send Payment, changed
         allocations are first marked for replacement (committed by the runner before any call)."""
         Partial = self.env["account.partial.reconcile"]
-        lines = task._pending_lines(BATCH_SIZE)
+        lines = task._pending_lines(self._step_size(task, mode))
         own = lines.filtered(lambda line: line.res_model == Partial._name)
         partials = Partial.browse(own.mapped("res_id")).exists()
         for model in ("account.payment", "account.move"):

@@ -4,6 +4,7 @@ from . import (
     test_customers,
     test_dealer_guards,
     test_fetch_payments,
+    test_hostile_inputs,
     test_invoice_money,
     test_invoices,
     test_mapping_guards,

@@ -13,6 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _MS_DATE_RE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 # Line and paragraph separators become newlines; other control characters are dropped.
+# Format characters (zero-width spaces and joiners, marks of direction, byte-order marks) and
+# separators: a text made of these alone shows nothing, and counts as empty.
+_INVISIBLE = ("Cf", "Zs", "Zl", "Zp")
 _NEWLINES = {"\r\n": "\n", "\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"}
 
 
@@ -34,6 +37,7 @@ def clean(value, multiline=False):
     Odoo's ``False`` and ``None`` mean missing. Control whitespace (tabs, and newlines unless
     ``multiline``) becomes a space; other control characters and lone surrogates are dropped.
     Letters with accents, emoji and joiners (format characters) are kept: Xero accepts Unicode.
+    A text of format characters and spaces alone (e.g. zero-width spaces) is empty: None.
     """
     if value is None or value is False:
         return None
@@ -53,7 +57,9 @@ def clean(value, multiline=False):
     if multiline:
         text = "\n".join(line.rstrip() for line in text.split("\n"))
     text = text.strip()
-    return text or None
+    if not any(unicodedata.category(char) not in _INVISIBLE for char in text):
+        return None  # only joiners, zero-width spaces or byte-order marks: nothing to read
+    return text
 
 
 def cut(text, limit, label, warnings):

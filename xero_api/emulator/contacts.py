@@ -85,15 +85,21 @@ MSG_ARCHIVED = (
 MSG_CURRENCY = "Organisation is not subscribed to currency %s"
 
 
+def text_length(value):
+    """A string's length as Xero (a .NET service) counts it: UTF-16 code units, so an emoji
+    outside the Basic Multilingual Plane counts twice."""
+    return len(value.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def length_errors(values, limits, label=""):
     """Messages for every string in `values` longer than its limit in `limits`."""
     errors = []
     for name, limit in limits.items():
         value = values.get(name)
-        if isinstance(value, str) and len(value) > limit:
+        if isinstance(value, str) and text_length(value) > limit:
             errors.append(
                 "%s%s must not be more than %d characters long (it is %d)."
-                % (label, name, limit, len(value))
+                % (label, name, limit, text_length(value))
             )
     return errors
 

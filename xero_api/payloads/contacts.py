@@ -90,6 +90,13 @@ def contact_payload(values):
     return contact, warnings
 
 
+def contact_name(name):
+    """``name`` as Xero will hold it once sent (``contact_payload``'s Name: control characters
+    dropped, tabs and line breaks as spaces, cut to 255 UTF-16 units), or ``""`` when nothing
+    readable is left: what a partner's name is matched against Xero's names by."""
+    return cut(clean(name), NAME_MAX, "Name", []) or ""
+
+
 def distinct_contact_name(name, ref, partner_key):
     """Return ``name`` made unique for Xero: ``"John Smith (C0042)"``.
 

@@ -90,6 +90,14 @@ def test_contact_field_lengths(xero, tenant, field, limit):
     assert create(xero, tenant, dict(base, **{field: "y" * limit}))[0].contact_id
 
 
+def test_lengths_count_utf16_units_as_xero_does(xero, tenant):
+    # 128 emoji outside the Basic Multilingual Plane are 256 UTF-16 units: one too many.
+    with pytest.raises(AccountingBadRequestException) as refused:
+        create(xero, tenant, {"Name": "\U0001f355" * 128})
+    assert refusal(refused) == ["Name must not be more than 255 characters long (it is 256)."]
+    assert create(xero, tenant, {"Name": "\U0001f355" * 127})[0].contact_id
+
+
 def test_phone_and_address_lengths(xero, tenant):
     contact = {
         "Name": "Phones",

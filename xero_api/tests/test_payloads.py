@@ -8,6 +8,7 @@ import pytest
 
 from xero_api.payloads import (
     PayloadError,
+    contact_name,
     contact_payload,
     delete_payment_payload,
     distinct_contact_name,
@@ -198,7 +199,9 @@ def test_emoji_and_accents_kept_control_characters_dropped():
     assert warnings == []
 
 
-@pytest.mark.parametrize("name", [None, False, "", "   ", "\x00\x07", "\n\t "])
+@pytest.mark.parametrize(
+    "name", [None, False, "", "   ", "\x00\x07", "\n\t ", "\u200b\u200d\ufeff", "\u202e \u00a0"]
+)
 def test_missing_name_raises(name):
     with pytest.raises(PayloadError, match="no name"):
         contact_payload(person(name=name))
@@ -333,6 +336,22 @@ def test_phone_warning_is_labelled():
 )
 def test_distinct_contact_name(name, ref, key, expected):
     assert distinct_contact_name(name, ref, key) == expected
+
+
+@pytest.mark.parametrize(
+    "name, held",
+    [
+        ("Kiwi\tControl\x07 Ltd", "Kiwi Control Ltd"),
+        ("  Acme\nLtd ", "Acme Ltd"),
+        ("A" * 300, "A" * 255),
+        ("\u200b\x01", ""),
+        (False, ""),
+    ],
+)
+def test_contact_name_is_the_name_xero_holds(name, held):
+    assert contact_name(name) == held
+    if held:
+        assert contact_payload(person(name=name, is_company=True))[0]["Name"] == held
 
 
 def test_distinct_contact_name_cuts_the_name_not_the_suffix():
