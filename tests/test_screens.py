@@ -213,7 +213,8 @@ class TestScreens(XeroPaymentCommon):
             "new customer": ("create", "created", None),
             "new customer, unmapped tax": ("blocked", "blocked", "Levy 12%"),
             "currency": ("blocked", "blocked", "CHF is not enabled"),
-            "archived customer": ("blocked", "blocked", "Customer Archived Ltd is not sent"),
+            # Archived in Odoo after invoicing: the invoice still goes, its customer with it.
+            "archived customer": ("create", "created", None),
         }
         _action, rows = self.to_send(user=self.accountant)
         preview = {row.res_id: row for row in rows}
@@ -232,7 +233,7 @@ class TestScreens(XeroPaymentCommon):
                 self.assertEqual(line.message, preview[move.id].reason, case)
         self.assertEqual(
             sorted(i["InvoiceNumber"] for i in self.xero("invoices")),
-            sorted([moves["good"].name, moves["new customer"].name]),
+            sorted(moves[c].name for c in ("good", "new customer", "archived customer")),
         )
         # Afterwards the list promises nothing the run would block.
         wizard = self.Wizard.create(
