@@ -14,7 +14,7 @@ demo:  ## throwaway database + addon + bundled emulator + the monthly cycle
 bench:  ## API calls, SQL queries and seconds per 1,000 customers / invoices / payments
 	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py
 
-reliability:  ## README's "Reliability, measured": real worker processes, kill -9, races
+reliability:  ## README's "Reliability, measured": real worker processes, kill -9, races, a fault storm
 	@py=$(PY) && "$$py" tools/demo.py --script tools/reliability_cycle.py
 
 test:  ## both suites: xero_api/tests and the Odoo tests (fails when the Odoo tests did not run)
