@@ -150,6 +150,10 @@ class XeroTask(models.Model):
             return self._step_failed(interrupted.error)
         if interrupted:  # Xero answered part of the step: the handler retries the rest itself
             self.message = interrupted.error.user_message()
+        elif self.message:
+            # What held the task up (a batch Xero left unanswered, a rate limit) is over: a
+            # task that recovered does not end with its warning.
+            self.message = False
         self.transient_failures = 0
         self._update_counts()
         self._commit_batch()

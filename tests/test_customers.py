@@ -182,6 +182,20 @@ class TestCustomers(XeroTransactionCase):
             sorted(c["ContactID"] for c in self.xero_contacts()),
         )
 
+    def test_done_after_a_lost_answer_shows_no_stale_warning(self):
+        """A batch whose answer was lost, linked by the next step: the task ends done and its
+        form shows no warning of the failure it recovered from (the fault storm found done
+        tasks still saying "Xero could not be reached")."""
+        partner = self.customer("Recovered Ltd")
+        self.emulator.fault(
+            kind="drop_after_write", count=1, method="PUT", path="/api.xro/2.0/Contacts"
+        )
+        with mute_logger("odoo.addons.account_xero_sync.models.xero_task_runner"):
+            task = self.run_task("send_new_customers")
+        self.assertEqual((task.state, task.count_linked), ("done", 1))
+        self.assertEqual(self.outcome(task, partner)[0], "linked")
+        self.assertFalse(task.message, "no warning left on a task that recovered")
+
     def test_server_error_after_write_rechecked_with_new_key(self):
         """Xero answers 500 to a create it made, and keeps that 500 under the key; Odoo
         re-reads, links what Xero has and sends what is missing under a new key."""

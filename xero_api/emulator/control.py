@@ -8,6 +8,7 @@
 | `GET /_emulator/state[?tenant_id=T]` | everything, in the SEED shape |
 | `GET` / `DELETE /_emulator/requests` | the request log / clear it |
 | `GET` / `POST` / `DELETE /_emulator/faults` | list / add one (see `add_fault`) / clear |
+| `POST /_emulator/faults/seed` | `{"seed": N}`: the draws of `fraction` faults start again from N |
 | `GET` / `POST /_emulator/clock` | `{"now"}` / `{"advance": s}` or `{"set": epoch}` |
 | `GET` / `POST /_emulator/limits` | `{"per_minute", "per_day", "concurrent", "app_per_minute"}` |
 | `POST /_emulator/bank_payments` | `{"tenant_id": T, "payments": [...]}`: payments made "in Xero" |
@@ -106,6 +107,9 @@ def handle(emu, request):
             if method == "DELETE":
                 emu.faults.clear()
             return json_response(200, emu.faults.list())
+        if route == "faults/seed" and method == "POST":
+            emu.faults.seed(body.get("seed"))
+            return json_response(200, {"seed": body.get("seed")})
         if route == "clock":
             if method == "POST" and "advance" in body:
                 emu.clock.advance(float(body["advance"]))
@@ -210,6 +214,38 @@ class EmulatorControl:
         """
         body = dict(options, kind=str(kind), count=count, fraction=fraction)
         return self.call("POST", "faults", body)
+
+    def seed_faults(self, seed):
+        """Start the draws of the `fraction` faults again from `seed` (reproducible storms)."""
+        return self.call("POST", "faults/seed", {"seed": seed})
+
+    def storm(
+        self, rate_limited=0.30, unavailable=0.05, server_error=0.03, lost=0.05, retry_after=1
+    ):
+        """Arm a fault storm over every Accounting API call; returns the faults armed.
+
+        Of the calls, `rate_limited` answer 429 (minute limit, `Retry-After: retry_after`),
+        `unavailable` 503 (nothing done), `server_error` 500 (a write: done, then 500,
+        remembered under its Idempotency-Key; a read: 500), and of the writes (PUT, POST)
+        `lost` are done and their answer lost (the socket closed). The emulator tries the
+        faults in that order, each on what the earlier ones left, so each fraction here is
+        drawn on what is left: every kind takes its own share of the calls.
+        """
+        left, armed = 1.0, []
+
+        def arm(kind, share, **options):
+            armed.append(self.add_fault(kind, fraction=share / left, **options))
+
+        arm("429", rate_limited, retry_after=retry_after, problem="minute")
+        left -= rate_limited
+        arm("503", unavailable)
+        left -= unavailable
+        arm("500", server_error, method="GET")
+        arm("500_after_write", server_error)  # writes only
+        left -= server_error
+        for method in ("PUT", "POST"):
+            arm("drop_after_write", lost, method=method)
+        return armed
 
     def faults(self):
         """The faults still armed."""

@@ -214,6 +214,12 @@ class Faults:
         with self._lock:
             self._faults = []
 
+    def seed(self, value):
+        """Start the draws of the `fraction` faults again from `value`: the same calls in the
+        same order then meet the same faults."""
+        with self._lock:
+            self._random = random.Random(value)
+
     def list(self):
         """The faults still armed."""
         with self._lock:

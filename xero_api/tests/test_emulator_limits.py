@@ -191,3 +191,62 @@ def test_idempotency_key_replay_conflict_and_window(xero, tenant, control, invoi
         with pytest.raises(AccountingBadRequestException):
             xero.create_payments(tenant, refused, idempotency_key="k-2")
     assert len(xero.get_payments(tenant).payments) == 2
+
+
+def _storm_calls(sdk, tenant, control, seed, calls):
+    """`calls` reads and `calls` keyed contact writes under a seeded fault storm: the faults
+    met, in order, and the answers' statuses by fault."""
+    control.clear_faults()
+    control.clear_requests()
+    control.seed_faults(seed)
+    control.storm(retry_after=1)
+    lost = 0
+    for n in range(calls):
+        sdk.raw("GET", "/api.xro/2.0/Contacts", tenant=tenant)
+        body = {"Contacts": [{"Name": "Storm %s %05d" % (seed, n)}]}
+        try:
+            sdk.raw("PUT", "/api.xro/2.0/Contacts", body, tenant, {"Idempotency-Key": "s%d" % n})
+        except OSError:  # the answer was lost (the socket closed)
+            lost += 1
+    return control.requests(), lost
+
+
+def test_fault_storm_each_kind_its_share_seeded(sdk, tenant, control):
+    """`storm()`: 30% 429 (Retry-After 1), 5% 503, 3% 500 (a write done first, then 500
+    remembered under its key), 5% of writes done with their answer lost, each its own share;
+    the same seed gives the same storm."""
+    control.limits(per_minute=100000, per_day=100000, app_per_minute=100000)
+    calls = 1000
+    log, lost = _storm_calls(sdk, tenant, control, 7, calls)
+    reads = [r["fault"] for r in log if r["method"] == "GET"]
+    writes = [r["fault"] for r in log if r["method"] == "PUT"]
+    assert len(reads) == len(writes) == calls
+
+    def share(faults, kind):
+        return faults.count(kind) / len(faults)
+
+    for faults in (reads, writes):
+        assert 0.26 < share(faults, "429") < 0.34
+        assert 0.03 < share(faults, "503") < 0.07
+    assert 0.015 < share(reads, "500") < 0.045 and share(reads, "500_after_write") == 0
+    assert 0.015 < share(writes, "500_after_write") < 0.045 and share(writes, "500") == 0
+    assert 0.03 < share(writes, "drop_after_write") < 0.07 and "drop_after_write" not in reads
+    assert lost == writes.count("drop_after_write")
+    assert {r["status"] for r in log if r["fault"] == "429"} == {429}
+    done = [r for r in log if r["method"] == "PUT" and r["fault"] in ("500_after_write", None)]
+    assert {r["status"] for r in done if r["fault"]} == {500}
+    names = {c["Name"] for c in control.state(tenant)["organisations"][0]["contacts"]}
+    # Done: the writes answered 200, those answered 500 after writing, those whose answer
+    # was lost; not done: 429 and 503.
+    applied = len(done) + lost
+    assert len([n for n in names if n.startswith("Storm 7 ")]) == applied
+    key = next(r["idempotency_key"] for r in done if r["fault"] == "500_after_write")
+    n = int(key[1:])
+    body = {"Contacts": [{"Name": "Storm 7 %05d" % n}]}
+    control.clear_faults()
+    status, _headers, _body = sdk.raw(
+        "PUT", "/api.xro/2.0/Contacts", body, tenant, {"Idempotency-Key": key}
+    )
+    assert status == 500, "the 500 is remembered under its key"
+    again, _lost = _storm_calls(sdk, tenant, control, 7, 50)
+    assert [r["fault"] for r in again] == [r["fault"] for r in log[: len(again)]]
