@@ -11,6 +11,7 @@ from . import (
     test_parallel,
     test_payments,
     test_reliability,
+    test_screens,
     test_task,
     test_webhooks,
     test_writeoffs,

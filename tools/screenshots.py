@@ -4,8 +4,8 @@
 Usage: python3 tools/screenshots.py DATABASE [--out docs/screenshots]
 DATABASE is one `python3 tools/demo.py --keep` left (its tasks fill the pages). The script
 starts the bundled emulator and an Odoo server on free loopback ports, points the database's
-Xero connection at that emulator, logs in as admin and takes: the Tasks list, the "Add bulk
-task" wizard with its preview, and a task form with its log lines.
+Xero connection at that emulator, logs in as admin and takes: the Tasks list, Customers to
+Send, the "Add bulk task" wizard with its preview, and a task form with its log lines.
 """
 
 import argparse
@@ -180,6 +180,10 @@ def main():
             page.screenshot(path=os.path.join(args.out, "tasks-list.png"))
             # The wizard, with a preview: new customers, one already in Xero.
             stage_customers(base, url)
+            page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_customers_to_send")
+            page.wait_for_selector(".o_list_view .o_data_row")
+            time.sleep(0.5)
+            page.screenshot(path=os.path.join(args.out, "customers-to-send.png"))
             page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_task")
             page.wait_for_selector(".o_list_view .o_data_row")
             page.click("button:has-text('Add bulk task')")
