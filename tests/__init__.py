@@ -12,6 +12,7 @@ from . import (
     test_payments,
     test_reliability,
     test_screens,
+    test_screens_records,
     test_task,
     test_webhooks,
     test_writeoffs,
