@@ -211,7 +211,7 @@ registry.category("web_tour.tours").add("xero_to_send_tour", {
         ...openMenu("Invoices to Send"),
         {
             content: "queue the list's task from its header",
-            trigger: ".o_control_panel button:contains('Queue Send New Invoices')",
+            trigger: ".o_control_panel button:contains('Queue task')",
             run: "click",
         },
         {
