@@ -21,8 +21,13 @@
         "views/account_payment_views.xml",
         "views/account_move_views.xml",
         "wizards/xero_bulk_task_wizard_views.xml",
+        "views/xero_to_send_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["account_xero_sync/static/src/**/*"],
+        "web.assets_tests": ["account_xero_sync/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": True,
 }

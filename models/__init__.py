@@ -18,10 +18,12 @@ from . import (
     xero_connection_token,
     xero_connection_webhook,
     xero_mapping,
+    xero_mapping_screens,
     xero_rate_call,
     xero_task,
     xero_task_line,
     xero_task_runner,
+    xero_task_screens,
     xero_task_types,
     xero_webhook_event,
 )

@@ -13,6 +13,8 @@ from . import (
     test_payments,
     test_reliability,
     test_screens,
+    test_tours,
+    test_screens_records,
     test_task,
     test_webhooks,
     test_writeoffs,

@@ -17,8 +17,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 ODOO_NIGHTLY_URL=https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz
 SHARED_TARBALL=$ROOT/../shared/odoo/odoo-18.0.tar.gz
-# Debian packages: the PDF renderer Odoo's reports use, and PostgreSQL's client tools.
-SYSTEM_PACKAGES=${SYSTEM_PACKAGES:-"wkhtmltopdf:wkhtmltopdf dropdb:postgresql-client"}
+# Debian packages: the PDF renderer Odoo's reports use, PostgreSQL's client tools, and the
+# headless browser of the Odoo tours (Odoo finds /usr/bin/chromium on PATH).
+SYSTEM_PACKAGES=${SYSTEM_PACKAGES:-"wkhtmltopdf:wkhtmltopdf dropdb:postgresql-client chromium:chromium"}
 
 say() { echo "bootstrap: $*" >&2; }
 die() {

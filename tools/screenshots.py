@@ -4,8 +4,8 @@
 Usage: python3 tools/screenshots.py DATABASE [--out docs/screenshots]
 DATABASE is one `python3 tools/demo.py --keep` left (its tasks fill the pages). The script
 starts the bundled emulator and an Odoo server on free loopback ports, points the database's
-Xero connection at that emulator, logs in as admin and takes: the Tasks list, the "Add bulk
-task" wizard with its preview, and a task form with its log lines.
+Xero connection at that emulator, logs in as admin and takes: the Tasks list, Customers to
+Send, the "Add bulk task" wizard with its preview, and a task form with its log lines.
 """
 
 import argparse
@@ -67,6 +67,9 @@ def stage_customers(base, emulator_url):
     db = common.version() and xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/db").list()[0]
     uid = common.authenticate(db, "admin", "admin", {})
     models = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
+    # The dealer's own customers (a shared partner waits until the dealer has invoiced it).
+    [user] = models.execute_kw(db, uid, "admin", "res.users", "read", [[uid], ["company_id"]])
+    company_id = user["company_id"][0]
     models.execute_kw(
         db,
         uid,
@@ -75,9 +78,12 @@ def stage_customers(base, emulator_url):
         "create",
         [
             [
-                {"name": "Harbour Telecom Ltd", "email": "ap@harbour.example", "customer_rank": 1},
-                {"name": "Pukeko Power Co", "email": "billing@pukeko.example", "customer_rank": 1},
-                {"name": " ", "customer_rank": 1},
+                {"customer_rank": 1, "company_id": company_id, **vals}
+                for vals in (
+                    {"name": "Harbour Telecom Ltd", "email": "ap@harbour.example"},
+                    {"name": "Pukeko Power Co", "email": "billing@pukeko.example"},
+                    {"name": " "},
+                )
             ]
         ],
     )
@@ -180,6 +186,10 @@ def main():
             page.screenshot(path=os.path.join(args.out, "tasks-list.png"))
             # The wizard, with a preview: new customers, one already in Xero.
             stage_customers(base, url)
+            page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_customers_to_send")
+            page.wait_for_selector(".o_list_view .o_data_row")
+            time.sleep(0.5)
+            page.screenshot(path=os.path.join(args.out, "customers-to-send.png"))
             page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_task")
             page.wait_for_selector(".o_list_view .o_data_row")
             page.click("button:has-text('Add bulk task')")
@@ -191,7 +201,11 @@ def main():
             page.screenshot(path=os.path.join(args.out, "bulk-task-wizard.png"))
             # Run it now: the task form with its log (created, linked, blocked).
             page.click(".modal button:has-text('Run now')")
+            page.wait_for_selector(
+                ".o_form_view .o_field_xero_task_state"
+            )  # the task, not the wizard
             page.wait_for_selector(".o_form_view .o_field_one2many .o_data_row")
+            page.mouse.move(5, 300)  # off the log's column borders (a resize handle fades it)
             time.sleep(0.5)
             page.screenshot(path=os.path.join(args.out, "task-form.png"), full_page=True)
             browser.close()

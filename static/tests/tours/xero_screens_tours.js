@@ -1,0 +1,310 @@
+/** @odoo-module */
+/**
+ * Browser tours of the Xero screens, run by tests/test_screens.py in headless Chromium.
+ * `assertFits` fails a step when a cell's text is cut ("Send New…", "INV/2026/…").
+ */
+import { registry } from "@web/core/registry";
+
+function cut(el) {
+    return el.scrollWidth > el.clientWidth + 1;
+}
+
+function assertFits(selector) {
+    return function () {
+        const cells = [...document.querySelectorAll(selector)];
+        if (!cells.length) {
+            throw new Error(`no cell matches ${selector}`);
+        }
+        const bad = cells.filter(cut).map((el) => el.textContent.trim());
+        if (bad.length) {
+            throw new Error(`text cut in ${selector}: ${bad.join(" | ")}`);
+        }
+    };
+}
+
+function assertNoHeader(label) {
+    return function () {
+        const headers = [...document.querySelectorAll(".o_list_table thead th")].map((th) =>
+            th.textContent.trim()
+        );
+        if (headers.includes(label)) {
+            throw new Error(`column "${label}" should not be in this list: ${headers.join(", ")}`);
+        }
+    };
+}
+
+function openMenu(name) {
+    return [
+        {
+            content: "open the Xero app's menu",
+            trigger: ".o_main_navbar",
+            run() {
+                const link = [...document.querySelectorAll(".o_menu_sections a, .o_menu_sections button")].find(
+                    (el) => el.textContent.trim() === name
+                );
+                if (!link) {
+                    throw new Error(`no menu ${name}`);
+                }
+                link.click();
+            },
+        },
+        { content: `${name} is open`, trigger: `.o_breadcrumb:contains("${name}")` },
+    ];
+}
+
+registry.category("web_tour.tours").add("xero_bulk_task_tour", {
+    steps: () => [
+        { content: "the Tasks list", trigger: ".o_list_view .o_data_row" },
+        {
+            content: "the Tasks list: no task, dealer, state or summary is cut",
+            trigger: ".o_list_view .o_data_row td[name='summary_line']",
+            run: assertFits(
+                ".o_list_view .o_data_row td:is([name='task_type'],[name='company_id'],[name='state'],[name='summary_line'])"
+            ),
+        },
+        {
+            content: "the Tasks list: counts are optional columns, hidden",
+            trigger: ".o_list_view thead",
+            run: assertNoHeader("Blocked"),
+        },
+        {
+            content: "the whole row is not coloured, only the state badge",
+            trigger: ".o_list_view .o_data_row .o_field_badge .badge",
+            run() {
+                const rows = document.querySelectorAll(".o_list_view .o_data_row[class*='text-']");
+                if (rows.length) {
+                    throw new Error("task rows are coloured");
+                }
+            },
+        },
+        {
+            content: "no New button beside Add bulk task (a blank task could only be refused)",
+            trigger: ".o_control_panel:not(:has(.o_list_button_add))",
+        },
+        {
+            content: "Add bulk task",
+            trigger: ".o_control_panel button:contains('Add bulk task')",
+            run: "click",
+        },
+        { content: "the wizard opens in a large dialog", trigger: ".modal-dialog.modal-xl .o_form_view" },
+        {
+            content: "pick Send New Invoices",
+            trigger: ".modal .o_field_widget[name='task_type'] select",
+            run: "select \"send_new_invoices\"",
+        },
+        { content: "Preview", trigger: ".modal footer button:contains('Preview')", run: "click" },
+        {
+            content: "the invoice is previewed",
+            trigger: ".modal .o_data_row td[name='name']:contains('INV/')",
+        },
+        {
+            content: "What will happen and the reason are not cut",
+            trigger: ".modal .o_data_row td[name='reason']",
+            run: assertFits(".modal .o_data_row td:is([name='name'],[name='action'],[name='reason']), .modal thead th[data-name='action']"),
+        },
+        {
+            content: "change the task to Send New Customers",
+            trigger: ".modal .o_field_widget[name='task_type'] select",
+            run: "select \"send_new_customers\"",
+        },
+        { content: "Preview again", trigger: ".modal footer button:contains('Preview')", run: "click" },
+        {
+            content: "the customers are previewed, the blocked one with its reason",
+            trigger: ".modal .o_data_row:contains('Clash Ltd') td[name='reason']:contains('someone.else@clash.com')",
+        },
+        {
+            content: "no Customer column in a preview of customers",
+            trigger: ".modal .o_data_row:contains('Tour Alpha Ltd')",
+            run: assertNoHeader("Customer"),
+        },
+        { content: "Queue", trigger: ".modal footer button:contains('Queue')", run: "click" },
+        {
+            content: "the task's form, queued",
+            trigger: ".o_form_view .o_field_xero_task_state .badge:contains('Queued')",
+        },
+        {
+            content: "the form follows the runner to the end, without a reload",
+            trigger: ".o_form_view .o_field_xero_task_state .badge:contains('Done with errors')",
+            timeout: 30000,
+        },
+        {
+            content: "its log lists both customers, names in full",
+            trigger: ".o_field_one2many[name='line_ids'] .o_data_row:contains('Tour Alpha Ltd')",
+            run: assertFits(".o_field_one2many[name='line_ids'] .o_data_row td[name='res_name']"),
+        },
+        {
+            content: "no Retry / Cancel of a finished task",
+            trigger: ".o_form_view .o_form_statusbar",
+            run() {
+                const cancel = [...document.querySelectorAll(".o_form_statusbar button")].find(
+                    (b) => b.textContent.trim() === "Cancel"
+                );
+                if (cancel) {
+                    throw new Error("Cancel is still offered on a finished task");
+                }
+            },
+        },
+        {
+            content: "a click on the blocked line",
+            trigger: ".o_field_one2many[name='line_ids'] .o_data_row:contains('Clash Ltd') td[name='res_name']",
+            run: "click",
+        },
+        {
+            content: "opens the customer's own form",
+            trigger: ".o_form_view .o_field_widget[name='name'] input:value('Clash Ltd'), .o_form_view .o_field_widget[name='name']:contains('Clash Ltd')",
+        },
+        { content: "not a dialog of the log line", trigger: "body:not(:has(.modal))" },
+    ],
+});
+
+registry.category("web_tour.tours").add("xero_to_send_tour", {
+    steps: () => [
+        ...openMenu("Customers to Send"),
+        {
+            content: "the customers to send",
+            trigger: ".o_list_view .o_data_row:contains('Tour Alpha Ltd')",
+        },
+        {
+            content: "no Invoice, Total or Allocated column for customers",
+            trigger: ".o_list_view thead",
+            run() {
+                for (const label of ["Invoice", "Invoice / credit note", "Total", "Allocated"]) {
+                    assertNoHeader(label)();
+                }
+            },
+        },
+        {
+            content: "the reason of the blocked customer is not cut",
+            trigger: ".o_list_view .o_data_row:contains('Clash Ltd') td[name='reason']",
+            run: assertFits(".o_list_view .o_data_row td:is([name='name'],[name='action'],[name='reason'])"),
+        },
+        {
+            content: "a click on a customer",
+            trigger: ".o_list_view .o_data_row:contains('Clash Ltd') td[name='name']",
+            run: "click",
+        },
+        {
+            content: "opens the customer's form",
+            trigger: ".o_form_view .o_field_widget[name='name'] input:value('Clash Ltd')",
+        },
+        ...openMenu("Invoices to Send"),
+        {
+            content: "the invoices to send, with their customer and total",
+            trigger: ".o_list_view .o_data_row:contains('INV/') td[name='amount_total']",
+        },
+        {
+            content: "no Allocated column for invoices",
+            trigger: ".o_list_view thead",
+            run: assertNoHeader("Allocated"),
+        },
+        ...openMenu("Credit Notes to Send"),
+        {
+            content: "the credit notes to send",
+            trigger: ".o_list_view thead th[data-name='amount_total']",
+            run: assertNoHeader("Allocated"),
+        },
+        ...openMenu("Payments to Send"),
+        {
+            content: "the payments to send: total and allocated",
+            trigger: ".o_list_view thead th[data-name='amount_allocated']",
+        },
+        ...openMenu("Invoices to Send"),
+        {
+            content: "queue the list's task from its header",
+            trigger: ".o_control_panel button:contains('Queue task')",
+            run: "click",
+        },
+        {
+            content: "the queued task opens",
+            trigger: ".o_form_view h1:contains('Send New Invoices')",
+        },
+    ],
+});
+
+function assertNoText(selector, text) {
+    return function () {
+        const found = [...document.querySelectorAll(selector)].filter((el) =>
+            el.textContent.includes(text)
+        );
+        if (found.length) {
+            throw new Error(`"${text}" should not be in ${selector}`);
+        }
+    };
+}
+
+registry.category("web_tour.tours").add("xero_settings_tour", {
+    steps: () => [
+        { content: "the connection form", trigger: ".o_form_view .o_field_widget[name='tenant_name']" },
+        {
+            content: "its state is a badge, not status-bar steps",
+            trigger: ".o_form_statusbar .o_field_badge .badge",
+            run() {
+                if (document.querySelector(".o_form_statusbar .o_statusbar_status")) {
+                    throw new Error("the connection state is drawn as status-bar steps");
+                }
+            },
+        },
+        {
+            content: "the calls left are a snapshot with its time",
+            trigger: ".o_form_view label:contains('Calls left at the last test')",
+        },
+        { content: "the Mappings tab", trigger: ".o_notebook a:contains('Mappings')", run: "click" },
+        {
+            content: "the unmapped tax is listed in a warning",
+            trigger: ".alert-warning .o_field_widget[name='unmapped_warning']:contains('Sales taxes'):contains('(copy)')",
+        },
+        {
+            content: "the default row says it is the default",
+            trigger: ".o_field_widget[name='mapping_ids'] .o_data_row td[name='odoo_label']:contains('Default: every payment journal')",
+        },
+        {
+            content: "every row has its Xero name",
+            trigger: ".o_field_widget[name='mapping_ids'] .o_data_row td[name='xero_label']",
+            run() {
+                const cells = [
+                    ...document.querySelectorAll(
+                        ".o_field_widget[name='mapping_ids'] .o_data_row td[name='xero_label']"
+                    ),
+                ];
+                const empty = cells.filter((td) => !td.textContent.trim());
+                if (empty.length) {
+                    throw new Error(`${empty.length} mapping rows without a Xero name`);
+                }
+            },
+        },
+        {
+            content: "Configuration > Mappings",
+            trigger: ".o_main_navbar button:contains('Configuration')",
+            run: "click",
+        },
+        { content: "the Mappings menu", trigger: ".dropdown-item:contains('Mappings')", run: "click" },
+        { content: "the Mappings list", trigger: ".o_breadcrumb:contains('Mappings')" },
+        { content: "grouped by connection", trigger: ".o_list_view .o_group_header" },
+    ],
+});
+
+registry.category("web_tour.tours").add("xero_invoice_tab_tour", {
+    steps: () => [
+        { content: "the invoice's Xero tab", trigger: ".o_notebook a:contains('Xero')", run: "click" },
+        {
+            content: "its link reads Xero invoice: Open in Xero",
+            trigger: ".o_form_view .o_field_widget[name='xero_url'] a:contains('Open in Xero')",
+            run() {
+                const label = document.querySelector(".o_form_view label[for^='xero_url']");
+                if (!label || label.textContent.includes("Open in Xero")) {
+                    throw new Error(`the label reads "${label && label.textContent}"`);
+                }
+            },
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("xero_partner_tab_tour", {
+    steps: () => [
+        { content: "the customer's Xero tab", trigger: ".o_form_view .o_notebook a:contains('Xero')", run: "click" },
+        {
+            content: "the customer's Xero tab has a Xero link",
+            trigger: ".o_form_view .o_field_widget[name='xero_url'] a[href*='go.xero.com/Contacts/View/']",
+        },
+    ],
+});

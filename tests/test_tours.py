@@ -1,0 +1,152 @@
+"""The Xero screens in a real browser: Odoo tours (static/tests/tours/xero_screens_tours.js) in
+headless Chromium against the real server, the real SDK and the bundled emulator."""
+
+import threading
+import time
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from .common import DEMO_TENANT, VirtualClock, XeroAccountingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.groups_id |= cls.env.ref("account_xero_sync.group_xero_user")
+        partners = cls.env["res.partner"].create(
+            [
+                {"name": name, "customer_rank": 1, "company_id": cls.company.id, "email": email}
+                for name, email in (
+                    ("Tour Alpha Ltd", "ap@alpha.example"),
+                    ("Clash Ltd", "ap@clash.example"),
+                )
+            ]
+        )
+        cls.alpha, cls.clash = partners
+        cls.invoice = cls.init_invoice(
+            "out_invoice",
+            partner=cls.alpha,
+            amounts=[120.0],
+            taxes=cls.tax_sale_a,
+            post=True,
+            invoice_date=fields.Date.from_string("2026-10-31"),
+        )
+        # A finished task with a long name and many counts, for the Tasks list.
+        cls.env["xero.task"].sudo().create(
+            {
+                "company_id": cls.company.id,
+                "task_type": "link_existing_records",
+                "state": "done_with_errors",
+                "count_total": 1234,
+                "count_done": 1234,
+                "count_linked": 1200,
+                "count_skipped": 30,
+                "count_blocked": 4,
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        # Xero already has a contact of that name with another email: the customer is blocked.
+        self.seed_org(
+            DEMO_TENANT, contacts=[{"Name": "Clash Ltd", "EmailAddress": "someone.else@clash.com"}]
+        )
+
+    def tour_url(self, action):
+        menu = self.env.ref("account_xero_sync.menu_xero_root")
+        return f"/odoo/action-account_xero_sync.{action}?menu_id={menu.id}"
+
+    def run_queued_tasks_in_background(self, delay=3.0):
+        """What the dealer's cron does, in a thread of this test: a few seconds after a task is
+        queued it runs, on the test's cursor (as the browser's requests do)."""
+        registry, stop = self.env.registry, threading.Event()
+
+        def work():
+            threading.current_thread().testing = True
+            while not stop.wait(delay):
+                with registry.cursor() as cr:
+                    env = api.Environment(
+                        cr, SUPERUSER_ID, {"xero_clock": VirtualClock(time.time())}
+                    )
+                    Task = env["xero.task"]
+                    for connection in Task.search(Task._runnable_domain()).connection_id:
+                        Task._cron_run_tasks(connection.id)
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+
+        def finish():
+            stop.set()
+            thread.join()
+
+        self.addCleanup(finish)
+
+    def test_bulk_task_preview_queue_and_watch_it_finish(self):
+        """Tasks list that fits; Add bulk task in a large dialog: preview, change the type,
+        preview again, queue; the task form follows the runner to "Done with errors" without a
+        reload; a click on the blocked log line opens the customer."""
+        self.run_queued_tasks_in_background()
+        self.start_tour(
+            self.tour_url("action_xero_task"), "xero_bulk_task_tour", login="accountman"
+        )
+        task = self.env["xero.task"].search([("task_type", "=", "send_new_customers")])
+        self.assertEqual(task.state, "done_with_errors")
+        self.assertTrue(self.alpha.with_company(self.company).xero_contact_id)
+        self.assertFalse(self.clash.with_company(self.company).xero_contact_id)
+
+    def test_to_send_lists(self):
+        """Each to-send list has its own columns, a click opens the record, and the header
+        button queues the list's task."""
+        self.start_tour(self.tour_url("action_xero_task"), "xero_to_send_tour", login="accountman")
+        task = self.env["xero.task"].search([("task_type", "=", "send_new_invoices")])
+        self.assertEqual((len(task), task.state), (1, "queued"))
+
+    def test_connection_and_mappings_screens(self):
+        """The connection's state is a badge, its rate figures a dated snapshot; the Mappings
+        tab warns of the unmapped tax, names the default row and every row's Xero name; a
+        Mappings menu lists them all."""
+        self.connection.write(
+            {
+                "last_test_date": fields.Datetime.now(),
+                "min_remaining": 59,
+                "mapping_ids": [
+                    Command.create({"kind": "journal", "is_default": True, "xero_code": "090"})
+                ],
+            }
+        )
+        self.env["xero.code"].create(
+            [
+                {"connection_id": self.connection.id, "kind": kind, "code": code, "name": name}
+                for kind, code, name in (
+                    ("account", "200", "Sales"),
+                    ("tax", "OUTPUT2", "GST on Income"),
+                    ("bank", "090", "Business Bank Account"),
+                )
+            ]
+        )
+        self.assertIn(self.tax_sale_b.name, self.connection.unmapped_warning)
+        self.assertNotIn("Payment journals", self.connection.unmapped_warning)
+        url = f"/odoo/action-account_xero_sync.action_xero_connection/{self.connection.id}"
+        self.start_tour(url, "xero_settings_tour", login="accountman")
+
+    def test_invoice_and_partner_xero_tabs(self):
+        """The invoice's Xero tab reads "Xero invoice: Open in Xero"; the customer's has a link
+        to its Xero contact."""
+        contact_id = "11111111-2222-4333-8444-555555555555"
+        self.invoice.xero_invoice_id = "66666666-2222-4333-8444-555555555555"
+        self.alpha.with_company(self.company).xero_contact_id = contact_id
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{self.invoice.id}",
+            "xero_invoice_tab_tour",
+            login="accountman",
+        )
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{self.alpha.id}",
+            "xero_partner_tab_tour",
+            login="accountman",
+        )
