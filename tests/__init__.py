@@ -13,9 +13,9 @@ from . import (
     test_payments,
     test_reliability,
     test_screens,
-    test_tours,
     test_screens_records,
     test_task,
+    test_tours,
     test_webhooks,
     test_writeoffs,
 )

@@ -21,9 +21,9 @@ class XeroBulkTaskWizardScreens(models.TransientModel):
     _inherit = "xero.bulk.task.wizard"
 
     @api.model
-    def _action_to_send(self, task_type, name):
+    def _action_to_send(self, task_type, name, force=False):
         """The list with its own columns, and the wizard it shows (for its Queue button)."""
-        action = super()._action_to_send(task_type, name)
+        action = super()._action_to_send(task_type, name, force=force)
         if action.get("res_model") != "xero.bulk.task.wizard.line":
             return action
         view = self.env.ref(
