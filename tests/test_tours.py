@@ -106,6 +106,14 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
         task = self.env["xero.task"].search([("task_type", "=", "send_new_invoices")])
         self.assertEqual((len(task), task.state), (1, "queued"))
 
+    def test_screens_with_a_broken_connection(self):
+        """A wrong client secret: Customers and Invoices to Send open with a banner saying
+        what is wrong and linking to the connection; the wizard's Preview shows it too."""
+        self.connection.client_secret = "not-the-secret"
+        self.start_tour(
+            self.tour_url("action_xero_task"), "xero_broken_connection_tour", login="accountman"
+        )
+
     def test_connection_and_mappings_screens(self):
         """The connection's state is a badge, its rate figures a dated snapshot; the Mappings
         tab warns of the unmapped tax, names the default row and every row's Xero name; a

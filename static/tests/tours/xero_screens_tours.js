@@ -133,14 +133,15 @@ registry.category("web_tour.tours").add("xero_bulk_task_tour", {
             run: assertFits(".o_field_one2many[name='line_ids'] .o_data_row td[name='res_name']"),
         },
         {
-            content: "no Retry / Cancel of a finished task",
-            trigger: ".o_form_view .o_form_statusbar",
+            content: "no Retry (only blocked lines) nor Cancel on the finished task",
+            trigger: ".o_form_view .o_field_widget[name='state']",
             run() {
-                const cancel = [...document.querySelectorAll(".o_form_statusbar button")].find(
-                    (b) => b.textContent.trim() === "Cancel"
-                );
-                if (cancel) {
-                    throw new Error("Cancel is still offered on a finished task");
+                const offered = [...document.querySelectorAll(".o_form_statusbar button")]
+                    .filter((b) => b.offsetParent !== null)
+                    .map((b) => b.textContent.trim())
+                    .filter((label) => ["Cancel", "Retry failed records"].includes(label));
+                if (offered.length) {
+                    throw new Error(`offered on a task done with blocked lines: ${offered}`);
                 }
             },
         },
@@ -305,6 +306,36 @@ registry.category("web_tour.tours").add("xero_partner_tab_tour", {
         {
             content: "the customer's Xero tab has a Xero link",
             trigger: ".o_form_view .o_field_widget[name='xero_url'] a[href*='go.xero.com/Contacts/View/']",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("xero_broken_connection_tour", {
+    steps: () => [
+        ...openMenu("Customers to Send"),
+        {
+            content: "Customers to Send opens, with a banner saying what is wrong",
+            trigger: ".o_xero_connection_banner:contains('client id or secret')",
+        },
+        {
+            content: "the banner links to the dealer's connection",
+            trigger: ".o_xero_connection_banner a[href*='action_xero_connection']",
+        },
+        ...openMenu("Invoices to Send"),
+        {
+            content: "Invoices to Send opens too, with the same banner",
+            trigger: ".o_xero_connection_banner:contains('client id or secret')",
+        },
+        ...openMenu("Tasks"),
+        {
+            content: "Add bulk task",
+            trigger: ".o_control_panel button:contains('Add bulk task')",
+            run: "click",
+        },
+        { content: "Preview", trigger: ".modal footer button:contains('Preview')", run: "click" },
+        {
+            content: "the wizard shows the banner and the way to the connection",
+            trigger: ".modal [name='xero_connection_banner']:contains('client id or secret')",
         },
     ],
 });
