@@ -19,8 +19,8 @@ Matching itself (which contact is which customer) is the customers' handler's.
 import time
 
 from ..xero_api import wire
+from .org_reads import read_pages
 
-SCAN_PAGE = 1000  # contacts per page when reading a whole organisation (Xero's largest page)
 INDEX_TTL = 3600  # seconds an organisation read whole is kept (then read whole again)
 FRESH_FOR = 60  # seconds a read of what changed is trusted (Xero allows 60 calls a minute)
 # What matching reads of a contact; the rest is not kept.
@@ -86,20 +86,10 @@ class OrgContacts:
 
 
 def _read_pages(connection, budget=None, **kwargs):
-    """Every contact (archived too) the arguments select, 1,000 a page: ``(contacts, pages)``;
-    ``(None, pages)`` as soon as the first page tells there are more than ``budget`` pages."""
-    contacts, page = [], 1
-    while True:
-        answer = connection._xero_call(
-            "get_contacts", include_archived=True, page=page, page_size=SCAN_PAGE, **kwargs
-        )
-        pages = (answer.get("pagination") or {}).get("pageCount") or page
-        if budget is not None and pages > budget:
-            return None, pages
-        contacts += answer.get("Contacts") or []
-        if page >= pages:
-            return contacts, pages
-        page += 1
+    """Every contact (archived too) the arguments select (see ``org_reads.read_pages``)."""
+    return read_pages(
+        connection, "get_contacts", "Contacts", budget, include_archived=True, **kwargs
+    )
 
 
 def organisation(connection):

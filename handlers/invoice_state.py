@@ -16,8 +16,8 @@ import time
 from datetime import timedelta, timezone
 
 from ..xero_api import wire
+from .org_reads import read_pages
 
-PAGE = 1000  # invoices per page (Xero's largest)
 FRESH_FOR = 60  # seconds a read is trusted before what changed is read again
 MARGIN = timedelta(minutes=5)  # Xero stamps an invoice before Odoo records when it was sent
 IDS_PER_CALL = 38  # invoice ids that fit one ``IDs`` query under Xero's limit
@@ -53,20 +53,10 @@ class TaskInvoices:
 
 
 def _read_pages(connection, since, budget=None):
-    """The sales invoices modified since ``since``, 1,000 a page: ``(invoices, pages)``;
-    ``(None, pages)`` as soon as the first page tells there are more than ``budget`` pages."""
-    invoices, page = [], 1
-    while True:
-        answer = connection._xero_call(
-            "get_invoices", where=SALES, page=page, page_size=PAGE, if_modified_since=since
-        )
-        pages = (answer.get("pagination") or {}).get("pageCount") or page
-        if budget is not None and pages > budget:
-            return None, pages
-        invoices += answer.get("Invoices") or []
-        if page >= pages:
-            return invoices, pages
-        page += 1
+    """The sales invoices modified since ``since`` (see ``org_reads.read_pages``)."""
+    return read_pages(
+        connection, "get_invoices", "Invoices", budget, where=SALES, if_modified_since=since
+    )
 
 
 def _task_span(task):

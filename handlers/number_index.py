@@ -21,8 +21,8 @@ fewer calls over the task (as for contacts, ``contact_index``):
 import time
 
 from ..xero_api import wire
+from .org_reads import read_pages
 
-PAGE = 1000  # credit notes per page when reading a whole organisation (Xero's largest page)
 INDEX_TTL = 3600  # seconds an organisation read whole is kept (then read whole again)
 FRESH_FOR = 60  # seconds a read of what changed is trusted
 # (database, connection id, tenant id, document kind) -> OrgDocuments, and -> (pages, when).
@@ -76,25 +76,11 @@ class OrgDocuments:
 
 
 def _read_pages(connection, document, budget=None, **kwargs):
-    """Every document of this kind, 1,000 a page: ``(records, pages)``; ``(None, pages)`` as
-    soon as the first page tells there are more than ``budget`` pages."""
-    records, page = [], 1
-    while True:
-        answer = connection._xero_call(
-            document.read,
-            where='Type=="%s"' % document.type,
-            page=page,
-            page_size=PAGE,
-            unitdp=4,
-            **kwargs,
-        )
-        pages = (answer.get("pagination") or {}).get("pageCount") or page
-        if budget is not None and pages > budget:
-            return None, pages
-        records += answer.get(document.key) or []
-        if page >= pages:
-            return records, pages
-        page += 1
+    """Every sales document of this kind (see ``org_reads.read_pages``)."""
+    where = 'Type=="%s"' % document.type
+    return read_pages(
+        connection, document.read, document.key, budget, where=where, unitdp=4, **kwargs
+    )
 
 
 def lookup(connection, document, numbers, budget=1, fresh=False):

@@ -36,6 +36,38 @@ class XeroCreditNoteCommon(XeroPaymentCommon):
             refund.action_post()
         return refund
 
+    def seed_credit_note(self, number, amount):
+        """A credit note typed in Xero under ``number``, for partner_a's contact."""
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {
+                        "tenant_id": DEMO_TENANT,
+                        "credit_notes": [
+                            {
+                                "Type": "ACCRECCREDIT",
+                                "CreditNoteNumber": number,
+                                "Contact": {"ContactID": self.partner_a.xero_contact_id},
+                                "Status": "AUTHORISED",
+                                "LineAmountTypes": "Exclusive",
+                                "LineItems": [
+                                    {
+                                        "Description": "Credit",
+                                        "Quantity": 1,
+                                        "UnitAmount": amount,
+                                        "AccountCode": "200",
+                                        "TaxType": "OUTPUT2",
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            },
+        )
+
     def xero_credit_note(self, move, tenant=DEMO_TENANT):
         return next(
             c
@@ -70,72 +102,11 @@ class TestCreditNotes(XeroCreditNoteCommon):
     def test_credit_note_already_in_xero_is_linked_not_created_twice(self):
         refund = self.credit_note(20.0)
         self.run_task("send_new_customers")
-        contact_id = self.partner_a.xero_contact_id
-        self.emulator.control(
-            "POST",
-            "seed",
-            {
-                "organisations": [
-                    {
-                        "tenant_id": DEMO_TENANT,
-                        "credit_notes": [
-                            {
-                                "Type": "ACCRECCREDIT",
-                                "CreditNoteNumber": refund.name,
-                                "Contact": {"ContactID": contact_id},
-                                "Status": "AUTHORISED",
-                                "LineAmountTypes": "Exclusive",
-                                "LineItems": [
-                                    {
-                                        "Description": "Credit",
-                                        "Quantity": 1,
-                                        "UnitAmount": 20.0,
-                                        "AccountCode": "200",
-                                        "TaxType": "OUTPUT2",
-                                    }
-                                ],
-                            }
-                        ],
-                    }
-                ]
-            },
-        )
+        self.seed_credit_note(refund.name, 20.0)
         task = self.run_task("send_new_credit_notes")
         self.assertEqual(self.line_of(task, refund).outcome, "linked")
         self.assertEqual(len(self.xero("credit_notes")), 1)
         self.assertEqual(refund.xero_invoice_id, self.xero("credit_notes")[0]["CreditNoteID"])
-
-    def seed_credit_note(self, number, amount):
-        """A credit note typed in Xero under ``number``, for partner_a's contact."""
-        self.emulator.control(
-            "POST",
-            "seed",
-            {
-                "organisations": [
-                    {
-                        "tenant_id": DEMO_TENANT,
-                        "credit_notes": [
-                            {
-                                "Type": "ACCRECCREDIT",
-                                "CreditNoteNumber": number,
-                                "Contact": {"ContactID": self.partner_a.xero_contact_id},
-                                "Status": "AUTHORISED",
-                                "LineAmountTypes": "Exclusive",
-                                "LineItems": [
-                                    {
-                                        "Description": "Credit",
-                                        "Quantity": 1,
-                                        "UnitAmount": amount,
-                                        "AccountCode": "200",
-                                        "TaxType": "OUTPUT2",
-                                    }
-                                ],
-                            }
-                        ],
-                    }
-                ]
-            },
-        )
 
     def test_many_credit_notes_read_the_organisation_once(self):
         """More numbers than ten-term look-ups take in one call: the organisation's credit

@@ -16,23 +16,6 @@ UNKNOWN_TENANT = "00000000-0000-4000-8000-00000000dead"
 
 @tagged("post_install", "-at_install")
 class TestFetchPayments(XeroPaymentCommon):
-    def bank_feed(self, *payments, tenant=DEMO_TENANT):
-        """Payments entered in Xero (a bank feed): ``(invoice, amount[, reference[, code]])``."""
-        body = [
-            {
-                "Invoice": {"InvoiceID": invoice.xero_invoice_id},
-                "Account": {"Code": rest[1] if len(rest) > 1 else "090"},
-                "Date": PAYMENT_DATE,
-                "Amount": amount,
-                "Reference": rest[0] if rest else "Bank feed %s" % invoice.name,
-            }
-            for invoice, amount, *rest in payments
-        ]
-        answer = self.emulator.control(
-            "POST", "bank_payments", {"tenant_id": tenant, "payments": body}
-        )
-        return [p["PaymentID"] for p in answer["Payments"]]
-
     def fetch(self, company=None):
         return self.run_task("fetch_new_payments", company=company)
 

@@ -45,6 +45,23 @@ class XeroPaymentCommon(XeroAccountingCommon, AccountTestInvoicingCommon):
             company=company,
         )
 
+    def bank_feed(self, *payments, tenant=DEMO_TENANT):
+        """Payments entered in Xero (a bank feed): ``(invoice, amount[, reference[, code]])``."""
+        body = [
+            {
+                "Invoice": {"InvoiceID": invoice.xero_invoice_id},
+                "Account": {"Code": rest[1] if len(rest) > 1 else "090"},
+                "Date": PAYMENT_DATE,
+                "Amount": amount,
+                "Reference": rest[0] if rest else "Bank feed %s" % invoice.name,
+            }
+            for invoice, amount, *rest in payments
+        ]
+        answer = self.emulator.control(
+            "POST", "bank_payments", {"tenant_id": tenant, "payments": body}
+        )
+        return [p["PaymentID"] for p in answer["Payments"]]
+
     def pay(self, invoices, amount=None, date=PAYMENT_DATE, journal=None, currency=None):
         """The UI path: Register Payment on the invoices, one payment for all of them."""
         vals = {
@@ -182,22 +199,7 @@ class TestPayments(XeroPaymentCommon):
             invoices |= self.invoice(10.0 + i)
         self.run_task("send_new_invoices")
         typed = invoices[7]
-        self.emulator.control(
-            "POST",
-            "bank_payments",
-            {
-                "tenant_id": DEMO_TENANT,
-                "payments": [
-                    {
-                        "Invoice": {"InvoiceID": typed.xero_invoice_id},
-                        "Account": {"Code": "090"},
-                        "Date": PAYMENT_DATE,
-                        "Amount": typed.amount_total,
-                        "Reference": "Bank feed",
-                    }
-                ],
-            },
-        )
+        self.bank_feed((typed, typed.amount_total))
         payments = self.env["account.payment"]
         for invoice in invoices:
             payments |= self.pay(invoice)

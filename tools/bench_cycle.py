@@ -12,6 +12,8 @@ import time
 import traceback
 from datetime import date
 
+import cycle_common
+
 from odoo import Command
 
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
@@ -127,19 +129,8 @@ def build_queries(records, build):
 
 
 try:
-    url = os.environ["XERO_EMULATOR_URL"]
     company = env.company
-    conn = env["xero.connection"].create(
-        {
-            "company_id": company.id,
-            "auth_mode": "client_credentials",
-            "client_id": "emulator-client",
-            "client_secret": "emulator-secret",
-            "api_url": url,
-            "identity_url": url,
-            "login_url": url,
-        }
-    )
+    conn = cycle_common.emulator_connection(env, company)
     conn.action_test_connection()
     conn.action_load_mappings_from_xero()
     # Mapped by hand, as a manager would: sales income account to 200, bank journal to 090.

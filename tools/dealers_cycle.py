@@ -11,31 +11,20 @@
 # Prints each dealer's time, calls and rate-limit floor (calls / 60 a minute), and three
 # dealers' time against one's.
 # ruff: noqa: F821
-import importlib
-import json
 import os
 import random
-import subprocess
-import sys
-import tempfile
 import time
 import traceback
 from datetime import date
 
+import cycle_common
+
 from odoo import Command
-from odoo.tools import config
 
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 
 N = int(os.environ.get("XERO_BENCH_DEALER_CUSTOMERS", 2000))
 XERO_SECONDS = float(os.environ.get("XERO_BENCH_XERO_SECONDS", 1.0))
-WORKER = os.path.join(
-    os.path.dirname(
-        os.path.realpath(importlib.import_module("odoo.addons.account_xero_sync").__file__)
-    ),
-    "tests",
-    "cron_worker.py",
-)
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=60)
 rng = random.Random(2026)
 
@@ -53,30 +42,18 @@ def dealer(n, tenant):
     sale = cenv["account.journal"].search(
         [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
     )
-    url = os.environ["XERO_EMULATOR_URL"]
-    conn = cenv["xero.connection"].create(
-        {
-            "company_id": company.id,
-            "auth_mode": "client_credentials",
-            "client_id": "emulator-client",
-            "client_secret": "emulator-secret",
-            "api_url": url,
-            "identity_url": url,
-            "login_url": url,
-            "tenant_id": tenant,
-            "tenant_name": f"Bench Dealer {n}",
-            "org_currency": company.currency_id.name,
-            "mapping_ids": [
-                Command.create(
-                    {
-                        "kind": "account",
-                        "account_id": sale.default_account_id.id,
-                        "xero_code": "200",
-                    }
-                ),
-                Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
-            ],
-        }
+    conn = cycle_common.emulator_connection(
+        cenv,
+        company,
+        tenant_id=tenant,
+        tenant_name=f"Bench Dealer {n}",
+        org_currency=company.currency_id.name,
+        mapping_ids=[
+            Command.create(
+                {"kind": "account", "account_id": sale.default_account_id.id, "xero_code": "200"}
+            ),
+            Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
+        ],
     )
     partners = cenv["res.partner"].create(
         [
@@ -122,35 +99,14 @@ def dealer(n, tenant):
 
 
 def run(connections):
-    """One cron worker per dealer, released together: ``{tenant: (seconds, calls)}``."""
-    barrier = tempfile.mkdtemp()
-    opts = {
-        "db": env.cr.dbname,
-        "addons_path": config["addons_path"],
-        "db_host": config["db_host"],
-        "db_port": config["db_port"],
-        "db_user": config["db_user"],
-        "db_password": config["db_password"],
-        "barrier": barrier,
-        "deadline": time.time() + 3600,
-    }
-    procs = []
-    for n, conn in enumerate(connections):
-        log_path = os.path.join(barrier, f"worker-{n}.log")
-        options = dict(
-            opts,
-            name=str(n),
-            crons=conn.runner_cron_id.ids,
-            accelerate={"url": os.environ["XERO_EMULATOR_URL"], "tenant": conn.tenant_id},
-        )
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen([sys.executable, WORKER, json.dumps(options)], stdout=log)
-        procs.append((conn, proc, log_path))
-    while not all(os.path.exists(os.path.join(barrier, f"ready-{n}")) for n in range(len(procs))):
-        time.sleep(0.1)
-    emulator.clear_requests()
-    start = time.time()
-    open(os.path.join(barrier, "go"), "w").close()
+    """One cron worker per dealer, released together: ``{tenant: (seconds, calls, waits)}``."""
+    procs, start, logs = cycle_common.start_workers(
+        env,
+        [conn.runner_cron_id.ids for conn in connections],
+        timeout=3600,
+        accelerate=[conn.tenant_id for conn in connections],
+    )
+    procs = list(zip(connections, procs, logs, strict=True))
     ended = {}
     while len(ended) < len(procs):
         for conn, proc, _log in procs:
@@ -158,6 +114,7 @@ def run(connections):
                 ended[conn.tenant_id] = time.time() - start
         time.sleep(0.05)
     requests = [r for r in emulator.requests() if r["path"].startswith("/api.xro")]
+    emulator.clear_requests()
     results = {}
     for conn, proc, log_path in procs:
         with open(log_path) as log:
@@ -202,6 +159,7 @@ try:
                 )
         return max(seconds for seconds, _c, _s in results.values())
 
+    emulator.clear_requests()
     one = report("one dealer", run(connections[:1]))
     three = report("three at once", run(connections[1:]))
     env.cr.commit()  # a new snapshot: what the workers committed

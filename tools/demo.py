@@ -141,7 +141,11 @@ def main():
             ),
             input=f"exec(open({script!r}).read())\n".encode(),
             capture_output=True,
-            env=dict(env, XERO_EMULATOR_URL=f"http://127.0.0.1:{port}"),
+            env=dict(
+                env,
+                XERO_EMULATOR_URL=f"http://127.0.0.1:{port}",
+                PYTHONPATH=os.pathsep.join(filter(None, [ROOT + "/tools", env.get("PYTHONPATH")])),
+            ),
             check=False,
         )
         output = shell.stdout.decode()

@@ -4,6 +4,8 @@ import os
 import traceback
 from datetime import date
 
+import cycle_common
+
 from odoo import Command
 
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
@@ -12,17 +14,7 @@ try:
     url = os.environ["XERO_EMULATOR_URL"]
     company = env.company
     print(f"Dealer: {company.name} ({company.currency_id.name})")
-    conn = env["xero.connection"].create(
-        {
-            "company_id": company.id,
-            "auth_mode": "client_credentials",
-            "client_id": "emulator-client",
-            "client_secret": "emulator-secret",
-            "api_url": url,
-            "identity_url": url,
-            "login_url": url,
-        }
-    )
+    conn = cycle_common.emulator_connection(env, company)
     result = conn.action_test_connection()["params"]
     print(f"Test connection: {result['title']}: {result['message']}")
     print(f"Connection state: {conn.state}")

@@ -9,19 +9,15 @@
 #   faults met by kind, duplicates in Xero, records linked, amounts due that differ.
 # XERO_RELIABILITY_FIGURES=storm (a comma-separated list of runners, kill, storm) runs some.
 # ruff: noqa: F821
-import importlib
-import json
 import os
 import random
-import subprocess
-import sys
-import tempfile
 import time
 import traceback
 from datetime import date, datetime
 
+import cycle_common
+
 from odoo import Command
-from odoo.tools import config
 
 from odoo.addons.account_xero_sync.models.xero_task_types import TASK_TYPES
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
@@ -31,14 +27,6 @@ N_INVOICES = int(os.environ.get("XERO_RELIABILITY_INVOICES", 1000))
 KILLS = int(os.environ.get("XERO_RELIABILITY_KILLS", 8))
 N_STORM = int(os.environ.get("XERO_RELIABILITY_STORM", 500))
 FIGURES = os.environ.get("XERO_RELIABILITY_FIGURES", "runners,kill,storm").split(",")
-# Run by exec() in the shell: no __file__; the addon's folder gives the path.
-WORKER = os.path.join(
-    os.path.dirname(
-        os.path.realpath(importlib.import_module("odoo.addons.account_xero_sync").__file__)
-    ),
-    "tests",
-    "cron_worker.py",
-)
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=30)
 TASK_LABELS = {code: t.label for code, t in TASK_TYPES.items()}
 rng = random.Random(int(os.environ.get("XERO_RELIABILITY_SEED", 15)))
@@ -46,26 +34,7 @@ rng = random.Random(int(os.environ.get("XERO_RELIABILITY_SEED", 15)))
 
 def start_workers(crons_per_worker, timeout=900):
     """Cron worker processes, one per list of cron ids, released together."""
-    barrier = tempfile.mkdtemp()
-    opts = {
-        "db": env.cr.dbname,
-        "addons_path": config["addons_path"],
-        "db_host": config["db_host"],
-        "db_port": config["db_port"],
-        "db_user": config["db_user"],
-        "db_password": config["db_password"],
-        "barrier": barrier,
-        "deadline": time.time() + timeout,
-    }
-    procs = []
-    for n, crons in enumerate(crons_per_worker):
-        log = open(os.path.join(barrier, f"worker-{n}.log"), "w")  # noqa: SIM115
-        options = json.dumps(dict(opts, name=str(n), crons=crons))
-        procs.append(subprocess.Popen([sys.executable, WORKER, options], stdout=log, stderr=log))
-    while not all(os.path.exists(os.path.join(barrier, f"ready-{n}")) for n in range(len(procs))):
-        time.sleep(0.1)
-    open(os.path.join(barrier, "go"), "w").close()
-    return procs
+    return cycle_common.start_workers(env, crons_per_worker, timeout)[0]
 
 
 def org_state(tenant):
@@ -248,20 +217,13 @@ try:
         [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
     )
     income = sale.default_account_id
-    conn = env["xero.connection"].create(
-        {
-            "company_id": company.id,
-            "auth_mode": "client_credentials",
-            "client_id": "emulator-client",
-            "client_secret": "emulator-secret",
-            "api_url": url,
-            "identity_url": url,
-            "login_url": url,
-            "mapping_ids": [
-                Command.create({"kind": "account", "account_id": income.id, "xero_code": "200"}),
-                Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
-            ],
-        }
+    conn = cycle_common.emulator_connection(
+        env,
+        company,
+        mapping_ids=[
+            Command.create({"kind": "account", "account_id": income.id, "xero_code": "200"}),
+            Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
+        ],
     )
     conn.action_test_connection()
     tenant = conn.tenant_id

@@ -1,0 +1,72 @@
+"""What the `odoo shell` scripts of tools/ share (demo, bench, dealers, reliability): a dealer's
+connection to the bundled emulator, and real cron worker processes (tests/cron_worker.py).
+
+The scripts are run by tools/demo.py, which puts this folder on ``sys.path``.
+"""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from odoo.tools import config
+
+WORKER = os.path.join(
+    os.path.dirname(
+        os.path.realpath(importlib.import_module("odoo.addons.account_xero_sync").__file__)
+    ),
+    "tests",
+    "cron_worker.py",
+)
+
+
+def emulator_connection(env, company, **vals):
+    """``company``'s connection to the bundled emulator (client credentials)."""
+    url = os.environ["XERO_EMULATOR_URL"]
+    return env["xero.connection"].create(
+        {
+            "company_id": company.id,
+            "auth_mode": "client_credentials",
+            "client_id": "emulator-client",
+            "client_secret": "emulator-secret",
+            "api_url": url,
+            "identity_url": url,
+            "login_url": url,
+            **vals,
+        }
+    )
+
+
+def start_workers(env, crons_per_worker, timeout=900, accelerate=()):
+    """Cron worker processes, one per list of cron ids, released together once all are
+    ready: ``(processes, time of the release, their log files)``. ``accelerate``: per worker,
+    the tenant whose throttle waits it skips (see cron_worker.py), or None."""
+    barrier = tempfile.mkdtemp()
+    opts = {
+        "db": env.cr.dbname,
+        "addons_path": config["addons_path"],
+        "db_host": config["db_host"],
+        "db_port": config["db_port"],
+        "db_user": config["db_user"],
+        "db_password": config["db_password"],
+        "barrier": barrier,
+        "deadline": time.time() + timeout,
+    }
+    procs, logs = [], []
+    accelerate = list(accelerate) or [None] * len(crons_per_worker)
+    for n, (crons, tenant) in enumerate(zip(crons_per_worker, accelerate, strict=True)):
+        options = dict(opts, name=str(n), crons=crons)
+        if tenant:
+            options["accelerate"] = {"url": os.environ["XERO_EMULATOR_URL"], "tenant": tenant}
+        logs.append(os.path.join(barrier, f"worker-{n}.log"))
+        with open(logs[-1], "w") as log:
+            command = [sys.executable, WORKER, json.dumps(options)]
+            procs.append(subprocess.Popen(command, stdout=log, stderr=log))
+    while not all(os.path.exists(os.path.join(barrier, f"ready-{n}")) for n in range(len(procs))):
+        time.sleep(0.1)
+    released = time.time()
+    open(os.path.join(barrier, "go"), "w").close()
+    return procs, released, logs
