@@ -258,10 +258,10 @@ class PaymentImport:
         )
 
     def _create_payments(self, queued):
-        """Odoo's register-payment steps (``account.payment.register``: create, post,
-        reconcile) for ``[(xero payment, invoice, journal, amount)]``, as the wizard runs them
-        for a payment of a given amount whose difference is left open: received for an invoice,
-        paid out (a refund) for a credit note."""
+        """Odoo's register-payment steps (``account.payment.register``: create, post; the
+        reconciliation in one plan) for ``[(xero payment, invoice, journal, amount)]``, as the
+        wizard runs them for a payment of a given amount whose difference is left open:
+        received for an invoice, paid out (a refund) for a credit note."""
         Register = self.env["account.payment.register"]
         to_process = []
         for xp, invoice, journal, amount in queued:
@@ -284,8 +284,31 @@ class PaymentImport:
             to_process.append({"create_vals": vals, "to_reconcile": receivable, "batch": {}})
         payments = Register._init_payments(to_process)
         Register._post_payments(to_process)
-        Register._reconcile_payments(to_process)
+        self._reconcile_all(to_process)
         return payments
+
+    def _reconcile_all(self, to_process):
+        """What the wizard's ``_reconcile_payments`` does, in one reconciliation plan for all
+        the payments (Odoo reconciles its groups one after the other, so two payments of one
+        invoice are fine) instead of one ``reconcile()`` per payment."""
+        Line = self.env["account.move.line"]
+        open_lines = [
+            ("parent_state", "=", "posted"),
+            ("account_type", "in", self.env["account.payment"]._get_valid_payment_account_types()),
+            ("reconciled", "=", False),
+        ]
+        plan = []
+        for vals in to_process:
+            payment_lines = vals["payment"].move_id.line_ids.filtered_domain(open_lines)
+            for account in payment_lines.account_id:
+                plan.append(
+                    (payment_lines + vals["to_reconcile"]).filtered(
+                        lambda line, a=account: line.account_id == a
+                    )
+                )
+        Line._reconcile_plan(plan)
+        for vals in to_process:
+            vals["to_reconcile"].move_id.matched_payment_ids += vals["payment"]
 
     def _allocations_of(self, payments):
         """``{(payment id, invoice id): allocation}`` of these payments (one read)."""

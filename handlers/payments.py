@@ -18,11 +18,13 @@ class XeroHandlerPayments(models.AbstractModel):
     (``PUT /Payments``, 50 a call) and the allocations (one call per credit note); deletes the
     Xero allocations of credit notes unreconciled in Odoo (one call each); Send Payment also
     replaces the Xero payments of changed allocations and deletes those of allocations removed
-    in Odoo (one call each: Xero has no batch delete). Reads, per batch: the invoices' state
-    (``IDs``, one call per about 38), for invoices that already have payments those payments
-    (one call per 10 invoices), and the credit notes concerned (one call per 10), to link what
-    Xero already has instead of creating it twice. Cost: 2 to 3 calls per 50 payments; 5 to 6
-    per 50 refunds or credit allocations.
+    in Odoo (one call each: Xero has no batch delete). Reads: the invoices' state, once per
+    task for a task paying more than 38 invoices (the invoices modified since they were sent,
+    1,000 a page: ``invoice_state``), else per batch (``IDs``, one call per about 38); for
+    invoices that already have payments those payments (one call per 10 invoices), and the
+    credit notes concerned (one call per 10), to link what Xero already has instead of
+    creating it twice. Cost: 1 call per 50 payments plus the task's read (2 to 3 per 50 in a
+    small task); 5 to 6 per 50 refunds or credit allocations.
 
     Replacements are crash-safe: the intent ("delete, then create", with the old id) is written
     and committed by the runner before Xero is called (see :meth:`_step`).

@@ -22,7 +22,8 @@ from odoo.addons.account_xero_sync.xero_api.throttle import RealClock
 
 N_CUSTOMERS = int(os.environ.get("XERO_BENCH_CUSTOMERS", 1000))
 N_PAYMENTS = int(os.environ.get("XERO_BENCH_PAYMENTS", N_CUSTOMERS * 6 // 10))
-N_FETCHED = N_CUSTOMERS - N_PAYMENTS  # the other invoices are paid in Xero (a bank feed)
+# The other invoices (XERO_BENCH_FETCHED of them) are paid in Xero (a bank feed).
+N_FETCHED = int(os.environ.get("XERO_BENCH_FETCHED", N_CUSTOMERS - N_PAYMENTS))
 N_CREDIT_NOTES = N_CUSTOMERS // 5
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=30)
 
@@ -285,7 +286,7 @@ try:
                 "Amount": inv.amount_total,
                 "Reference": "Bank feed",
             }
-            for inv in invoices[N_PAYMENTS:]
+            for inv in invoices[N_PAYMENTS : N_PAYMENTS + N_FETCHED]
         ],
         tenant_id=conn.tenant_id,
     )
