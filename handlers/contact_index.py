@@ -37,10 +37,12 @@ def forget():
 
 
 def remember(connection, contacts):
-    """Keep the contacts a write of ours answered with, if the organisation is read whole."""
+    """Keep the contacts a write of ours answered with, if the organisation is read whole.
+    They do not move the mark of what was read: a contact typed in Xero before our write and
+    after the last read is found by the next read of what changed."""
     index = _INDEXES.get((connection.env.cr.dbname, connection.id, connection.tenant_id))
     if index is not None:
-        index.merge(contacts)
+        index.merge(contacts, read=False)
 
 
 def where_term(field, value):
@@ -58,11 +60,13 @@ class OrgContacts:
         self.since = None
         self.read_at = self.checked_at = time.time()
 
-    def merge(self, contacts):
+    def merge(self, contacts, read=True):
+        """Keep ``contacts``; ``read``: they were read from Xero (their newest stamp is the
+        mark the next read of what changed starts from), not answered to a write of ours."""
         for contact in contacts:
             kept = {k: contact[k] for k in KEPT if contact.get(k) is not None}
             self.contacts[contact["ContactID"]] = kept
-            stamp = wire.parse_xero_date(contact.get("UpdatedDateUTC"))
+            stamp = wire.parse_xero_date(contact.get("UpdatedDateUTC")) if read else None
             if stamp and (self.since is None or stamp > self.since):
                 self.since = stamp
 

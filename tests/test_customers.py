@@ -287,6 +287,31 @@ class TestCustomers(XeroTransactionCase):
         ]
         self.assertEqual(len(refused), 1, "one create refused for its name, none sent again")
 
+    def test_a_contact_typed_before_our_last_write_is_found(self):
+        """Our own writes do not move the mark of what was read: a contact typed in Xero after
+        the organisation was read, and before a batch of ours was written, is found by the next
+        read of what changed, and linked, never sent again as "Typed Meanwhile Ltd (ODOO-n)"."""
+        self.customer("Already Ltd")
+        self.run_task("send_new_customers")
+        self.emulator.control(
+            "POST",
+            "seed",
+            {
+                "organisations": [
+                    {"tenant_id": DEMO_TENANT, "contacts": [{"Name": "Typed Meanwhile Ltd"}]}
+                ]
+            },
+        )
+        self.emulator.api.advance(5)  # our next writes are stamped later than that contact
+        for i in range(50):
+            self.customer(f"Later {i:02d} Ltd")
+        typed = self.customer("Typed Meanwhile Ltd")  # in the second batch
+        task = self.run_task("send_new_customers")
+        self.assertEqual(self.outcome(task, typed)[0], "linked")
+        names = [c["Name"] for c in self.xero_contacts()]
+        self.assertEqual(names.count("Typed Meanwhile Ltd"), 1)
+        self.assertFalse([n for n in names if n.startswith("Typed Meanwhile Ltd (")])
+
     def test_phones_of_several_countries(self):
         au = self.customer("Sydney Pty", country_id=self.au.id, phone="(02) 9876 5432")
         gb = self.customer("London Ltd", country_id=self.gb.id, phone="020 7946 0958")
