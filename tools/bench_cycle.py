@@ -1,7 +1,8 @@
 # Run inside `odoo shell` by `make bench` (tools/demo.py --script tools/bench_cycle.py).
 # Measures, against the bundled emulator with Xero's limits (60 calls a minute), a dealer's
 # month: 1,000 new customers (XERO_BENCH_CUSTOMERS), their 1,000 invoices, 200 credit notes,
-# 600 payments sent and 400 fetched: Xero calls, Odoo's own time and SQL queries per record,
+# 600 payments sent and 400 fetched, then 1,000 new customers and invoices of which a tenth
+# are already in Xero: Xero calls, Odoo's own time and SQL queries per record,
 # the Odoo worker's memory, and how long the month takes against Xero's rate-limit floor (the
 # throttle's waits are skipped on an accelerated clock, the emulator's moved on as much); and
 # the SQL queries needed to build a batch of 10 and of 50 payloads (constant in batch size).
@@ -16,6 +17,7 @@ import cycle_common
 
 from odoo import Command
 
+from odoo.addons.account_xero_sync.xero_api import payloads
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 from odoo.addons.account_xero_sync.xero_api.sdk_client import GatewayApiClient
 from odoo.addons.account_xero_sync.xero_api.throttle import RealClock
@@ -25,6 +27,7 @@ N_PAYMENTS = int(os.environ.get("XERO_BENCH_PAYMENTS", N_CUSTOMERS * 6 // 10))
 # The other invoices (XERO_BENCH_FETCHED of them) are paid in Xero (a bank feed).
 N_FETCHED = int(os.environ.get("XERO_BENCH_FETCHED", N_CUSTOMERS - N_PAYMENTS))
 N_CREDIT_NOTES = N_CUSTOMERS // 5
+N_KNOWN = int(os.environ.get("XERO_BENCH_KNOWN", 1000))  # new customers, a tenth in Xero
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=30)
 
 
@@ -191,8 +194,8 @@ try:
     env.ref("product.decimal_price").digits = 5
     rng = random.Random(2026)
 
-    def make_invoices():
-        moves = env["account.move"].create([invoice_values(p) for p in partners])
+    def make_invoices(customers=None):
+        moves = env["account.move"].create([invoice_values(p) for p in customers or partners])
         moves.action_post()
         return moves
 
@@ -304,6 +307,35 @@ try:
         f"limits (wall time plus the throttle's waits); the rate-limit floor "
         f"{floor / 60:.1f} min (calls / 60 a minute): {MONTH['seconds'] / floor:.2f}x"
     )
+
+    # A tenth of a new month's customers and invoices already in Xero (a dealer's history,
+    # typed there): matched and linked, not created twice.
+    known = env["res.partner"].create(
+        [
+            {"name": f"Bench Known {i:05d}", "customer_rank": 1, "company_id": company.id}
+            for i in range(N_KNOWN)
+        ]
+    )
+    emulator.seed(
+        {
+            "organisations": [
+                {"tenant_id": conn.tenant_id, "contacts": [{"Name": p.name} for p in known[::10]]}
+            ]
+        }
+    )
+    env.cr.commit()
+    task = measure("Send New Customers, 10% in Xero", N_KNOWN, lambda: run("send_new_customers"))
+    print(f"    -> {task.summary}")
+    known_invoices = make_invoices(known)
+    maps = env["xero.mapping"]._maps(conn)
+    typed = [
+        payloads.invoice_payload(m._xero_invoice_values(conn, maps))[0]
+        for m in known_invoices[::10]
+    ]
+    env["xero.handler.invoices"]._put(conn, "create_invoices", typed)  # typed in Xero
+    env.cr.commit()
+    task = measure("Send New Invoices, 10% in Xero", N_KNOWN, lambda: run("send_new_invoices"))
+    print(f"    -> {task.summary}")
 
     for size in (10, 50):
         # Fresh recordsets: their prefetch set is the batch, as in a task's batch.
