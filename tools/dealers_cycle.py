@@ -23,7 +23,7 @@ from odoo import Command
 
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 
-N = int(os.environ.get("XERO_BENCH_DEALER_CUSTOMERS", 2000))
+N = int(os.environ.get("XERO_BENCH_DEALER_CUSTOMERS", 1000))
 XERO_SECONDS = float(os.environ.get("XERO_BENCH_XERO_SECONDS", 1.0))
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=60)
 rng = random.Random(2026)
