@@ -54,8 +54,10 @@ class XeroTaskScreens(models.Model):
     def _compute_summary_line(self):
         labels = dict(LINE_OUTCOMES)
         for task in self:
+            # The task's own words, as its log and summary say them (fetch: "imported").
+            words = task._handler()._outcome_words if task.task_type else {}
             counts = [
-                f"{getattr(task, 'count_' + code)} {labels[code].lower()}"
+                f"{getattr(task, 'count_' + code)} {words.get(code) or labels[code].lower()}"
                 for code, _l in LINE_OUTCOMES
                 if code != "pending" and getattr(task, "count_" + code)
             ]

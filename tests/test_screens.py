@@ -318,6 +318,7 @@ class TestScreens(XeroPaymentCommon):
         payment = self.env["account.payment"].search([("xero_import_id", "=", xero_id)])
         self.assertEqual(self.line_of(task, payment).outcome_label, "Imported")
         self.assertIn("1 imported", task.summary)
+        self.assertEqual(task.summary_line, "1 imported", "the Tasks list says it the same way")
         self.assertNotIn("created", task.summary.splitlines()[0])
         self.connection._xero_call(
             "delete_payment", payment_id=xero_id, payment_delete={"Status": "DELETED"}
