@@ -32,12 +32,14 @@ class Receiver:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 signature = self.headers.get("x-xero-signature") or ""
                 status = 200 if not receiver.check or receiver.valid(raw, signature) else 401
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                # Recorded before the answer: the emulator sends the next delivery only once it
+                # has this answer, so `received` keeps the order of delivery.
                 with receiver._cond:
                     receiver.received.append((raw, signature, status))
                     receiver._cond.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args):
                 pass
