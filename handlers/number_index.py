@@ -28,7 +28,10 @@ FRESH_FOR = 60  # seconds a read of what changed is trusted
 # (database, connection id, tenant id, document kind) -> OrgDocuments, and -> (pages, when).
 _INDEXES = {}
 _PAGES = {}
-_TASKS = set()  # (database, task id) of the tasks this process has sent a batch of
+# (database, task id) of the last tasks this process has sent a batch of, oldest first; a
+# task forgotten here only costs one more read of what changed when it comes back.
+_TASKS = {}
+_KEEP_TASKS = 64
 
 
 def forget():
@@ -43,7 +46,9 @@ def first_batch(task):
     key = (task.env.cr.dbname, task.id)
     if key in _TASKS:
         return False
-    _TASKS.add(key)
+    while len(_TASKS) >= _KEEP_TASKS:
+        _TASKS.pop(next(iter(_TASKS)))
+    _TASKS[key] = True
     return True
 
 

@@ -64,6 +64,24 @@ def main():
     return 3
 
 
+def base_options(dbname, barrier, deadline):
+    """The options every worker of ``dbname`` takes (this process's database settings), for
+    the starters of workers (tests/workers.py, tools/cycle_common.py); each adds its own
+    ``name`` and ``crons``."""
+    from odoo.tools import config
+
+    return {
+        "db": dbname,
+        "addons_path": config["addons_path"],
+        "db_host": config["db_host"],
+        "db_port": config["db_port"],
+        "db_user": config["db_user"],
+        "db_password": config["db_password"],
+        "barrier": barrier,
+        "deadline": deadline,
+    }
+
+
 def accelerate(options):
     """Skip the throttle's waits (see the module docstring); returns ``[seconds skipped]``."""
     from odoo.addons.account_xero_sync.xero_api import throttle

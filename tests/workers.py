@@ -9,9 +9,9 @@ import tempfile
 import time
 
 from odoo import SUPERUSER_ID, api
-from odoo.tools import config
 
 from .common import CLIENT_ID, CLIENT_SECRET
+from .cron_worker import base_options
 
 WORKER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "cron_worker.py")
 
@@ -103,16 +103,7 @@ class RealWorkers:
         release them together: ``[(process, log file)]``."""
         barrier = barrier or tempfile.mkdtemp()
         deadline = time.time() + timeout
-        opts = {
-            "db": self.env.cr.dbname,
-            "addons_path": config["addons_path"],
-            "db_host": config["db_host"],
-            "db_port": config["db_port"],
-            "db_user": config["db_user"],
-            "db_password": config["db_password"],
-            "barrier": barrier,
-            "deadline": deadline,
-        }
+        opts = base_options(self.env.cr.dbname, barrier, deadline)
         go = os.path.join(barrier, "go")
         if os.path.exists(go):
             os.unlink(go)

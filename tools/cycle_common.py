@@ -5,14 +5,13 @@ The scripts are run by tools/demo.py, which puts this folder on ``sys.path``.
 """
 
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-
-from odoo.tools import config
 
 WORKER = os.path.join(
     os.path.dirname(
@@ -21,6 +20,15 @@ WORKER = os.path.join(
     "tests",
     "cron_worker.py",
 )
+
+
+def _worker_module():
+    """tests/cron_worker.py as a module (loaded from its file: importing the tests package
+    would import every test module)."""
+    spec = importlib.util.spec_from_file_location("xero_cron_worker", WORKER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def emulator_connection(env, company, **vals):
@@ -45,16 +53,7 @@ def start_workers(env, crons_per_worker, timeout=900, accelerate=()):
     ready: ``(processes, time of the release, their log files)``. ``accelerate``: per worker,
     the tenant whose throttle waits it skips (see cron_worker.py), or None."""
     barrier = tempfile.mkdtemp()
-    opts = {
-        "db": env.cr.dbname,
-        "addons_path": config["addons_path"],
-        "db_host": config["db_host"],
-        "db_port": config["db_port"],
-        "db_user": config["db_user"],
-        "db_password": config["db_password"],
-        "barrier": barrier,
-        "deadline": time.time() + timeout,
-    }
+    opts = _worker_module().base_options(env.cr.dbname, barrier, time.time() + timeout)
     procs, logs = [], []
     accelerate = list(accelerate) or [None] * len(crons_per_worker)
     for n, (crons, tenant) in enumerate(zip(crons_per_worker, accelerate, strict=True)):
