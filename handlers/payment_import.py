@@ -2,7 +2,7 @@
 
 from psycopg2 import IntegrityError
 
-from odoo import _
+from odoo import Command, _
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
@@ -280,6 +280,10 @@ class PaymentImport:
                 "partner_id": invoice.commercial_partner_id.id,
                 "destination_account_id": receivable[:1].account_id.id,
                 "xero_import_id": xp["PaymentID"],
+                # The invoice's matched payment, set as the payment is made (as Odoo's
+                # payment_transaction._create_payment does), not by a write on each posted
+                # invoice (the wizard's ``lines.move_id.matched_payment_ids += payment``).
+                "invoice_ids": [Command.set(invoice.ids)],
             }
             to_process.append({"create_vals": vals, "to_reconcile": receivable, "batch": {}})
         payments = Register._init_payments(to_process)
@@ -290,7 +294,8 @@ class PaymentImport:
     def _reconcile_all(self, to_process):
         """What the wizard's ``_reconcile_payments`` does, in one reconciliation plan for all
         the payments (Odoo reconciles its groups one after the other, so two payments of one
-        invoice are fine) instead of one ``reconcile()`` per payment."""
+        invoice are fine) instead of one ``reconcile()`` per payment. The invoices' matched
+        payments were set when the payments were made (see :meth:`_create_payments`)."""
         Line = self.env["account.move.line"]
         open_lines = [
             ("parent_state", "=", "posted"),
@@ -307,8 +312,6 @@ class PaymentImport:
                     )
                 )
         Line._reconcile_plan(plan)
-        for vals in to_process:
-            vals["to_reconcile"].move_id.matched_payment_ids += vals["payment"]
 
     def _allocations_of(self, payments):
         """``{(payment id, invoice id): allocation}`` of these payments (one read)."""

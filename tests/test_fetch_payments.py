@@ -251,6 +251,31 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertIn("payment method", line.message)
         self.assertEqual(self.connection.payments_fetch_retry_ids, [refused_id])
 
+    def test_a_fetched_payment_is_recorded_as_register_payment_records_it(self):
+        """What the accountant sees on an invoice paid in Xero (its Payments button, payment
+        state, the payments' own state) is what Odoo's Register Payment gives for the same
+        receipt typed in Odoo: a full payment, and an invoice paid in two parts in one page."""
+        by_hand, full, split = self.invoice(100.0), self.invoice(100.0), self.invoice(100.0)
+        self.run_task("send_new_invoices")
+        manual = self.pay(by_hand)  # 115.00, in Odoo only
+        ids = self.bank_feed((full, 115.0), (split, 15.0), (split, 100.0))
+        task = self.fetch()
+        self.assertEqual(task.count_created, 3, task.line_ids.mapped("message"))
+        paid = (
+            (by_hand, manual),
+            (full, self.fetched(ids[0])),
+            (split, self.fetched(ids[1]) | self.fetched(ids[2])),
+        )
+        for invoice, payments in paid:
+            self.assertEqual(len(payments), 2 if invoice == split else 1)
+            self.assertEqual(invoice.matched_payment_ids, payments, invoice.name)
+            self.assertEqual(invoice.payment_count, len(payments))
+            self.assertEqual(payments.reconciled_invoice_ids, invoice)
+            self.assertEqual(invoice.payment_state, by_hand.payment_state, invoice.name)
+            self.assertEqual(invoice.amount_residual, 0.0)
+            self.assertEqual(set(payments.mapped("state")), {manual.state})
+            self.assertEqual(set(payments.mapped("is_reconciled")), {True})
+
     def test_payment_deleted_in_xero_is_reversed(self):
         invoice = self.invoice(100.0)
         self.run_task("send_new_invoices")
