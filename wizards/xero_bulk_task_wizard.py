@@ -343,7 +343,11 @@ class XeroBulkTaskWizardLine(models.TransientModel):
             task_type, name = self[0].wizard_id.task_type, self[0].wizard_id.display_name
         if not task_type:
             raise UserError(_("Open the list from the Xero menu, then check it again."))
-        return self.env["xero.bulk.task.wizard"]._action_to_send(task_type, name, force=True)
+        action = self.env["xero.bulk.task.wizard"]._action_to_send(task_type, name, force=True)
+        # In place of the list checked before (the lists open from the menu): no breadcrumb
+        # back to an older check.
+        action["target"] = "main"
+        return action
 
     @api.depends("res_model", "res_id")
     def _compute_record_ref(self):

@@ -158,6 +158,36 @@ registry.category("web_tour.tours").add("xero_bulk_task_tour", {
     ],
 });
 
+function checkAgain(title) {
+    return [
+        {
+            content: "mark the list shown now, to know when the next one is there",
+            trigger: ".o_action_manager .o_list_view",
+            run() {
+                document.querySelector(".o_action_manager .o_list_view").dataset.xeroBefore = "1";
+            },
+        },
+        {
+            content: "Check again",
+            trigger: ".o_control_panel button:contains('Check again')",
+            run: "click",
+        },
+        {
+            content: "the list checked again replaces the one shown: no breadcrumb back to it",
+            trigger: `.o_action_manager .o_list_view:not([data-xero-before]) .o_data_row`,
+            run() {
+                const items = document.querySelectorAll(".o_control_panel .o_breadcrumb .breadcrumb-item");
+                const last = document.querySelector(".o_control_panel .o_breadcrumb .o_last_breadcrumb_item");
+                if (items.length || !last || !last.textContent.includes(title)) {
+                    throw new Error(
+                        `breadcrumbs after Check again: ${[...items].map((i) => i.textContent.trim()).join(" > ")} > ${last && last.textContent.trim()}`
+                    );
+                }
+            },
+        },
+    ];
+}
+
 registry.category("web_tour.tours").add("xero_to_send_tour", {
     steps: () => [
         ...openMenu("Customers to Send"),
@@ -198,6 +228,8 @@ registry.category("web_tour.tours").add("xero_to_send_tour", {
             trigger: ".o_list_view thead",
             run: assertNoHeader("Allocated"),
         },
+        ...checkAgain("Invoices to Send"),
+        ...checkAgain("Invoices to Send"),
         ...openMenu("Credit Notes to Send"),
         {
             content: "the credit notes to send",
