@@ -5,9 +5,11 @@ from contextlib import contextmanager
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..xero_api import errors as xero_errors
 from .xero_common import testing
+from .xero_connection_token import TOKENS_WRITTEN
 
 _logger = logging.getLogger(__name__)
 
@@ -122,92 +124,126 @@ class XeroConnection(models.Model):
         return self._renew_token(stale=token.access_token)
 
     def _renew_token(self, stale=None):
-        """Get a new access token; a rotated refresh token is committed at once (not in tests).
+        """Get a new access token (a refresh token is single use: it is rotated at once).
 
-        Client credentials: a new token is simply asked for (two workers asking at once is
-        harmless). Refresh token: under a row lock, in its own committed transaction, so the
-        second worker finds the token the first one stored instead of spending the single-use
-        refresh token again, and a rollback of the caller never loses the rotated token.
+        Under the token row's lock, in a transaction of its own committed at once (see
+        :meth:`_token_transaction`): a second worker waits, then finds the token the first one
+        stored instead of spending the refresh token again, and a rollback of the caller never
+        loses the rotated token. The caller's transaction uses the new token at once (its cache
+        holds it, though its snapshot predates the commit): one grant per renewal, and no call
+        is sent with the old token and answered 401.
+
+        :param stale: the token the caller has (refused by Xero, or about to expire): a
+            different valid one stored meanwhile by another worker is taken without a grant.
         """
         token = self._token_record()
-        if self.auth_mode == "client_credentials":
-            try:
-                grant = self._new_grant(None)
-            except xero_errors.XeroAuthError as exc:
-                token.write(
-                    {
-                        "needs_reauth": exc.needs_reauth,
-                        "last_error": exc.user_message(),
-                        "error_code": exc.code or False,
-                    }
-                )
-                raise
-            token.write(
-                {
-                    "access_token": grant["access_token"],
-                    "expires_at": grant["expires_at"],
-                    "needs_reauth": False,
-                    "last_error": False,
-                    "error_code": False,
-                }
-            )
-            return grant["access_token"]
-        token.flush_recordset()
-        failure = None
-        with self._side_cursor() as cr:
-            if not testing():
-                # Odoo's cursors are REPEATABLE READ: there the second worker, once the first
-                # has committed the new token, would get "could not serialize access due to
-                # concurrent update" instead of the token. READ COMMITTED waits, then reads it.
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        failure = grant = None
+        with self._token_transaction(token) as cr:
             cr.execute(
                 "SELECT access_token, refresh_token, expires_at FROM xero_connection_token "
                 "WHERE id = %s FOR UPDATE",
                 [token.id],
             )
-            row = cr.fetchone()
-            if row is None:
-                # Created by the caller's own, uncommitted transaction: nobody else can see
-                # it, so it is renewed there (under the same row lock).
-                cr = self.env.cr
-                cr.execute(
-                    "SELECT access_token, refresh_token, expires_at FROM "
-                    "xero_connection_token WHERE id = %s FOR UPDATE",
-                    [token.id],
-                )
-                row = cr.fetchone()
-            access, refresh, expires_at = row
+            access, refresh, expires_at = cr.fetchone()
             if access and access != stale and (expires_at or 0) > time.time() + TOKEN_MARGIN:
-                return access
-            try:
-                grant = self._new_grant(refresh)
-            except xero_errors.XeroAuthError as exc:
-                # Recorded in this committed transaction, raised once it is closed.
-                failure = exc
-                cr.execute(
-                    "UPDATE xero_connection_token SET needs_reauth = %s, last_error = %s, "
-                    "error_code = %s WHERE id = %s",
-                    [exc.needs_reauth, exc.user_message(), exc.code, token.id],
-                )
+                values = {
+                    "access_token": access,
+                    "refresh_token": refresh,
+                    "expires_at": expires_at,
+                }
             else:
-                cr.execute(
-                    "UPDATE xero_connection_token SET access_token = %s, "
-                    "refresh_token = COALESCE(%s, refresh_token), expires_at = %s, "
-                    "needs_reauth = FALSE, last_error = NULL, error_code = NULL WHERE id = %s",
-                    [
-                        grant["access_token"],
-                        grant.get("refresh_token"),
-                        grant["expires_at"],
-                        token.id,
-                    ],
-                )
-        token.invalidate_recordset()
-        self.invalidate_recordset(["state", "last_error"])
+                try:
+                    grant = self._new_grant(refresh)
+                except xero_errors.XeroAuthError as exc:
+                    # Recorded in this committed transaction, raised once it is closed.
+                    failure = exc
+                    values = {
+                        "needs_reauth": exc.needs_reauth,
+                        "last_error": exc.user_message(),
+                        "error_code": exc.code or False,
+                    }
+                else:
+                    values = {
+                        "access_token": grant["access_token"],
+                        "refresh_token": grant.get("refresh_token") or refresh,
+                        "expires_at": grant["expires_at"],
+                        "needs_reauth": False,
+                        "last_error": False,
+                        "error_code": False,
+                    }
+                self._token_update(cr, token, values)
+        self._token_remember(token, values)
         if failure:
             raise failure
-        return grant["access_token"]
+        return values["access_token"]
+
+    def _token_state_write(self, vals):
+        """Write the token row's renewal state (tokens, last error) as :meth:`_renew_token`
+        does: in a transaction of its own when the caller's may have renewed a token, since
+        the caller's own ``UPDATE`` of a row another transaction changed after its snapshot
+        is refused (``SerializationFailure``) and Odoo would replay the whole request."""
+        self.ensure_one()
+        token = self._token_record()
+        with self._token_transaction(token) as cr:
+            self._token_update(cr, token, vals)
+        self._token_remember(token, vals)
+
+    @contextmanager
+    def _token_transaction(self, token):
+        """The cursor for the token row's renewal state, committed at its end.
+
+        A new transaction (``READ COMMITTED``: it waits for a worker renewing the token, then
+        reads what that one stored), unless the row was created or written by the caller's
+        transaction (nobody else can see that version, and a second transaction would wait
+        for the caller forever): then the caller's cursor. Tests use the test cursor (a
+        savepoint), their browser requests too: a separate transaction could not see their
+        data.
+        """
+        if testing() or self.env.registry.in_test_mode():
+            token.flush_recordset()
+            with self.env.cr.savepoint(flush=False):
+                yield self.env.cr
+            return
+        if token.id not in self.env.cr.postcommit.data.get(TOKENS_WRITTEN, ()):
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                cr.execute("SELECT 1 FROM xero_connection_token WHERE id = %s", [token.id])
+                if cr.fetchone():
+                    yield cr
+                    return
+        token.flush_recordset()
+        yield self.env.cr
+
+    def _token_update(self, cr, token, vals):
+        columns = list(vals)
+        cr.execute(
+            SQL(
+                "UPDATE xero_connection_token SET %s WHERE id = %s",
+                SQL(", ").join(
+                    SQL(
+                        "%s = %s", SQL.identifier(name), None if vals[name] is False else vals[name]
+                    )
+                    for name in columns
+                ),
+                token.id,
+            )
+        )
+
+    def _token_remember(self, token, vals):
+        """Put what was stored into the caller's cache: its ORM reads then agree with the
+        committed row, though its snapshot predates that commit."""
+        for name, value in vals.items():
+            token._cache[name] = value
+        self.invalidate_recordset(["state", "last_error"])
 
     def _new_grant(self, refresh):
+        if not self._token_record().client_secret:
+            raise xero_errors.XeroAuthError(
+                _(
+                    "The connection has no client secret: a Xero Manager enters it, then "
+                    "clicks Connect to Xero or Test connection."
+                )
+            )
         gateway = self._gateway()
         if self.auth_mode == "client_credentials":
             return gateway.fetch_client_credentials_token(self.scopes)
@@ -221,8 +257,8 @@ class XeroConnection(models.Model):
     def _side_cursor(self):
         """A cursor whose work is committed at once, whatever becomes of the caller's.
 
-        Tokens and throttle slots must survive a rollback of the task that asked for them. In
-        tests the test cursor is used (a savepoint), as a separate one could not see its data.
+        Throttle slots must survive a rollback of the task that asked for them. In tests the
+        test cursor is used (a savepoint), as a separate one could not see its data.
         """
         if testing():
             with self.env.cr.savepoint(flush=False):

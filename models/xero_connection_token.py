@@ -1,5 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools.sql import column_exists
+
+#: Key, in the ``data`` of a cursor's ``postcommit`` callbacks (kept for exactly one
+#: transaction), of the token rows that transaction created or wrote.
+TOKENS_WRITTEN = "account_xero_sync.tokens_written"
 
 
 class XeroConnectionToken(models.Model):
@@ -32,6 +36,21 @@ class XeroConnectionToken(models.Model):
     _sql_constraints = [
         ("connection_uniq", "unique(connection_id)", "One token record per connection."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tokens = super().create(vals_list)
+        tokens._mark_written()
+        return tokens
+
+    def write(self, vals):
+        self._mark_written()
+        return super().write(vals)
+
+    def _mark_written(self):
+        """Remember, for the rest of this transaction, that it holds these rows: their renewal
+        state is then written in it, never in a second one that would wait for it."""
+        self.env.cr.postcommit.data.setdefault(TOKENS_WRITTEN, set()).update(self.ids)
 
     def init(self):
         """Move client secrets stored on ``xero_connection`` by earlier versions to here, where
