@@ -12,6 +12,14 @@ _logger = logging.getLogger(__name__)
 XERO_API_URL = "https://api.xero.com"
 XERO_IDENTITY_URL = "https://identity.xero.com"
 XERO_LOGIN_URL = "https://login.xero.com"
+#: Where the client secret, the tokens and the users' consent go: Xero's own servers, unless a
+#: system administrator points the connection elsewhere (the bundled emulator, for the tests,
+#: the demo and rehearsals). Never a Xero Manager's to change (see docs/security.md).
+SERVER_FIELDS = {
+    "api_url": XERO_API_URL,
+    "identity_url": XERO_IDENTITY_URL,
+    "login_url": XERO_LOGIN_URL,
+}
 # States in which no call can succeed until a person fixes the connection.
 NEEDS_A_PERSON = ("needs_reauth", "bad_credentials")
 
@@ -36,7 +44,7 @@ class XeroConnection(models.Model):
     company_id = fields.Many2one(
         "res.company",
         required=True,
-        default=lambda self: self.env.company,
+        default=lambda self: self._default_company(),
         index=True,
         ondelete="cascade",
         tracking=True,
@@ -59,9 +67,34 @@ class XeroConnection(models.Model):
         help="Set by a Xero Manager; kept with the tokens and never shown again.",
     )
     client_secret_set = fields.Boolean(compute="_compute_client_secret")
-    api_url = fields.Char(string="API URL", required=True, default=XERO_API_URL)
-    identity_url = fields.Char(string="Identity URL", required=True, default=XERO_IDENTITY_URL)
-    login_url = fields.Char(string="Login URL", required=True, default=XERO_LOGIN_URL)
+    # Where secrets and tokens are sent: system administrators only (read and write), tracked.
+    api_url = fields.Char(
+        string="API URL",
+        required=True,
+        default=XERO_API_URL,
+        groups="base.group_system",
+        tracking=True,
+    )
+    identity_url = fields.Char(
+        string="Identity URL",
+        required=True,
+        default=XERO_IDENTITY_URL,
+        groups="base.group_system",
+        tracking=True,
+    )
+    login_url = fields.Char(
+        string="Login URL",
+        required=True,
+        default=XERO_LOGIN_URL,
+        groups="base.group_system",
+        tracking=True,
+    )
+    server_label = fields.Char(
+        string="Xero servers",
+        compute="_compute_server_label",
+        help="Where this connection's secret and tokens are sent: Xero's own servers unless a "
+        "system administrator pointed it elsewhere (the bundled emulator, for rehearsals).",
+    )
     scopes = fields.Char(required=True, default=xero_client.DEFAULT_SCOPES)
     tenant_id = fields.Char(string="Organisation ID", copy=False, tracking=True)
     tenant_name = fields.Char(string="Organisation", copy=False)
@@ -117,6 +150,12 @@ class XeroConnection(models.Model):
         ),
     ]
 
+    @api.model
+    def _default_company(self):
+        """The current company, or else the first active one, that has no connection yet."""
+        free = self.env.companies.filtered(lambda c: not c.sudo().xero_connection_ids)
+        return self.env.company if self.env.company in free else free[:1] or self.env.company
+
     @api.depends("company_id.name")
     def _compute_name(self):
         for conn in self:
@@ -140,10 +179,71 @@ class XeroConnection(models.Model):
                 {"client_secret": conn.client_secret, "access_token": False, "expires_at": 0}
             )
 
+    @api.depends("api_url", "identity_url", "login_url")
+    def _compute_server_label(self):
+        for conn in self.sudo():
+            urls = [conn[name] or default for name, default in SERVER_FIELDS.items()]
+            if urls == list(SERVER_FIELDS.values()):
+                conn.server_label = _("Xero (api.xero.com, identity.xero.com, login.xero.com)")
+            else:
+                conn.server_label = _("Not Xero's own: %s", ", ".join(dict.fromkeys(urls)))
+
+    @api.model
+    def _check_server_change(self, vals, records=None):
+        """Refuse a server address from anyone but a system administrator, whatever the client
+        (form, RPC, import): the client secret and the tokens go there."""
+        if self.env.is_system():
+            return
+        for name in SERVER_FIELDS.keys() & vals.keys():
+            current = [rec.sudo()[name] for rec in records] if records else [SERVER_FIELDS[name]]
+            if any((vals[name] or "") != (value or "") for value in current):
+                raise AccessError(
+                    _(
+                        "Only a system administrator can change where a Xero connection sends "
+                        "its secret and tokens (%s).",
+                        self._fields[name].string,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_server_change(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._check_server_change(vals, self)
         if "client_id" in vals:
             for conn in self.filtered(lambda c: c.client_id != vals["client_id"]):
                 conn._token_record().write({"access_token": False, "expires_at": 0})
+        moved = self.browse()
+        if SERVER_FIELDS.keys() & vals.keys():
+            moved = self.sudo().filtered(
+                lambda c: any(
+                    name in vals and (vals[name] or "") != (c[name] or "") for name in SERVER_FIELDS
+                )
+            )
+        for conn in moved:
+            # Another server: nothing issued by or for the old one goes there, and the secret
+            # is sent nowhere new until a Xero Manager types it again (docs/security.md).
+            conn._token_record().write(
+                {
+                    "client_secret": False,
+                    "access_token": False,
+                    "refresh_token": False,
+                    "expires_at": 0,
+                    "needs_reauth": False,
+                    "last_error": False,
+                    "error_code": False,
+                }
+            )
+            conn.message_post(
+                body=_(
+                    "Server addresses changed by %s: the client secret and the tokens are "
+                    "dropped; a Xero Manager enters the secret again, then connects.",
+                    self.env.user.name,
+                )
+            )
         result = super().write(vals)
         if "client_secret" in vals:
             self.invalidate_recordset(["client_secret", "client_secret_set"])
@@ -188,15 +288,15 @@ class XeroConnection(models.Model):
         self._check_manager()
         self.check_access("write")
         try:
+            # Always a new token: one issued before the credentials changed proves nothing.
+            self._access_token(force=True)
             if self.auth_mode == "client_credentials" and not self.tenant_id:
                 self._pick_tenant_from_connections()
             gateway = self._gateway()
-            # Always a new token: one issued before the credentials changed proves nothing.
-            self._access_token(force=True)
             orgs = self._xero_call("get_organisations", gateway=gateway)
         except xero_errors.XeroError as exc:
             message = exc.user_message()
-            self._token_record().write(
+            self._token_state_write(
                 {
                     "last_error": message,
                     "error_code": getattr(exc, "code", None) or False,
@@ -216,10 +316,7 @@ class XeroConnection(models.Model):
                 "last_test_date": fields.Datetime.now(),
             }
         )
-        self._token_record().write(
-            {"last_error": False, "needs_reauth": False, "error_code": False}
-        )
-        self.invalidate_recordset(["state", "last_error"])
+        self._token_state_write({"last_error": False, "needs_reauth": False, "error_code": False})
         message = _(
             "%(org)s (%(currency)s): %(minute)s calls left this minute, %(day)s today.",
             org=self.tenant_name,
@@ -243,7 +340,7 @@ class XeroConnection(models.Model):
                     conn._gateway().revoke(token.refresh_token)
                 except xero_errors.XeroError as exc:
                     _logger.warning("Xero revocation failed for %s: %s", conn.name, exc)
-            token.write(
+            conn._token_state_write(
                 {
                     "access_token": False,
                     "refresh_token": False,
