@@ -4,6 +4,7 @@ from . import (
     account_move_pdf,
     account_partial_reconcile,
     account_payment,
+    res_company,
     res_partner,
     xero_code,
     xero_common,

@@ -9,7 +9,9 @@ from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
-from .common import DEMO_TENANT, VirtualClock, XeroAccountingCommon
+from .common import DEMO_TENANT, OTHER_TENANT, VirtualClock, XeroAccountingCommon
+
+JOURNEY_TENANT = "00000000-0000-4000-8000-0000000000a9"
 
 
 @tagged("post_install", "-at_install")
@@ -157,4 +159,47 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
             f"/odoo/action-base.action_partner_form/{self.alpha.id}",
             "xero_partner_tab_tour",
             login="accountman",
+        )
+
+    def test_dealer_picker_with_two_companies_active(self):
+        """Two dealers active in the company switcher: Add bulk task offers both (the current
+        one preselected), and the task runs for the one picked."""
+        user = self.env.ref("base.user_admin").search([("login", "=", "accountman")])
+        self.company.name = "Tour Dealer A"
+        dealer_b = self.env["res.company"].create(
+            {"name": "Tour Dealer B", "currency_id": self.company.currency_id.id}
+        )
+        user.company_ids |= dealer_b
+        self.seed_org(OTHER_TENANT, name="Tour Org B", base_currency=self.company.currency_id.name)
+        self.make_connection(dealer_b, tenant=OTHER_TENANT, tenant_name="Tour Org B")
+        self.env["res.partner"].create(
+            {"name": "Dealer B Customer", "customer_rank": 1, "company_id": dealer_b.id}
+        )
+        url = self.tour_url("action_xero_task") + f"&cids={self.company.id}-{dealer_b.id}"
+        self.start_tour(url, "xero_dealer_picker_tour", login="accountman")
+        task = self.env["xero.task"].search([("company_id", "=", dealer_b.id)])
+        self.assertEqual(task.task_type, "send_new_customers")
+
+    def test_oauth_journey(self):
+        """A Xero Manager adds a connection for the active company without one (only Save
+        until it is saved; where secrets go was set by an administrator, as defaults), Connects
+        to Xero, consents at the emulator, comes back to Odoo, chooses the organisation and
+        tests the connection: organisation, base currency and calls left."""
+        user = self.env.ref("base.user_admin").search([("login", "=", "accountman")])
+        dealer = self.env["res.company"].create(
+            {"name": "Journey Tour Dealer", "currency_id": self.env.ref("base.USD").id}
+        )
+        user.company_ids |= dealer
+        self.seed_org(JOURNEY_TENANT, name="Journey Tour Org", base_currency="USD")
+        for name in ("api_url", "identity_url", "login_url"):
+            self.env["ir.default"].set("xero.connection", name, self.emulator.url)
+        # A Xero Manager, not a system administrator: the Servers tab is not theirs.
+        user.sudo().groups_id -= self.env.ref("base.group_system")
+        self.assertFalse(user.has_group("base.group_system"))
+        url = self.tour_url("action_xero_connection") + f"&cids={dealer.id}"
+        self.start_tour(url, "xero_oauth_journey_tour", login="accountman")
+        connection = self.env["xero.connection"].search([("company_id", "=", dealer.id)])
+        self.assertEqual(
+            (connection.tenant_id, connection.state, connection.org_currency),
+            (JOURNEY_TENANT, "connected", "USD"),
         )

@@ -49,10 +49,10 @@ class XeroBulkTaskWizard(models.TransientModel):
         "res.company",
         string="Dealer",
         required=True,
-        domain="[('id', 'in', allowed_company_ids)]",
+        # allowed_company_ids: the web client's active companies; the dealers among them.
+        domain="[('id', 'in', allowed_company_ids), ('xero_connection_ids', '!=', False)]",
         default=lambda self: self._default_company(),
     )
-    allowed_company_ids = fields.Many2many("res.company", compute="_compute_allowed_company_ids")
     task_type = fields.Selection(
         [(code, TASK_TYPES[code].label) for code in BULK_TYPES],
         required=True,
@@ -78,11 +78,6 @@ class XeroBulkTaskWizard(models.TransientModel):
     def _default_company(self):
         companies = self._connected_companies()
         return self.env.company if self.env.company in companies else companies[:1]
-
-    @api.depends_context("allowed_company_ids")
-    def _compute_allowed_company_ids(self):
-        for wizard in self:
-            wizard.allowed_company_ids = self._connected_companies()
 
     @api.depends("checked_at")
     def _compute_checked_label(self):

@@ -371,3 +371,93 @@ registry.category("web_tour.tours").add("xero_broken_connection_tour", {
         },
     ],
 });
+
+function assertDealerChoices(expected) {
+    return function () {
+        const items = [...document.querySelectorAll(".o-autocomplete--dropdown-menu .dropdown-item")]
+            .map((el) => el.textContent.trim())
+            .filter((text) => !text.startsWith("Search More"));
+        if (JSON.stringify(items) !== JSON.stringify(expected)) {
+            throw new Error(`dealers offered: ${items.join(", ")}; expected ${expected.join(", ")}`);
+        }
+    };
+}
+
+// Two companies active: Add bulk task offers both dealers, and runs for the one picked.
+registry.category("web_tour.tours").add("xero_dealer_picker_tour", {
+    steps: () => [
+        { content: "the Tasks list", trigger: ".o_list_view" },
+        { content: "Add bulk task", trigger: ".o_control_panel button:contains('Add bulk task')", run: "click" },
+        {
+            content: "the current company is preselected",
+            trigger: ".modal .o_field_widget[name='company_id'] input:value('Tour Dealer A')",
+        },
+        { content: "open the dealer picker", trigger: ".modal .o_field_widget[name='company_id'] input", run: "edit Tour" },
+        {
+            content: "both active dealers are offered",
+            trigger: ".o-autocomplete--dropdown-menu .dropdown-item:contains('Tour Dealer B')",
+            run: assertDealerChoices(["Tour Dealer A", "Tour Dealer B"]),
+        },
+        { content: "pick dealer B", trigger: ".o-autocomplete--dropdown-menu .dropdown-item:contains('Tour Dealer B')", run: "click" },
+        { content: "Preview", trigger: ".modal footer button:contains('Preview')", run: "click" },
+        {
+            content: "dealer B's customer is previewed",
+            trigger: ".modal .o_data_row td[name='name']:contains('Dealer B Customer')",
+        },
+        { content: "Queue", trigger: ".modal footer button:contains('Queue')", run: "click" },
+        {
+            content: "the task is dealer B's",
+            trigger: ".o_form_view .o_field_widget[name='company_id']:contains('Tour Dealer B')",
+        },
+    ],
+});
+
+// A new connection, by a Xero Manager: only Save until saved, then Connect to Xero, Xero's
+// consent (the emulator's), back in Odoo, the organisation chosen, Test connection.
+registry.category("web_tour.tours").add("xero_oauth_journey_tour", {
+    steps: () => [
+        { content: "the Connections list", trigger: ".o_list_view" },
+        { content: "New", trigger: ".o_control_panel .o_list_button_add", run: "click" },
+        {
+            content: "a new connection's form, for the active company without a connection",
+            trigger: ".o_form_view .o_field_widget[name='company_id'] input:value('Journey Tour Dealer')",
+        },
+        {
+            content: "nothing to click but Save before it is saved",
+            trigger: ".o_form_view .o_form_sheet",
+            run() {
+                const buttons = [...document.querySelectorAll(".o_form_view .o_form_statusbar button, .o_form_view .o_notebook button")]
+                    .map((el) => el.textContent.trim());
+                if (buttons.length) {
+                    throw new Error(`buttons before the connection is saved: ${buttons.join(", ")}`);
+                }
+            },
+        },
+        {
+            content: "the Manager does not see where secrets are sent: no Servers tab",
+            trigger: ".o_form_view .o_notebook:not(:has(a:contains('Servers')))",
+        },
+        { content: "client id", trigger: ".o_field_widget[name='client_id'] input", run: "edit emulator-client" },
+        { content: "client secret", trigger: ".o_field_widget[name='client_secret'] input", run: "edit emulator-secret" },
+        { content: "Save", trigger: ".o_form_button_save", run: "click" },
+        { content: "Connect to Xero", trigger: ".o_form_statusbar button[name='action_connect']", run: "click" },
+        {
+            content: "back from Xero's consent: choose the dealer's organisation",
+            trigger: ".o_field_widget[name='tenant_choice_ids'] .o_data_row:contains('Journey Tour Org') button[name='action_choose']",
+            run: "click",
+        },
+        {
+            content: "the organisation is the connection's",
+            trigger: ".o_field_widget[name='tenant_name'] input:value('Journey Tour Org')",
+        },
+        { content: "Test connection", trigger: ".o_form_statusbar button[name='action_test_connection']", run: "click" },
+        {
+            content: "the organisation, its base currency and the calls left",
+            trigger: ".o_notification:contains('Connected to Xero'):contains('Journey Tour Org (USD)'):contains('calls left this minute')",
+        },
+        {
+            content: "the state says Connected",
+            trigger: ".o_form_statusbar .o_field_widget[name='state']:contains('Connected')",
+        },
+    ],
+});
