@@ -6,6 +6,9 @@ DATABASE is one `python3 tools/demo.py --keep` left (its tasks fill the pages). 
 starts the bundled emulator and an Odoo server on free loopback ports, points the database's
 Xero connection at that emulator, logs in as admin and takes: the Tasks list, Customers to
 Send, the "Add bulk task" wizard with its preview, and a task form with its log lines.
+With --journey, only a new connection's OAuth 2.0 journey instead (a company "Journey Dealer"
+is added): the new form, the organisation to choose back from Xero's consent, Test connection.
+Needs Playwright (`pip install playwright`; it drives Debian's /usr/bin/chromium).
 """
 
 import argparse
@@ -89,11 +92,75 @@ def stage_customers(base, emulator_url):
     )
 
 
+JOURNEY_TENANT = "00000000-0000-4000-8000-0000000000a9"
+
+
+def journey(page, base, emulator_url, out):
+    """A Xero Manager's OAuth 2.0 journey (as admin, who also sets the Servers): a new
+    connection (only Save until saved), Connect to Xero, the emulator's consent, back in Odoo
+    with the organisation to choose, Test connection."""
+    import json
+    import xmlrpc.client
+
+    body = {
+        "organisations": [
+            {"tenant_id": JOURNEY_TENANT, "name": "Journey Org", "base_currency": "USD"}
+        ]
+    }
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{emulator_url}/_emulator/seed",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        ),
+        timeout=10,
+    )
+    common = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/common")
+    db = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/db").list()[0]
+    uid = common.authenticate(db, "admin", "admin", {})
+    models = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
+    company = models.execute_kw(
+        db, uid, "admin", "res.company", "create", [{"name": "Journey Dealer"}]
+    )
+    models.execute_kw(
+        db, uid, "admin", "res.users", "write", [[uid], {"company_ids": [(4, company)]}]
+    )
+    page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_connection?cids={company}")
+    page.wait_for_selector(".o_list_view")
+    page.click(".o_list_button_add")
+    page.wait_for_selector(".o_form_view .o_field_widget[name='client_id'] input")
+    time.sleep(0.5)
+    page.screenshot(path=os.path.join(out, "connection-new.png"))
+    page.fill(".o_field_widget[name='client_id'] input", "emulator-client")
+    page.fill(".o_field_widget[name='client_secret'] input", "emulator-secret")
+    page.click(".o_notebook a:has-text('Servers')")
+    for name in ("api_url", "identity_url", "login_url"):
+        page.fill(f".o_field_widget[name='{name}'] input", emulator_url)
+    page.click(".o_form_button_save")
+    page.click(".o_form_statusbar button[name='action_connect']")
+    choice = ".o_field_widget[name='tenant_choice_ids'] .o_data_row:has-text('Journey Org')"
+    page.wait_for_selector(choice)
+    time.sleep(0.5)
+    page.screenshot(path=os.path.join(out, "connection-choose-organisation.png"))
+    page.click(choice + " button[name='action_choose']")
+    page.wait_for_selector(".o_field_widget[name='state']:has-text('Connected')")
+    page.click(".o_form_statusbar button[name='action_test_connection']")
+    page.wait_for_selector(".o_notification:has-text('Connected to Xero')")
+    time.sleep(0.5)
+    page.screenshot(path=os.path.join(out, "connection-tested.png"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
     parser.add_argument("--db-user", default=os.environ.get("PGUSER", "root"))
+    parser.add_argument(
+        "--journey",
+        action="store_true",
+        help="only the OAuth 2.0 journey of a new connection (three pictures)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -181,6 +248,10 @@ def main():
             page.fill("input[name=password]", "admin")
             page.click("button[type=submit]")
             page.wait_for_selector(".o_main_navbar")
+            if args.journey:
+                journey(page, base, url, args.out)
+                browser.close()
+                return
             page.goto(f"{base}/odoo/action-account_xero_sync.action_xero_task")
             page.wait_for_selector(".o_list_view .o_data_row")
             page.screenshot(path=os.path.join(args.out, "tasks-list.png"))
