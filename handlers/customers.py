@@ -9,11 +9,6 @@ NAME_TAKEN = "already assigned to another contact"
 ACCOUNT_TAKEN = "Account Number already exists"
 
 
-def _name_key(name):
-    """A name as Xero users read it: case and white space do not make two names differ."""
-    return "".join((name or "").split()).lower()
-
-
 class XeroHandlerCustomers(models.AbstractModel):
     """Send New Customers, Send All Customers, Send Customer: customers as Xero contacts.
 
@@ -217,7 +212,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         )
         free = [c for c in contacts if c["ContactID"] not in linked_elsewhere]
         names_taken = {
-            (c.get("Name") or "").strip().lower()
+            payloads.name_key(c.get("Name"))
             for c in contacts
             if c.get("ContactStatus") != "ARCHIVED"
         }
@@ -228,7 +223,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 # One Xero contact links one customer: the next one with the same email or
                 # name is a different customer (created with a distinct name).
                 free.remove(decision.xero)
-            wanted = payloads.contact_name(partner.name).lower()
+            wanted = payloads.name_key(payloads.contact_name(partner.name))
             if decision.action == "create":
                 if wanted in names_taken:
                     decision = decision._replace(
@@ -263,7 +258,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         key = contact_key(partner.id)
         ref = (partner.ref or "").strip().lower()
         email = (partner.email or "").strip().lower()
-        name = payloads.contact_name(partner.name).lower()
+        name = payloads.name_key(payloads.contact_name(partner.name))
 
         def low(contact, field):
             return (contact.get(field) or "").strip().lower()
@@ -283,7 +278,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 return self._conflict(found, why, other)
             if found:
                 return self._found(found, why)
-        found = next((c for c in contacts if low(c, "Name") == name), None)
+        found = next((c for c in contacts if payloads.name_key(c.get("Name")) == name), None)
         if not found:
             return Decision("create")
         if low(found, "EmailAddress") and email and low(found, "EmailAddress") != email:
@@ -303,7 +298,7 @@ class XeroHandlerCustomers(models.AbstractModel):
             payloads.contact_name(partner.name),
             payloads.distinct_contact_name(partner.name, partner.ref, contact_key(partner.id)),
         }
-        return _name_key(contact.get("Name")) in {_name_key(name) for name in names}
+        return payloads.name_key(contact.get("Name")) in {payloads.name_key(n) for n in names}
 
     @api.model
     def _conflict(self, contact, same, other):

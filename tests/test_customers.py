@@ -457,3 +457,36 @@ class TestCustomers(XeroTransactionCase):
         task = self.run_task("send_customer", foreign)
         self.assertEqual(self.outcome(task, foreign)[0], "blocked")
         self.assertFalse(self.xero_contacts())
+
+    def test_a_name_typed_in_xero_with_extra_spaces_is_the_customer(self):
+        """A bookkeeper typed "Kiwi  Fibre Ltd " in Xero (doubled and trailing spaces): the
+        Odoo customer "Kiwi Fibre Ltd" is that contact. The preview says it is linked, the run
+        links it, and no second contact is made beside it."""
+        self.seed_org(contacts=[{"Name": "Kiwi  Fibre Ltd ", "EmailAddress": "ap@kiwi.example"}])
+        kiwi = self.customer("Kiwi Fibre Ltd")
+        [row] = [
+            r
+            for r in self.env["xero.handler.customers"]._preview(self.connection, "new")
+            if r["res_id"] == kiwi.id
+        ]
+        self.assertEqual(row["action"], "link", row["reason"])
+        task = self.run_task("send_new_customers")
+        self.assertEqual(self.outcome(task, kiwi)[0], "linked")
+        kiwis = [c for c in self.xero_contacts() if "kiwi" in c["Name"].lower()]
+        self.assertEqual(len(kiwis), 1, "no second contact beside the bookkeeper's")
+        self.assertEqual(kiwi.xero_contact_id, kiwis[0]["ContactID"])
+
+    def test_large_organisation_finds_a_name_with_extra_spaces(self):
+        """The filtered look-up of a large organisation cannot compare runs of spaces in Xero:
+        it asks word by word, and keeps the equal name only."""
+        self.seed_large_organisation({"Name": "Kiwi  Fibre Ltd "})
+        self.seed_org(contacts=[{"Name": "Kiwi Fibre Ltd Holdings"}])
+        kiwi = self.customer("Kiwi Fibre Ltd")
+        with patch.object(org_reads, "PAGE", 2):
+            task = self.run_task("send_new_customers")
+        gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
+        self.assertEqual(len([r for r in gets if "where" in r["query"]]), 1, "the filter path")
+        self.assertEqual(self.outcome(task, kiwi)[0], "linked", task.line_ids.mapped("message"))
+        [contact] = [c for c in self.xero_contacts() if c["ContactID"] == kiwi.xero_contact_id]
+        self.assertEqual(" ".join(contact["Name"].split()), "Kiwi Fibre Ltd")
+        self.assertEqual(len([c for c in self.xero_contacts() if "Kiwi" in c["Name"]]), 2)
