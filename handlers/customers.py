@@ -7,6 +7,9 @@ from . import contact_index
 
 NAME_TAKEN = "already assigned to another contact"
 ACCOUNT_TAKEN = "Account Number already exists"
+# Xero's answer to any update of a contact whose Website was typed in Xero without
+# http(s):// (Xero-NetStandard#434, #623); Website is read-only in the API: only Xero fixes it.
+WEBSITE_INVALID = "Website must be valid."
 
 
 class XeroHandlerCustomers(models.AbstractModel):
@@ -152,10 +155,21 @@ class XeroHandlerCustomers(models.AbstractModel):
                 if again:
                     retry.append((partner, action, *again))
                     continue
+                if WEBSITE_INVALID in errors:
+                    answer = dict(answer, errors=[self._website_note()])
                 results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
             retry += self._match_taken_names(connection, taken, results)
             items = retry
         return results
+
+    @api.model
+    def _website_note(self):
+        """What to fix in Xero when it refuses to update a contact for its Website."""
+        return _(
+            "Xero refuses every update of this contact: its Website was typed in Xero without "
+            '"http://" or "https://". Correct the Website of the contact in Xero (the API cannot '
+            "change it), then send the customer again."
+        )
 
     # ------------------------------------------------------------------ matching
 

@@ -332,6 +332,8 @@ class TestCustomers(XeroTransactionCase):
         long = self.customer(long_name)
         emoji = self.customer("Café ☕ Ltd 🚀")
         bad_email = self.customer("Bad Email Ltd", email="not-an-email")
+        # Xero refuses both (the emulator too): the first is left out, the list cut to one.
+        listed = self.customer("Listed Email Ltd", email="a@example.com, b@example.com")
         no_country = self.customer("Nowhere Ltd", phone="+64 9 123 4567")
         unnamed = self.customer("placeholder")
         self.env.cr.execute("UPDATE res_partner SET name = '' WHERE id = %s", [unnamed.id])
@@ -340,7 +342,7 @@ class TestCustomers(XeroTransactionCase):
         task = self.run_task("send_new_customers")
         self.assertEqual(self.outcome(task, unnamed)[0], "blocked")
         self.assertIn("no name", self.outcome(task, unnamed)[1])
-        for partner in long | emoji | bad_email | no_country | good:
+        for partner in long | emoji | bad_email | listed | no_country | good:
             self.assertEqual(self.outcome(task, partner)[0], "created", partner.name)
         contacts = {c["ContactID"]: c for c in self.xero_contacts()}
         self.assertEqual(len(contacts[long.xero_contact_id]["Name"]), 255)
@@ -348,6 +350,8 @@ class TestCustomers(XeroTransactionCase):
         self.assertEqual(contacts[emoji.xero_contact_id]["Name"], "Café ☕ Ltd 🚀")
         self.assertFalse(contacts[bad_email.xero_contact_id].get("EmailAddress"))
         self.assertIn("mail", self.outcome(task, bad_email)[1])
+        self.assertEqual(contacts[listed.xero_contact_id]["EmailAddress"], "a@example.com")
+        self.assertIn("only the first, a@example.com, was sent", self.outcome(task, listed)[1])
         phone = contacts[no_country.xero_contact_id]["Phones"][0]
         self.assertEqual(phone["PhoneCountryCode"], "64")
 
@@ -490,3 +494,24 @@ class TestCustomers(XeroTransactionCase):
         [contact] = [c for c in self.xero_contacts() if c["ContactID"] == kiwi.xero_contact_id]
         self.assertEqual(" ".join(contact["Name"].split()), "Kiwi Fibre Ltd")
         self.assertEqual(len([c for c in self.xero_contacts() if "Kiwi" in c["Name"]]), 2)
+
+    def test_a_website_typed_in_xero_blocks_only_its_contact(self):
+        """A bookkeeper typed "www.typed.example" as a contact's Website in Xero: Xero refuses
+        every update of that contact ("Website must be valid."; the API cannot set a Website).
+        Send All Customers says on its line what to fix in Xero; the rest of the batch is
+        updated."""
+        typed = self.customer("Typed Web Ltd", email="old@typed.example")
+        fine = self.customer("Fine Web Ltd", email="old@fine.example")
+        self.run_task("send_new_customers")
+        for partner, website in ((typed, "www.typed.example"), (fine, "https://fine.example")):
+            contact_id = partner.xero_contact_id
+            self.seed_org(contacts=[{"ContactID": contact_id, "Website": website}])
+        (typed | fine).write({"phone": "+64 9 300 1000"})
+        task = self.run_task("send_all_customers")
+        outcome, message = self.outcome(task, typed)
+        self.assertEqual(outcome, "error")
+        self.assertIn("Correct the Website of the contact in Xero", message)
+        self.assertEqual(self.outcome(task, fine)[0], "updated")
+        contacts = {c["ContactID"]: c for c in self.xero_contacts()}
+        phones = [p["PhoneNumber"] for p in contacts[fine.xero_contact_id]["Phones"]]
+        self.assertTrue(any("300" in number for number in phones), phones)
