@@ -132,19 +132,29 @@ class Identity:
                 )
         return clients
 
+    def _client_table(self):
+        """``{client id: (secret, tenant id or None for the app)}``. Besides the clients of
+        :meth:`custom_clients`, an organisation without a seeded client also takes
+        ``emulator-client-<tenant id>`` (the first one too: tests and tools name an
+        organisation's client without knowing which organisation came first)."""
+        table = {}
+        for org in self.store.orgs.values():
+            if not org.custom_client:
+                derived = "emulator-client-" + org.tenant_id
+                table[derived] = ("emulator-secret-" + org.tenant_id, org.tenant_id)
+        for tenant, (client_id, secret) in self.custom_clients().items():
+            table[client_id] = (secret, tenant)
+        table[self.app[0]] = (self.app[1], None)
+        return table
+
     @property
     def clients(self):
         """``{client id: secret}`` of every client: the app and the custom connections."""
-        clients = dict(self.custom_clients().values())
-        clients[self.app[0]] = self.app[1]
-        return clients
+        return {client_id: secret for client_id, (secret, _t) in self._client_table().items()}
 
     def _custom_tenant(self, client_id):
         """The organisation of a custom connection's client, or None (the app, or unknown)."""
-        return next(
-            (tenant for tenant, (cid, _s) in self.custom_clients().items() if cid == client_id),
-            None,
-        )
+        return self._client_table().get(client_id, (None, None))[1]
 
     def _app_organisations(self):
         """The organisations (of this store) the app's live grants reach."""
