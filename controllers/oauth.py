@@ -32,15 +32,20 @@ if not any(isinstance(f, _MaskCallbackCode) for f in logging.getLogger("werkzeug
 
 class XeroOAuthController(http.Controller):
     @http.route(CALLBACK, type="http", auth="user", methods=["GET"])
-    def xero_oauth_callback(self, code=None, state=None, error=None, **kwargs):
+    def xero_oauth_callback(
+        self, code=None, state=None, error=None, error_description=None, **kwargs
+    ):
         """Xero's redirect after consent: check ``state``, store the tokens, pick the org.
 
         Anything but the answer to a request this user started is rejected and logged.
         """
         if error:
-            _logger.warning("Xero authorisation refused: %s", error)
+            # Xero's reason (e.g. an uncertified app at its limit of organisations) is the
+            # user's next step: shown as Xero gives it.
+            reason = f"{error}: {error_description}" if error_description else error
+            _logger.warning("Xero authorisation refused: %s", reason)
             return request.make_response(
-                f"Xero refused the authorisation: {error}",
+                f"Xero refused the authorisation: {reason}",
                 status=400,
                 headers=[("Content-Type", "text/plain; charset=utf-8")],
             )

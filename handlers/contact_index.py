@@ -18,7 +18,7 @@ Matching itself (which contact is which customer) is the customers' handler's.
 
 import time
 
-from ..xero_api import wire
+from ..xero_api import payloads, wire
 from .org_reads import read_pages
 
 INDEX_TTL = 3600  # seconds an organisation read whole is kept (then read whole again)
@@ -47,9 +47,23 @@ def remember(connection, contacts):
 
 def where_term(field, value):
     """``field`` equal to ``value`` without regard to case, guarded against null where Xero may
-    have none (the value quoted and escaped)."""
+    have none (the value quoted and escaped). A name is asked for word by word (each contained,
+    case aside): Xero cannot compare names runs of spaces aside, so "Kiwi  Fibre Ltd" is found
+    for "Kiwi Fibre Ltd"; :meth:`OrgContacts.matching` keeps the equal ones."""
+    if field == "Name":
+        words = value.lower().split()
+        if len(words) > 1:
+            return "(%s)" % " AND ".join(
+                "Name.ToLower().Contains(%s)" % wire.where_string(word) for word in words
+            )
     compare = "%s.ToLower()==%s" % (field, wire.where_string(value.lower()))
     return compare if field == "Name" else "(%s!=null AND %s)" % (field, compare)
+
+
+def _key(field, value):
+    """How ``field`` values compare: names case and runs of spaces aside, the rest case and
+    outer spaces aside."""
+    return payloads.name_key(value) if field == "Name" else (value or "").strip().lower()
 
 
 class OrgContacts:
@@ -78,15 +92,21 @@ class OrgContacts:
         self.checked_at = time.time()
 
     def matching(self, terms):
-        """The contacts equal, case and outer spaces aside, to any ``(field, value)``."""
-        wanted = {}
-        for field, value in terms:
-            wanted.setdefault(field, set()).add(value.strip().lower())
-        return [
-            dict(contact)
-            for contact in self.contacts.values()
-            if any((contact.get(f) or "").strip().lower() in v for f, v in wanted.items())
-        ]
+        """The contacts equal to any ``(field, value)``: names case and runs of spaces aside,
+        the rest case and outer spaces aside."""
+        return matching(self.contacts.values(), terms)
+
+
+def matching(contacts, terms):
+    """Those of ``contacts`` equal to any of ``terms`` (see :meth:`OrgContacts.matching`)."""
+    wanted = {}
+    for field, value in terms:
+        wanted.setdefault(field, set()).add(_key(field, value))
+    return [
+        dict(contact)
+        for contact in contacts
+        if any(_key(f, contact.get(f)) in v for f, v in wanted.items())
+    ]
 
 
 def _read_pages(connection, budget=None, **kwargs):
@@ -140,4 +160,5 @@ def candidates(connection, terms, batches_left=1, fresh=False):
             "get_contacts", "Contacts", where=where, include_archived=True
         ):
             found[contact["ContactID"]] = contact
-    return list(found.values())
+    # A name asked for word by word also finds longer names: only the equal ones are kept.
+    return matching(found.values(), terms)

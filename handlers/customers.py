@@ -7,11 +7,9 @@ from . import contact_index
 
 NAME_TAKEN = "already assigned to another contact"
 ACCOUNT_TAKEN = "Account Number already exists"
-
-
-def _name_key(name):
-    """A name as Xero users read it: case and white space do not make two names differ."""
-    return "".join((name or "").split()).lower()
+# Xero's answer to any update of a contact whose Website was typed in Xero without
+# http(s):// (Xero-NetStandard#434, #623); Website is read-only in the API: only Xero fixes it.
+WEBSITE_INVALID = "Website must be valid."
 
 
 class XeroHandlerCustomers(models.AbstractModel):
@@ -157,10 +155,21 @@ class XeroHandlerCustomers(models.AbstractModel):
                 if again:
                     retry.append((partner, action, *again))
                     continue
+                if WEBSITE_INVALID in errors:
+                    answer = dict(answer, errors=[self._website_note()])
                 results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
             retry += self._match_taken_names(connection, taken, results)
             items = retry
         return results
+
+    @api.model
+    def _website_note(self):
+        """What to fix in Xero when it refuses to update a contact for its Website."""
+        return _(
+            "Xero refuses every update of this contact: its Website was typed in Xero without "
+            '"http://" or "https://". Correct the Website of the contact in Xero (the API cannot '
+            "change it), then send the customer again."
+        )
 
     # ------------------------------------------------------------------ matching
 
@@ -217,7 +226,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         )
         free = [c for c in contacts if c["ContactID"] not in linked_elsewhere]
         names_taken = {
-            (c.get("Name") or "").strip().lower()
+            payloads.name_key(c.get("Name"))
             for c in contacts
             if c.get("ContactStatus") != "ARCHIVED"
         }
@@ -228,7 +237,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 # One Xero contact links one customer: the next one with the same email or
                 # name is a different customer (created with a distinct name).
                 free.remove(decision.xero)
-            wanted = payloads.contact_name(partner.name).lower()
+            wanted = payloads.name_key(payloads.contact_name(partner.name))
             if decision.action == "create":
                 if wanted in names_taken:
                     decision = decision._replace(
@@ -263,7 +272,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         key = contact_key(partner.id)
         ref = (partner.ref or "").strip().lower()
         email = (partner.email or "").strip().lower()
-        name = payloads.contact_name(partner.name).lower()
+        name = payloads.name_key(payloads.contact_name(partner.name))
 
         def low(contact, field):
             return (contact.get(field) or "").strip().lower()
@@ -283,7 +292,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 return self._conflict(found, why, other)
             if found:
                 return self._found(found, why)
-        found = next((c for c in contacts if low(c, "Name") == name), None)
+        found = next((c for c in contacts if payloads.name_key(c.get("Name")) == name), None)
         if not found:
             return Decision("create")
         if low(found, "EmailAddress") and email and low(found, "EmailAddress") != email:
@@ -303,7 +312,7 @@ class XeroHandlerCustomers(models.AbstractModel):
             payloads.contact_name(partner.name),
             payloads.distinct_contact_name(partner.name, partner.ref, contact_key(partner.id)),
         }
-        return _name_key(contact.get("Name")) in {_name_key(name) for name in names}
+        return payloads.name_key(contact.get("Name")) in {payloads.name_key(n) for n in names}
 
     @api.model
     def _conflict(self, contact, same, other):

@@ -1,7 +1,7 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..xero_api import client as xero_client
 from ..xero_api import errors as xero_errors
@@ -155,6 +155,30 @@ class XeroConnection(models.Model):
         """The current company, or else the first active one, that has no connection yet."""
         free = self.env.companies.filtered(lambda c: not c.sudo().xero_connection_ids)
         return self.env.company if self.env.company in free else free[:1] or self.env.company
+
+    @api.constrains("client_id", "auth_mode")
+    def _check_one_dealer_per_custom_connection(self):
+        """A Xero custom connection reaches exactly one organisation (Xero sells one per
+        organisation): its client id serves one dealer. The other dealer is not named (a
+        Manager of this one may not read it)."""
+        for conn in self.filtered(lambda c: c.auth_mode == "client_credentials" and c.client_id):
+            other = self.sudo().search_count(
+                [
+                    ("auth_mode", "=", "client_credentials"),
+                    ("client_id", "=", conn.client_id),
+                    ("id", "!=", conn.id),
+                ],
+                limit=1,
+            )
+            if other:
+                raise ValidationError(
+                    _(
+                        "Client ID %s is already the custom connection of another dealer. A "
+                        "Xero custom connection reaches exactly one organisation: each dealer "
+                        "needs its own, with its own client id and secret.",
+                        conn.client_id,
+                    )
+                )
 
     @api.depends("company_id.name")
     def _compute_name(self):

@@ -13,10 +13,23 @@ from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorCont
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-CLIENT_ID = "emulator-client"
+CLIENT_ID = "emulator-client"  # the custom connection of the emulator's first organisation
 CLIENT_SECRET = "emulator-secret"
+APP_CLIENT_ID = "emulator-app"  # the emulator's OAuth 2.0 app (authorization code)
+APP_CLIENT_SECRET = "emulator-app-secret"
 DEMO_TENANT = "00000000-0000-4000-8000-000000000001"
 OTHER_TENANT = "00000000-0000-4000-8000-000000000002"  # a second dealer's organisation
+
+
+def client_for(tenant, auth_mode=None):
+    """``(client id, secret)`` of a connection to the emulator's organisation ``tenant``: the
+    OAuth app's for ``oauth2``, else that organisation's own custom connection (Xero sells one
+    per organisation; the emulator names it ``emulator-client-<tenant id>``)."""
+    if auth_mode == "oauth2":
+        return APP_CLIENT_ID, APP_CLIENT_SECRET
+    if not tenant or tenant == DEMO_TENANT:
+        return CLIENT_ID, CLIENT_SECRET
+    return "emulator-client-" + tenant, "emulator-secret-" + tenant
 
 
 class WorkerKilled(BaseException):
@@ -136,6 +149,10 @@ class XeroCommon:
 
     @classmethod
     def make_connection(cls, company, tenant=DEMO_TENANT, **vals):
+        """A connection of ``company`` to ``tenant``, as production has it: a custom connection
+        with that organisation's own client (one organisation each), or with ``auth_mode``
+        ``oauth2`` the OAuth app's."""
+        client_id, client_secret = client_for(tenant, vals.get("auth_mode"))
         return (
             cls.env["xero.connection"]
             .sudo()
@@ -143,8 +160,8 @@ class XeroCommon:
                 {
                     "company_id": company.id,
                     "auth_mode": "client_credentials",
-                    "client_id": CLIENT_ID,
-                    "client_secret": CLIENT_SECRET,
+                    "client_id": client_id,
+                    "client_secret": client_secret,
                     "api_url": cls.emulator.url,
                     "identity_url": cls.emulator.url,
                     "login_url": cls.emulator.url,

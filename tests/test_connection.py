@@ -1,15 +1,19 @@
 import logging
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import psycopg2
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import file_path, mute_logger
 
 from odoo.addons.account_xero_sync.xero_api.errors import XeroAuthError
 
 from .common import (
+    APP_CLIENT_ID,
+    APP_CLIENT_SECRET,
     CLIENT_ID,
     CLIENT_SECRET,
     DEMO_TENANT,
@@ -85,6 +89,22 @@ class TestConnection(XeroTransactionCase):
         self.assertNotIn("wrong-secret", action["params"]["message"])
         self.assertNotIn("wrong-secret", self.connection.last_error)
 
+    def test_a_custom_connection_serves_one_dealer(self):
+        """A Xero custom connection reaches exactly one organisation: its client id cannot be
+        a second dealer's custom connection (the other dealer is not named); an OAuth app's
+        client id serves several."""
+        # (assertRaises, not assertRaisesRegex: only the former rolls back what was written)
+        with self.assertRaises(ValidationError) as refused:
+            self.make_connection(self.company_b, tenant=OTHER_TENANT, client_id=CLIENT_ID)
+        self.assertIn("already the custom connection of another dealer", str(refused.exception))
+        self.assertNotIn(self.company_a.name, str(refused.exception))
+        conn_b = self.make_connection(self.company_b, tenant=OTHER_TENANT)
+        with self.assertRaises(ValidationError) as refused:
+            conn_b.client_id = CLIENT_ID
+        self.assertIn("each dealer needs its own", str(refused.exception))
+        conn_b.write({"auth_mode": "oauth2", "client_id": APP_CLIENT_ID})
+        self.connection.write({"auth_mode": "oauth2", "client_id": APP_CLIENT_ID})
+
     def test_one_connection_per_company(self):
         with (
             self.assertRaisesRegex(psycopg2.IntegrityError, "company_uniq"),
@@ -112,7 +132,7 @@ class TestConnection(XeroTransactionCase):
         url = urllib.parse.urlparse(action["url"])
         query = urllib.parse.parse_qs(url.query)
         self.assertEqual(url.path, "/identity/connect/authorize")
-        self.assertEqual(query["client_id"], [CLIENT_ID])
+        self.assertEqual(query["client_id"], [APP_CLIENT_ID], "the OAuth app's")
         self.assertIn("accounting.invoices", query["scope"][0])
         self.assertIn("offline_access", query["scope"][0])
         code, state = follow_authorize(action["url"])
@@ -295,6 +315,63 @@ class TestOAuthController(XeroCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.connection.tenant_id, DEMO_TENANT)
         self.assertEqual(self.connection.state, "connected")
+
+    def test_an_app_at_its_limit_of_organisations_is_refused_with_xeros_reason(self):
+        """An uncertified OAuth app is connected to at most 25 organisations (other dealers'
+        connections hold 25 here): Xero refuses the consent to a 26th, and the callback shows
+        Xero's reason; nothing is stored."""
+        self.addCleanup(self.emulator.reset)
+        tenants = self.emulator.reset(
+            {"organisations": [{"name": f"Org {n:02d}"} for n in range(26)]}
+        )
+        redirect = "https://elsewhere.example/callback"
+        consent = (
+            f"{self.emulator.url}/identity/connect/authorize?response_type=code&client_id="
+            f"{APP_CLIENT_ID}&redirect_uri={redirect}&scope=offline_access&state=s"
+            f"&tenant_id={','.join(tenants[:25])}"
+        )
+        code, _state = follow_authorize(consent)
+        grant = urllib.request.urlopen(
+            urllib.request.Request(
+                f"{self.emulator.url}/connect/token",
+                data=urllib.parse.urlencode(
+                    {
+                        "grant_type": "authorization_code",
+                        "code": code,
+                        "redirect_uri": redirect,
+                        "client_id": APP_CLIENT_ID,
+                        "client_secret": APP_CLIENT_SECRET,
+                    }
+                ).encode(),
+            ),
+            timeout=10,
+        )
+        self.assertEqual(grant.status, 200, "25 organisations connected")
+        self.authenticate("admin", "admin")
+        action = self.connection.with_user(self.env.ref("base.user_admin")).action_connect()
+        answer = self.opener_no_redirect(action["url"] + "&tenant_id=" + tenants[25])
+        callback = urllib.parse.urlparse(answer)
+        self.assertEqual(callback.path, "/xero/oauth/callback")
+        with self.assertLogs("odoo.addons.account_xero_sync.controllers.oauth", "WARNING"):
+            response = self.url_open(f"{callback.path}?{callback.query}")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("access_denied", response.text)
+        self.assertIn("at most 25 organisations", response.text)
+        self.assertFalse(self.connection.tenant_id)
+        self.assertEqual(self.connection.state, "not_connected")
+
+    def opener_no_redirect(self, url):
+        """The Location Xero's consent page redirects to."""
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        try:
+            urllib.request.build_opener(NoRedirect).open(url, timeout=10)
+        except urllib.error.HTTPError as exc:
+            return exc.headers["Location"]
+        self.fail("no redirect")
 
     def test_callback_forged_state(self):
         code, _state = self._start()

@@ -332,6 +332,8 @@ class TestCustomers(XeroTransactionCase):
         long = self.customer(long_name)
         emoji = self.customer("Café ☕ Ltd 🚀")
         bad_email = self.customer("Bad Email Ltd", email="not-an-email")
+        # Xero refuses both (the emulator too): the first is left out, the list cut to one.
+        listed = self.customer("Listed Email Ltd", email="a@example.com, b@example.com")
         no_country = self.customer("Nowhere Ltd", phone="+64 9 123 4567")
         unnamed = self.customer("placeholder")
         self.env.cr.execute("UPDATE res_partner SET name = '' WHERE id = %s", [unnamed.id])
@@ -340,7 +342,7 @@ class TestCustomers(XeroTransactionCase):
         task = self.run_task("send_new_customers")
         self.assertEqual(self.outcome(task, unnamed)[0], "blocked")
         self.assertIn("no name", self.outcome(task, unnamed)[1])
-        for partner in long | emoji | bad_email | no_country | good:
+        for partner in long | emoji | bad_email | listed | no_country | good:
             self.assertEqual(self.outcome(task, partner)[0], "created", partner.name)
         contacts = {c["ContactID"]: c for c in self.xero_contacts()}
         self.assertEqual(len(contacts[long.xero_contact_id]["Name"]), 255)
@@ -348,6 +350,8 @@ class TestCustomers(XeroTransactionCase):
         self.assertEqual(contacts[emoji.xero_contact_id]["Name"], "Café ☕ Ltd 🚀")
         self.assertFalse(contacts[bad_email.xero_contact_id].get("EmailAddress"))
         self.assertIn("mail", self.outcome(task, bad_email)[1])
+        self.assertEqual(contacts[listed.xero_contact_id]["EmailAddress"], "a@example.com")
+        self.assertIn("only the first, a@example.com, was sent", self.outcome(task, listed)[1])
         phone = contacts[no_country.xero_contact_id]["Phones"][0]
         self.assertEqual(phone["PhoneCountryCode"], "64")
 
@@ -457,3 +461,57 @@ class TestCustomers(XeroTransactionCase):
         task = self.run_task("send_customer", foreign)
         self.assertEqual(self.outcome(task, foreign)[0], "blocked")
         self.assertFalse(self.xero_contacts())
+
+    def test_a_name_typed_in_xero_with_extra_spaces_is_the_customer(self):
+        """A bookkeeper typed "Kiwi  Fibre Ltd " in Xero (doubled and trailing spaces): the
+        Odoo customer "Kiwi Fibre Ltd" is that contact. The preview says it is linked, the run
+        links it, and no second contact is made beside it."""
+        self.seed_org(contacts=[{"Name": "Kiwi  Fibre Ltd ", "EmailAddress": "ap@kiwi.example"}])
+        kiwi = self.customer("Kiwi Fibre Ltd")
+        [row] = [
+            r
+            for r in self.env["xero.handler.customers"]._preview(self.connection, "new")
+            if r["res_id"] == kiwi.id
+        ]
+        self.assertEqual(row["action"], "link", row["reason"])
+        task = self.run_task("send_new_customers")
+        self.assertEqual(self.outcome(task, kiwi)[0], "linked")
+        kiwis = [c for c in self.xero_contacts() if "kiwi" in c["Name"].lower()]
+        self.assertEqual(len(kiwis), 1, "no second contact beside the bookkeeper's")
+        self.assertEqual(kiwi.xero_contact_id, kiwis[0]["ContactID"])
+
+    def test_large_organisation_finds_a_name_with_extra_spaces(self):
+        """The filtered look-up of a large organisation cannot compare runs of spaces in Xero:
+        it asks word by word, and keeps the equal name only."""
+        self.seed_large_organisation({"Name": "Kiwi  Fibre Ltd "})
+        self.seed_org(contacts=[{"Name": "Kiwi Fibre Ltd Holdings"}])
+        kiwi = self.customer("Kiwi Fibre Ltd")
+        with patch.object(org_reads, "PAGE", 2):
+            task = self.run_task("send_new_customers")
+        gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
+        self.assertEqual(len([r for r in gets if "where" in r["query"]]), 1, "the filter path")
+        self.assertEqual(self.outcome(task, kiwi)[0], "linked", task.line_ids.mapped("message"))
+        [contact] = [c for c in self.xero_contacts() if c["ContactID"] == kiwi.xero_contact_id]
+        self.assertEqual(" ".join(contact["Name"].split()), "Kiwi Fibre Ltd")
+        self.assertEqual(len([c for c in self.xero_contacts() if "Kiwi" in c["Name"]]), 2)
+
+    def test_a_website_typed_in_xero_blocks_only_its_contact(self):
+        """A bookkeeper typed "www.typed.example" as a contact's Website in Xero: Xero refuses
+        every update of that contact ("Website must be valid."; the API cannot set a Website).
+        Send All Customers says on its line what to fix in Xero; the rest of the batch is
+        updated."""
+        typed = self.customer("Typed Web Ltd", email="old@typed.example")
+        fine = self.customer("Fine Web Ltd", email="old@fine.example")
+        self.run_task("send_new_customers")
+        for partner, website in ((typed, "www.typed.example"), (fine, "https://fine.example")):
+            contact_id = partner.xero_contact_id
+            self.seed_org(contacts=[{"ContactID": contact_id, "Website": website}])
+        (typed | fine).write({"phone": "+64 9 300 1000"})
+        task = self.run_task("send_all_customers")
+        outcome, message = self.outcome(task, typed)
+        self.assertEqual(outcome, "error")
+        self.assertIn("Correct the Website of the contact in Xero", message)
+        self.assertEqual(self.outcome(task, fine)[0], "updated")
+        contacts = {c["ContactID"]: c for c in self.xero_contacts()}
+        phones = [p["PhoneNumber"] for p in contacts[fine.xero_contact_id]["Phones"]]
+        self.assertTrue(any("300" in number for number in phones), phones)

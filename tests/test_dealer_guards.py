@@ -6,7 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import DEMO_TENANT, OTHER_TENANT
+from .common import APP_CLIENT_ID, APP_CLIENT_SECRET, DEMO_TENANT, OTHER_TENANT, client_for
 from .test_connection import follow_authorize
 from .test_payments import INVOICE_DATE, XeroPaymentCommon
 
@@ -168,7 +168,10 @@ class TestDealerGuards(XeroPaymentCommon):
         )
         with self.assertRaisesRegex(UserError, "Unlink all records of this dealer"):
             choice.action_choose()
-        self.connection.auth_mode = "oauth2"
+        # Through the OAuth app (a custom connection authorises nothing).
+        self.connection.write(
+            {"auth_mode": "oauth2", "client_id": APP_CLIENT_ID, "client_secret": APP_CLIENT_SECRET}
+        )
         action = self.connection.action_connect()
         code, state = follow_authorize(action["url"] + "&tenant_id=" + NEW_TENANT)
         with self.assertRaisesRegex(UserError, "cannot be pointed to another organisation"):
@@ -189,7 +192,16 @@ class TestDealerGuards(XeroPaymentCommon):
         note = self.connection.message_ids[0].body
         self.assertIn("1 customers, 1 invoices and credit notes, 1 payments", note)
         # Now it may point elsewhere: the next sends create everything in the new organisation.
-        self.connection.write({"auth_mode": "client_credentials", "tenant_id": NEW_TENANT})
+        # The new organisation's own custom connection.
+        client_id, client_secret = client_for(NEW_TENANT)
+        self.connection.write(
+            {
+                "auth_mode": "client_credentials",
+                "tenant_id": NEW_TENANT,
+                "client_id": client_id,
+                "client_secret": client_secret,
+            }
+        )
         task = self.run_task("send_new_invoices")
         self.assertEqual(self.line_of(task, invoice).outcome, "created")
         self.run_task("send_new_payments")
@@ -205,7 +217,8 @@ class TestDealerGuards(XeroPaymentCommon):
         self.assertEqual(self.connection.tenant_id, DEMO_TENANT)
         dealer_c = self.env["res.company"].create({"name": "Dealer C"})
         with self.assertRaises(ValidationError) as refused:
-            self.make_connection(dealer_c, tenant=DEMO_TENANT)
+            # (a client of its own: one custom connection serves one dealer, checked apart)
+            self.make_connection(dealer_c, tenant=DEMO_TENANT, client_id="dealer-c-client")
         self.assertIn(f"already connected to {self.company.name}", str(refused.exception))
         # Through the OAuth callback: dealer C authorises dealer B's organisation only.
         conn_c = self.make_connection(dealer_c, auth_mode="oauth2", tenant_id=False)

@@ -189,6 +189,20 @@ class TestOnboarding(XeroPaymentCommon):
 
     # ------------------------------------------------------------------ dated from
 
+    def test_link_existing_finds_a_name_typed_with_extra_spaces(self):
+        """A contact typed in Xero as "Kiwi  Fibre Ltd " (doubled and trailing spaces) is the
+        Odoo customer "Kiwi Fibre Ltd": linked, not reported as only in Xero."""
+        kiwi = self.customer("Kiwi Fibre Ltd")
+        self.seed_org(contacts=[{"Name": "Kiwi  Fibre Ltd "}])
+        task = self.run_task("link_existing_records")
+        line = task.line_ids.filtered(
+            lambda ln: ln.res_model == "res.partner" and ln.res_id == kiwi.id
+        )
+        self.assertEqual(line.outcome, "linked", line.message)
+        [contact] = [c for c in self.xero("contacts") if "Kiwi" in c["Name"]]
+        self.assertEqual(kiwi.xero_contact_id, contact["ContactID"])
+        self.assertNotIn("Kiwi", task.report or "", "not listed as only in Xero")
+
     def test_send_from_date_keeps_older_documents_out(self):
         old = self.init_invoice(
             "out_invoice",

@@ -12,7 +12,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..xero_api.throttle import VirtualClock
-from .common import CLIENT_ID, CLIENT_SECRET, DEMO_TENANT, XeroCommon
+from .common import DEMO_TENANT, XeroCommon, client_for
 from .test_connection import follow_authorize
 from .test_payments import GATEWAY_LOGGER, INVOICE_DATE, PAYMENT_DATE, XeroPaymentCommon
 from .workers import RealWorkers
@@ -169,8 +169,8 @@ class TestReliability(RealWorkers, XeroCommon, TransactionCase):
                 {
                     "company_id": company.id,
                     "auth_mode": "client_credentials",
-                    "client_id": CLIENT_ID,
-                    "client_secret": CLIENT_SECRET,
+                    "client_id": client_for(TENANT_K)[0],
+                    "client_secret": client_for(TENANT_K)[1],
                     "api_url": self.emulator.url,
                     "identity_url": self.emulator.url,
                     "login_url": self.emulator.url,

@@ -10,7 +10,7 @@ import time
 
 from odoo import SUPERUSER_ID, api
 
-from .common import CLIENT_ID, CLIENT_SECRET
+from .common import client_for
 from .cron_worker import base_options
 
 WORKER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "cron_worker.py")
@@ -30,15 +30,17 @@ class RealWorkers:
         self.addCleanup(self.drop_committed)
 
     def dealer(self, env, name, tenant, customers=0, **vals):
-        """A company with its connection to ``tenant`` (client credentials, USD) and
-        ``customers`` customers of its own: ``(company, connection)``."""
+        """A company with its connection to ``tenant`` (client credentials, USD: that
+        organisation's own custom connection, or the OAuth app's client with ``auth_mode``
+        ``oauth2``) and ``customers`` customers of its own: ``(company, connection)``."""
         company = env["res.company"].create({"name": name})
+        client_id, client_secret = client_for(tenant, vals.get("auth_mode"))
         connection = env["xero.connection"].create(
             {
                 "company_id": company.id,
                 "auth_mode": "client_credentials",
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
+                "client_id": client_id,
+                "client_secret": client_secret,
                 "api_url": self.emulator.url,
                 "identity_url": self.emulator.url,
                 "login_url": self.emulator.url,

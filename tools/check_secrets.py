@@ -18,7 +18,9 @@ import re
 import sys
 
 LITERALS = (  # (what it is, where it is set): the report names it, never shows it
-    ("client secret of the emulator", "emulator-secret"),  # tests, demo, bench
+    ("client secret of the emulator", "emulator-secret"),  # tests, demo, bench (and each
+    # organisation's custom connection: emulator-secret-<tenant id>)
+    ("client secret of the emulator's OAuth app", "emulator-app-secret"),
     ("client secret of test_connection", "wrong-secret"),  # and test_client_emulator
     ("client secret of test_connection", "a-new-secret"),
     ("webhook key of test_webhooks", "Xero-webhook-key/abc123+XYZ=="),

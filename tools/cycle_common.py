@@ -32,14 +32,17 @@ def _worker_module():
 
 
 def emulator_connection(env, company, **vals):
-    """``company``'s connection to the bundled emulator (client credentials)."""
+    """``company``'s connection to the bundled emulator: the custom connection (client
+    credentials) of its organisation (``tenant_id``, else the emulator's first), one per
+    organisation as Xero sells them."""
     url = os.environ["XERO_EMULATOR_URL"]
+    tenant = vals.get("tenant_id")
     return env["xero.connection"].create(
         {
             "company_id": company.id,
             "auth_mode": "client_credentials",
-            "client_id": "emulator-client",
-            "client_secret": "emulator-secret",
+            "client_id": "emulator-client-" + tenant if tenant else "emulator-client",
+            "client_secret": "emulator-secret-" + tenant if tenant else "emulator-secret",
             "api_url": url,
             "identity_url": url,
             "login_url": url,

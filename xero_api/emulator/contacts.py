@@ -1,6 +1,7 @@
 """Contacts: create, create-or-update, and the rules Xero applies to them."""
 
 import copy
+import re
 import uuid
 
 from .sanitize import input_errors, sanitize_echo
@@ -83,6 +84,13 @@ MSG_ARCHIVED = (
     "The contact must be un-archived before creating new invoices or credit notes."
 )
 MSG_CURRENCY = "Organisation is not subscribed to currency %s"
+# Xero refuses an EmailAddress that is not one valid address (community: xeroizer#477,
+# xero-php#583), a list such as "a@x.com, b@y.com" included.
+MSG_EMAIL = "Email address must be valid."
+EMAIL = re.compile(r"^[^@\s,;<>()\[\]\\\"]+@[^@\s,;<>()\[\]\\\"]+\.[^@\s.,;<>()\[\]\\\"]+$")
+# A Website typed in Xero without http(s):// makes every API update of its contact fail
+# (Xero-NetStandard#434, #623, confirmed by Xero staff); Website is read-only in the API.
+MSG_WEBSITE = "Website must be valid."
 
 
 def text_length(value):
@@ -261,6 +269,13 @@ def upsert_contact(org, raw, now, mode="upsert", path_id=None):
     if errors:
         return None, errors, sanitize_echo(raw, set(org.currencies))
     errors = length_errors(raw, CONTACT_LIMITS)
+    email = raw.get("EmailAddress")
+    if isinstance(email, str) and email.strip() and not EMAIL.match(email.strip()):
+        errors.append(MSG_EMAIL)
+    if mode == "seed" and isinstance(raw.get("Website"), str):
+        record["Website"] = raw["Website"]  # typed in Xero: the API cannot set it
+    elif mode != "seed" and existing is not None and not valid_website(existing.get("Website")):
+        errors.append(MSG_WEBSITE)
     for key, value in raw.items():
         if key in READ_ONLY or key in ("Phones", "Addresses") or value is None:
             continue
@@ -295,6 +310,12 @@ def upsert_contact(org, raw, now, mode="upsert", path_id=None):
     record["UpdatedDateUTC"] = ms_date(now)
     org.contacts[record["ContactID"].lower()] = record
     return record, [], record
+
+
+def valid_website(website):
+    """True when a stored Website lets its contact be updated: none, or one with a scheme."""
+    website = (website or "").strip().lower()
+    return not website or website.startswith(("http://", "https://"))
 
 
 def mark_customer(org, contact, now):

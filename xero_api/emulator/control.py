@@ -41,6 +41,16 @@ def _info(emu, request):
         "url": request.base_url,
         "client_id": emu.client_id,
         "client_secret": emu.client_secret,
+        # The OAuth 2.0 app, and each organisation's custom connection (client credentials).
+        "app": {
+            "client_id": emu.identity.app[0],
+            "client_secret": emu.identity.app[1],
+            "max_organisations": emu.identity.app_max_organisations,
+        },
+        "custom_connections": {
+            tenant: {"client_id": cid, "client_secret": secret}
+            for tenant, (cid, secret) in emu.identity.custom_clients().items()
+        },
         "tenants": [
             {"tenant_id": org.tenant_id, "name": org.name, "base_currency": org.base_currency}
             for org in emu.store.orgs.values()

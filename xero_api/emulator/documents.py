@@ -48,6 +48,10 @@ MSG_TOTALS = "The document total does not equal the sum of the lines."
 MSG_LINES_REQUIRED = "At least one line item must be specified."
 MSG_CONTACT_REQUIRED = "A Contact must be specified for this type of transaction"
 
+MSG_CREDIT_NOTE_DISCOUNT = (
+    "Discounts (DiscountRate, DiscountAmount) are not supported on credit notes."
+)
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -180,6 +184,13 @@ def _apply_fields(org, kind, record, raw, now, unitdp, errors, creating):
     if raw_lines is None and record["LineAmountTypes"] != amount_types_before:
         # Lines not re-sent still need their tax recomputed for the new LineAmountTypes.
         raw_lines = [{"LineItemID": line["LineItemID"]} for line in record.get("LineItems", [])]
+    if kind.collection == "credit_notes" and any(
+        isinstance(line, dict) and (line.get("DiscountRate") or line.get("DiscountAmount"))
+        for line in raw_lines or []
+    ):
+        # Spec, LineItem.DiscountRate / DiscountAmount: "credit notes in Xero do not support
+        # discounts" (the wording of the refusal is the emulator's).
+        errors.append(MSG_CREDIT_NOTE_DISCOUNT)
     if raw_lines is not None:
         record["LineItems"] = build_lines(
             org, record.get("LineItems", []), raw_lines, record["LineAmountTypes"], unitdp,

@@ -1,8 +1,14 @@
 """OAuth2 as Xero's identity service does it: token grants, authorize, connections, revocation.
 
-- `client_credentials` (custom connections): access token only, every tenant by default.
-- `authorization_code`: `/identity/connect/authorize` consents at once and redirects back with
-  `code` and `state`; the code is single use and lives 5 minutes.
+- `client_credentials` (custom connections): access token only, for the one organisation the
+  custom connection was bought for (developer.xero.com FAQ, custom integrations: "it can only
+  be connected to a single organisation"). Each organisation has its own (`custom_clients`).
+- `authorization_code` (the OAuth 2.0 app): `/identity/connect/authorize` consents at once and
+  redirects back with `code` and `state`; the code is single use and lives 5 minutes. The app
+  reaches the organisations its users grant, at most 25 while uncertified: consent that would
+  connect a 26th is refused (`error=access_denied`).
+- A client is one or the other: a custom connection asking for a code, or the app for client
+  credentials, is refused with `unauthorized_client`.
 - `refresh_token`: single use and rotated; a used refresh token may be presented again for 30
   minutes (the new one was lost) and then yields a fresh pair, while the pair it had yielded
   before stops refreshing (two refreshers racing break each other, as with Xero).
@@ -19,6 +25,7 @@ import uuid
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode
 
+from .state import APP_MAX_ORGANISATIONS, DEFAULT_APP_CLIENT_ID, DEFAULT_APP_CLIENT_SECRET
 from .wire import Response, iso_utc, json_response, text_response, unauthorized
 
 REFRESH_TTL = 60 * 86400
@@ -28,6 +35,12 @@ REFRESH_GRACE = 30 * 60
 REFRESH_PREFIX = "emu-rt-"
 CODE_PREFIX = "emu-ac-"
 CODE_TTL = 300
+# Xero's consent page refuses to connect an uncertified app to more organisations than its
+# limit (developer.xero.com: app limits); the wording is the emulator's.
+MSG_APP_LIMIT = (
+    "This app is not certified: it can be connected to at most %d organisations. Disconnect one, "
+    "or have the app certified by Xero."
+)
 DEFAULT_SCOPE = (
     "openid profile email offline_access accounting.contacts accounting.invoices "
     "accounting.payments accounting.attachments accounting.settings.read"
@@ -72,10 +85,22 @@ def _error(code, status=400):
 class Identity:
     """Clients, authorization codes, grants and tokens."""
 
-    def __init__(self, store, clock, client_id, client_secret, access_ttl=1800):
+    def __init__(
+        self,
+        store,
+        clock,
+        client_id,
+        client_secret,
+        access_ttl=1800,
+        app_client_id=DEFAULT_APP_CLIENT_ID,
+        app_client_secret=DEFAULT_APP_CLIENT_SECRET,
+        app_max_organisations=APP_MAX_ORGANISATIONS,
+    ):
         self.store = store
         self.clock = clock
-        self.clients = {client_id: client_secret}
+        self.default_custom = (client_id, client_secret)
+        self.app = (app_client_id, app_client_secret)
+        self.app_max_organisations = app_max_organisations
         self.access_ttl = access_ttl
         self._key = secrets.token_bytes(32)
         self._lock = threading.Lock()
@@ -89,6 +114,58 @@ class Identity:
         signature = hmac.new(self._key, ("%s.%s" % (header, payload)).encode(), hashlib.sha256)
         return "%s.%s.%s" % (header, payload, _b64(signature.digest()))
 
+    def custom_clients(self):
+        """``{tenant id: (client id, secret)}``: each organisation's custom connection. A seed
+        may give one (``client_id``, ``client_secret``); the first organisation's is otherwise
+        the emulator's own client (``--client-id``), every other's
+        ``emulator-client-<tenant id>`` / ``emulator-secret-<tenant id>``."""
+        clients = {}
+        for index, org in enumerate(self.store.orgs.values()):
+            if org.custom_client:
+                clients[org.tenant_id] = org.custom_client
+            elif index == 0:
+                clients[org.tenant_id] = self.default_custom
+            else:
+                clients[org.tenant_id] = (
+                    "emulator-client-" + org.tenant_id,
+                    "emulator-secret-" + org.tenant_id,
+                )
+        return clients
+
+    def _client_table(self):
+        """``{client id: (secret, tenant id or None for the app)}``. Besides the clients of
+        :meth:`custom_clients`, an organisation without a seeded client also takes
+        ``emulator-client-<tenant id>`` (the first one too: tests and tools name an
+        organisation's client without knowing which organisation came first)."""
+        table = {}
+        for org in self.store.orgs.values():
+            if not org.custom_client:
+                derived = "emulator-client-" + org.tenant_id
+                table[derived] = ("emulator-secret-" + org.tenant_id, org.tenant_id)
+        for tenant, (client_id, secret) in self.custom_clients().items():
+            table[client_id] = (secret, tenant)
+        table[self.app[0]] = (self.app[1], None)
+        return table
+
+    @property
+    def clients(self):
+        """``{client id: secret}`` of every client: the app and the custom connections."""
+        return {client_id: secret for client_id, (secret, _t) in self._client_table().items()}
+
+    def _custom_tenant(self, client_id):
+        """The organisation of a custom connection's client, or None (the app, or unknown)."""
+        return self._client_table().get(client_id, (None, None))[1]
+
+    def _app_organisations(self):
+        """The organisations (of this store) the app's live grants reach."""
+        return {
+            str(t).lower()
+            for grant in self.grants.values()
+            if grant["client_id"] == self.app[0] and not grant["revoked"]
+            for t in grant["tenants"] or ()
+            if self.store.org(t) is not None
+        }
+
     def _client(self, request, form):
         """The authenticated client id (HTTP Basic or form fields), or None."""
         client_id, secret = form.get("client_id"), form.get("client_secret")
@@ -98,7 +175,8 @@ class Identity:
                 client_id, _sep, secret = base64.b64decode(auth[6:]).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
                 return None
-        if client_id in self.clients and hmac.compare_digest(self.clients[client_id], secret or ""):
+        clients = self.clients
+        if client_id in clients and hmac.compare_digest(clients[client_id], secret or ""):
             return client_id
         return None
 
@@ -178,11 +256,16 @@ class Identity:
             if client_id is None:
                 return _error("invalid_client")
             grant_type = form.get("grant_type")
+            tenant = self._custom_tenant(client_id)
             if grant_type == "client_credentials":
+                if tenant is None:  # the OAuth 2.0 app: no client credentials grant
+                    return _error("unauthorized_client")
                 scope = form.get("scope") or CLIENT_CREDENTIALS_SCOPE
-                grant = self._new_grant(client_id, grant_type, scope, None)
+                grant = self._new_grant(client_id, grant_type, scope, [tenant])
                 return json_response(200, self._issue(grant, with_refresh=False))
             if grant_type == "authorization_code":
+                if tenant is not None:  # a custom connection authorises nobody
+                    return _error("unauthorized_client")
                 return self._exchange_code(client_id, form)
             if grant_type == "refresh_token":
                 return self._refresh(client_id, form.get("refresh_token"))
@@ -226,11 +309,24 @@ class Identity:
         if not redirect_uri:
             return text_response(400, "redirect_uri is required")
         params = {"state": query.get("state") or ""}
+        # The organisations the user ticks (all of them unless `tenant_id` says which).
+        tenants = [
+            org.tenant_id
+            for org in (
+                self.store.org(t) for t in (query.csv("tenant_id") or self.store.tenant_ids())
+            )
+            if org is not None
+        ]
+        reached = self._app_organisations() | {t.lower() for t in tenants}
         if query.get("response_type") != "code":
             params["error"] = "unsupported_response_type"
+        elif client_id != self.app[0]:
+            params["error"] = "unauthorized_client"
+        elif len(reached) > self.app_max_organisations:
+            params["error"] = "access_denied"
+            params["error_description"] = MSG_APP_LIMIT % self.app_max_organisations
         else:
             code = CODE_PREFIX + secrets.token_hex(24)
-            tenants = query.csv("tenant_id") or None
             with self._lock:
                 self.codes[code] = {
                     "client_id": client_id,

@@ -1,7 +1,7 @@
 """Seeds (organisations and records staged "already in Xero") and the state dump.
 
 SEED = {"organisations": [{"tenant_id", "name", "base_currency", "currencies": [...],
-         "period_lock_date": "YYYY-MM-DD",
+         "period_lock_date": "YYYY-MM-DD", "client_id", "client_secret" (its custom connection),
          "accounts": [...], "tax_rates": [...], "contacts": [...], "invoices": [...],
          "credit_notes": [...], "allocations": [...], "payments": [...]}]}
 
@@ -125,6 +125,9 @@ def apply_seed(store, seed, now, replace=False):
         else:
             org = existing
             org.name = raw_org.get("name") or org.name
+        if raw_org.get("client_id") and raw_org.get("client_secret"):
+            # The organisation's own custom connection (see Identity.custom_clients).
+            org.custom_client = (str(raw_org["client_id"]), str(raw_org["client_secret"]))
         for code in raw_org.get("currencies") or []:
             if str(code).upper() not in org.currencies:
                 org.currencies.append(str(code).upper())
@@ -174,6 +177,11 @@ def dump(store, tenant_id=None):
                 "base_currency": org.base_currency,
                 "currencies": list(org.currencies),
                 "period_lock_date": day_string(org.lock_date)[:10] if org.lock_date else None,
+                **(
+                    {"client_id": org.custom_client[0], "client_secret": org.custom_client[1]}
+                    if org.custom_client
+                    else {}
+                ),
                 "accounts": list(org.accounts.values()),
                 "tax_rates": list(org.tax_rates.values()),
                 "contacts": list(org.contacts.values()),

@@ -185,6 +185,21 @@ class EmulatorServer:
         return self.emulator.client_secret
 
     @property
+    def app_client_id(self):
+        """The OAuth 2.0 app's client id (authorization code; `client_id` is the first
+        organisation's custom connection)."""
+        return self.emulator.identity.app[0]
+
+    @property
+    def app_client_secret(self):
+        return self.emulator.identity.app[1]
+
+    def custom_client(self, tenant_id):
+        """``(client id, secret)`` of the organisation's custom connection."""
+        clients = self.emulator.identity.custom_clients()
+        return next(v for t, v in clients.items() if t.lower() == str(tenant_id).lower())
+
+    @property
     def tenant_ids(self):
         """Every tenant id, in creation order."""
         return self.emulator.store.tenant_ids()

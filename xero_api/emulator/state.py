@@ -16,6 +16,11 @@ from .wire import day_ms_date, ms_date
 DEFAULT_TENANT_ID = "00000000-0000-4000-8000-000000000001"
 DEFAULT_CLIENT_ID = "emulator-client"
 DEFAULT_CLIENT_SECRET = "emulator-secret"
+# The OAuth 2.0 app (authorization code): it reaches the organisations its users grant, at most
+# APP_MAX_ORGANISATIONS while uncertified (developer.xero.com: app limits).
+DEFAULT_APP_CLIENT_ID = "emulator-app"
+DEFAULT_APP_CLIENT_SECRET = "emulator-app-secret"
+APP_MAX_ORGANISATIONS = 25
 DEFAULT_ORG_NAME = "Demo Company"
 DEFAULT_BASE_CURRENCY = "NZD"
 DEFAULT_EXTRA_CURRENCIES = ("AUD", "USD")
@@ -177,6 +182,9 @@ class Organisation:
         self.allocations = {}
         self.attachments = {}
         self.invoice_seq = 0
+        # (client id, secret) of the organisation's custom connection when a seed gives one
+        # (see Identity.custom_clients for the others).
+        self.custom_client = None
         self.lock_date = None  # a `date`: nothing dated on or before it may change
 
     def locked(self, day):

@@ -18,8 +18,11 @@ its HTTP status is logged (`GET /_emulator/webhooks`). `POST /_emulator/webhooks
 Xero's intent-to-receive check: a body without events, once correctly signed and once not, and
 answers both statuses (Xero wants 200, then 401).
 
-Seeds never send events. Unlike Xero, a failed delivery is not retried, and events are sent
-whether or not the receiver passed the intent-to-receive check.
+As with Xero, a receiver gets no events until it passes the intent-to-receive check (200 to the
+correctly signed body, 401 to the other: developer.xero.com, configuring your server for
+webhooks); events of that time are not kept for it. An answer later than 5 seconds is a failed
+delivery (Xero's limit), logged with its time. Seeds never send events. Unlike Xero, a failed
+delivery is not retried, and a receiver that keeps failing is not disabled.
 """
 
 import base64
@@ -29,6 +32,7 @@ import json
 import secrets
 import string
 import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
@@ -36,7 +40,7 @@ from datetime import datetime, timezone
 from .wire import json_response
 
 BATCH_SECONDS = 1.0  # events of this window leave in one body
-TIMEOUT = 10  # seconds a receiver may take to answer
+TIMEOUT = 5  # seconds a receiver may take to answer (Xero's limit): later is a failure
 LOG_LIMIT = 1000  # deliveries kept in the log
 WATCHED = (("invoices", "INVOICE"), ("credit_notes", "CREDITNOTE"), ("contacts", "CONTACT"))
 ID_KEYS = {"INVOICE": "InvoiceID", "CREDITNOTE": "CreditNoteID", "CONTACT": "ContactID"}
@@ -126,6 +130,8 @@ class Webhooks:
             events, self._pending, self._timer = self._pending, [], None
             receivers = list(self._receivers)
         for receiver in receivers:
+            if not receiver["intent_ok"]:
+                continue  # Xero sends nothing before intent to receive has passed
             mine = [
                 e
                 for e in events
@@ -158,6 +164,7 @@ class Webhooks:
             },
         )
         status, error = None, None
+        started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
                 status = answer.status
@@ -165,6 +172,9 @@ class Webhooks:
             status = exc.code
         except (OSError, ValueError) as exc:
             error = str(exc)
+        seconds = time.monotonic() - started
+        if status is not None and seconds > TIMEOUT:
+            status, error = None, "answered after %.1f s: Xero waits %d s" % (seconds, TIMEOUT)
         entry = {
             "time": self.clock.now(),
             "url": receiver["url"],
@@ -174,6 +184,7 @@ class Webhooks:
             "lastEventSequence": body["lastEventSequence"],
             "status": status,
             "error": error,
+            "seconds": round(seconds, 3),
         }
         with self._lock:
             self._log.append(entry)
@@ -195,7 +206,11 @@ class Webhooks:
             }
             good = self._deliver(receiver, body, "intent")
             bad = self._deliver(receiver, body, "intent_bad_signature", key=receiver["key"] + "x")
-            results.append({"url": receiver["url"], "good": good, "bad": bad})
+            with self._lock:
+                receiver["intent_ok"] = good == 200 and bad == 401
+            results.append(
+                {"url": receiver["url"], "good": good, "bad": bad, "ok": receiver["intent_ok"]}
+            )
         return results
 
     # -- registration --------------------------------------------------------------------------
@@ -209,7 +224,13 @@ class Webhooks:
         with self._lock:
             self._receivers = [r for r in self._receivers if r["url"] != url]
             self._receivers.append(
-                {"url": url, "key": key, "tenant_id": tenant_id or None, "sequence": 0}
+                {
+                    "url": url,
+                    "key": key,
+                    "tenant_id": tenant_id or None,
+                    "sequence": 0,
+                    "intent_ok": False,
+                }
             )
 
     def reset(self):
@@ -225,7 +246,12 @@ class Webhooks:
         with self._lock:
             return {
                 "receivers": [
-                    {"url": r["url"], "tenant_id": r["tenant_id"], "sequence": r["sequence"]}
+                    {
+                        "url": r["url"],
+                        "tenant_id": r["tenant_id"],
+                        "sequence": r["sequence"],
+                        "intent_ok": r["intent_ok"],
+                    }
                     for r in self._receivers
                 ],
                 "pending": len(self._pending),

@@ -9,7 +9,7 @@ Xero (a cut name, a left-out email). What cannot be fixed without inventing data
 
 from ..wire import PayloadError, parse_xero_date
 from .common import payload_checksum
-from .contacts import contact_name, contact_payload, distinct_contact_name
+from .contacts import contact_name, contact_payload, distinct_contact_name, name_key
 from .credit_notes import allocation_payload, as_credit_note
 from .invoices import invoice_payload, invoice_update_payload, void_invoice_payload
 from .payments import (
@@ -29,6 +29,7 @@ __all__ = [
     "contact_payload",
     "delete_payment_payload",
     "distinct_contact_name",
+    "name_key",
     "invoice_payload",
     "invoice_update_payload",
     "parse_payment_reference",

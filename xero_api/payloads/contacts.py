@@ -97,6 +97,12 @@ def contact_name(name):
     return cut(clean(name), NAME_MAX, "Name", []) or ""
 
 
+def name_key(name):
+    """A contact name as people read it, to compare two: case and runs of white space aside
+    ("Kiwi  Fibre Ltd " is "kiwi fibre ltd"), as Xero users type names."""
+    return " ".join((name or "").split()).lower()
+
+
 def distinct_contact_name(name, ref, partner_key):
     """Return ``name`` made unique for Xero: ``"John Smith (C0042)"``.
 

@@ -100,9 +100,10 @@ class StubXero:
         self.server.server_close()
 
 
-def make_gateway(url, clock=None, throttle=True, **kwargs):
+def make_gateway(url, clock=None, throttle=True, client=None, **kwargs):
     """A gateway on ``url`` (all three base URLs) for the default tenant, a VirtualClock and a
-    MemoryStore throttle; ``token_getter`` returns ``"token-1"`` unless given."""
+    MemoryStore throttle; ``token_getter`` returns ``"token-1"`` unless given. ``client``:
+    ``(client id, secret)``, by default the default organisation's custom connection."""
     clock = clock or VirtualClock()
     options = {
         "tenant_id": TENANT,
@@ -112,4 +113,4 @@ def make_gateway(url, clock=None, throttle=True, **kwargs):
         "timeout": (5, 10),
     }
     options.update(kwargs)
-    return XeroGateway(url, url, url, CLIENT_ID, CLIENT_SECRET, **options)
+    return XeroGateway(url, url, url, *(client or (CLIENT_ID, CLIENT_SECRET)), **options)

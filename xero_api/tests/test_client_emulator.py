@@ -178,7 +178,7 @@ def test_expired_token_refreshed_once(emu):
 
 
 def test_authorization_code_refresh_and_invalid_grant(emu):
-    gateway = make_gateway(emu.url)
+    gateway = make_gateway(emu.url, client=(emu.app_client_id, emu.app_client_secret))
     redirect_uri = "https://odoo.example/xero/callback"
     url = gateway.authorize_url(redirect_uri, None, "state-1")
 

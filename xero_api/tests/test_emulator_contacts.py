@@ -82,12 +82,17 @@ def test_contact_number_unique(xero, tenant):
 )
 def test_contact_field_lengths(xero, tenant, field, limit):
     base = {"Name": "Length test"}
+
+    def value(letter, length):  # an email must stay one valid address
+        tail = "@example.com" if field == "EmailAddress" else ""
+        return letter * (length - len(tail)) + tail
+
     with pytest.raises(AccountingBadRequestException) as refused:
-        create(xero, tenant, dict(base, **{field: "x" * (limit + 1)}))
+        create(xero, tenant, dict(base, **{field: value("x", limit + 1)}))
     assert refusal(refused) == [
         "%s must not be more than %d characters long (it is %d)." % (field, limit, limit + 1)
     ]
-    assert create(xero, tenant, dict(base, **{field: "y" * limit}))[0].contact_id
+    assert create(xero, tenant, dict(base, **{field: value("y", limit)}))[0].contact_id
 
 
 def test_lengths_count_utf16_units_as_xero_does(xero, tenant):
@@ -242,3 +247,51 @@ def test_where_compares_strings_with_case_as_xero_does(xero, tenant):
     upper = str(acme.contact_id).upper()
     found = xero.get_contacts(tenant, where='ContactID==Guid("%s")' % upper).contacts
     assert [c.contact_id for c in found] == [acme.contact_id]
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@example.com, b@example.com", "a@b"])
+def test_an_invalid_email_is_refused(xero, tenant, email):
+    """Xero refuses an EmailAddress that is not one valid address (xeroizer#477,
+    xero-php#583): nothing is saved."""
+    with pytest.raises(AccountingBadRequestException) as refused:
+        create(xero, tenant, {"Name": "Bad Email Ltd", "EmailAddress": email})
+    assert refusal(refused) == ["Email address must be valid."]
+    assert not [c for c in xero.get_contacts(tenant).contacts if c.name == "Bad Email Ltd"]
+    assert create(xero, tenant, {"Name": "Good Email Ltd", "EmailAddress": "ap@good.example"})
+
+
+def test_a_website_typed_without_scheme_blocks_every_update(xero, tenant, control):
+    """A Website typed in Xero without http(s):// (the API cannot set one: read only): every
+    update of that contact is refused, "Website must be valid." (Xero-NetStandard#434, #623);
+    a contact whose Website has a scheme updates."""
+    control.seed(
+        {
+            "organisations": [
+                {
+                    "tenant_id": tenant,
+                    "contacts": [
+                        {"Name": "Typed Ltd", "Website": "www.typed.example"},
+                        {"Name": "Fine Ltd", "Website": "https://fine.example"},
+                    ],
+                }
+            ]
+        }
+    )
+    contacts = {c.name: c for c in xero.get_contacts(tenant).contacts}
+    assert contacts["Typed Ltd"].website == "www.typed.example"
+    for update in (
+        lambda: xero.update_contact(
+            tenant, contacts["Typed Ltd"].contact_id, {"Contacts": [{"Phones": []}]}
+        ),
+        lambda: xero.update_or_create_contacts(
+            tenant, {"Contacts": [{"Name": "Typed Ltd", "EmailAddress": "ap@typed.example"}]}
+        ),
+    ):
+        with pytest.raises(AccountingBadRequestException) as refused:
+            update()
+        assert refusal(refused) == ["Website must be valid."]
+    again = xero.get_contact(tenant, contacts["Typed Ltd"].contact_id).contacts[0]
+    assert not again.email_address, "nothing saved"
+    sent = {"Contacts": [{"EmailAddress": "ap@fine.example", "Website": "www.ignored.example"}]}
+    fine = xero.update_contact(tenant, contacts["Fine Ltd"].contact_id, sent).contacts[0]
+    assert (fine.email_address, fine.website) == ("ap@fine.example", "https://fine.example")

@@ -229,3 +229,17 @@ def test_unitdp_and_schema(sdk, xero, tenant, customer):
     )
     assert status == 400 and body["Type"] == "PostDataInvalidException"
     assert "CreditNotes[0].LineItems[0].Quantity: expected a number" in body["Message"]
+
+
+@pytest.mark.parametrize("discount", [{"DiscountRate": 10}, {"DiscountAmount": 2}])
+def test_credit_notes_take_no_line_discount(xero, tenant, customer, discount):
+    """Spec, LineItem.DiscountRate and DiscountAmount: "credit notes in Xero do not support
+    discounts": refused, nothing saved; the same line at its net unit price is taken."""
+    with pytest.raises(AccountingBadRequestException) as refused:
+        send(xero, tenant, credit_note_body(customer, sales_line(20, **discount)))
+    assert refusal(refused) == [
+        "Discounts (DiscountRate, DiscountAmount) are not supported on credit notes."
+    ]
+    assert xero.get_credit_notes(tenant).credit_notes == []
+    note = make_credit_note(xero, tenant, customer, sales_line(18))
+    assert note.total == Decimal("20.70")

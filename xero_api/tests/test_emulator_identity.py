@@ -26,7 +26,7 @@ def authorize(emu, state="st-1", **extra):
     """Follow the login URL as a browser would; returns the redirect's query parameters."""
     params = {
         "response_type": "code",
-        "client_id": emu.client_id,
+        "client_id": emu.app_client_id,
         "redirect_uri": REDIRECT,
         "scope": "openid offline_access accounting.contacts accounting.invoices "
         "accounting.settings.read",
@@ -42,14 +42,23 @@ def authorize(emu, state="st-1", **extra):
     return {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
 
 
-def token_call(emu, form, basic=True):
-    """POST /connect/token; returns (status, decoded body)."""
+def token_call(emu, form, basic=True, client=None):
+    """POST /connect/token; returns (status, decoded body). The client: ``client`` (id,
+    secret), else the app for a code or a refresh, the first organisation's custom connection
+    for client credentials."""
+    if client is None:
+        custom = form.get("grant_type") == "client_credentials"
+        client = (
+            (emu.client_id, emu.client_secret)
+            if custom
+            else (emu.app_client_id, emu.app_client_secret)
+        )
     request = urllib.request.Request(
         emu.url + "/connect/token", data=urlencode(form).encode(), method="POST"
     )
     request.add_header("Content-Type", "application/x-www-form-urlencoded")
     if basic:
-        secret = base64.b64encode(("%s:%s" % (emu.client_id, emu.client_secret)).encode()).decode()
+        secret = base64.b64encode(("%s:%s" % client).encode()).decode()
         request.add_header("Authorization", "Basic " + secret)
     try:
         with urllib.request.urlopen(request) as answer:
@@ -68,7 +77,7 @@ def code_session(emu, monkeypatch, **authorize_extra):
         emu, {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT}
     )
     assert status == 200, token
-    session = SdkSession(emu.url, emu.client_id, emu.client_secret)
+    session = SdkSession(emu.url, emu.app_client_id, emu.app_client_secret)
     token["scope"] = token["scope"].split()
     token["expires_at"] = time.time() + token["expires_in"]
     session.save(token)
@@ -232,8 +241,8 @@ def test_several_organisations(emu, control, monkeypatch):
         ]
     }
     north, west = control.reset(seed)
-    session = SdkSession(emu.url, emu.client_id, emu.client_secret)
-    session.client_credentials()
+    # The app, granted both organisations by its user, reaches both.
+    session = code_session(emu, monkeypatch)
     xero = session.accounting
     xero.create_contacts(north, {"Contacts": [{"Name": "Shared Name"}]})
     xero.create_contacts(west, {"Contacts": [{"Name": "Shared Name"}]})
@@ -247,6 +256,76 @@ def test_several_organisations(emu, control, monkeypatch):
     with pytest.raises(ApiException) as other:
         only_north.accounting.get_contacts(west)
     assert other.value.status == 403
+
+
+def test_a_custom_connection_reaches_exactly_one_organisation(emu, control):
+    """Developer.xero.com FAQ, custom integrations: "it can only be connected to a single
+    organisation". Each organisation has its own client id and secret; a token of one is
+    refused (403) by the other, and its /connections lists its own only."""
+    north, west = control.reset(
+        {
+            "organisations": [
+                {"tenant_id": "11111111-1111-4111-8111-111111111111", "name": "North Ltd"},
+                {
+                    "tenant_id": "22222222-2222-4222-8222-222222222222",
+                    "name": "West Pty",
+                    "client_id": "west-custom",
+                    "client_secret": "west-custom-secret",
+                },
+            ]
+        }
+    )
+    assert emu.custom_client(north) == (emu.client_id, emu.client_secret)
+    assert emu.custom_client(west) == ("west-custom", "west-custom-secret")
+    info = control.info()
+    assert info["custom_connections"][west] == {
+        "client_id": "west-custom",
+        "client_secret": "west-custom-secret",
+    }
+    for tenant, other in ((north, west), (west, north)):
+        session = SdkSession(emu.url, *emu.custom_client(tenant))
+        session.client_credentials()
+        assert session.accounting.get_contacts(tenant).contacts == []
+        with pytest.raises(ApiException) as refused:
+            session.accounting.get_contacts(other)
+        assert refused.value.status == 403
+        connections = IdentityApi(session.api_client, base_url=emu.url).get_connections()
+        assert [c.tenant_id for c in connections] == [tenant]
+    # An organisation seeded without one gets emulator-client-<tenant id>.
+    [third] = [
+        t for t in control.seed({"organisations": [{"name": "South"}]}) if t not in (north, west)
+    ]
+    assert emu.custom_client(third) == ("emulator-client-" + third, "emulator-secret-" + third)
+
+
+def test_a_client_is_a_custom_connection_or_the_app(emu):
+    """A custom connection authorises nobody; the app has no client-credentials grant: both
+    refused with unauthorized_client."""
+    app = (emu.app_client_id, emu.app_client_secret)
+    assert token_call(emu, {"grant_type": "client_credentials"}, client=app) == (
+        400,
+        {"error": "unauthorized_client"},
+    )
+    refused = authorize(emu, client_id=emu.client_id)
+    assert refused["error"] == "unauthorized_client" and "code" not in refused
+    code = authorize(emu)["code"]
+    custom = (emu.client_id, emu.client_secret)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+    assert token_call(emu, form, client=custom) == (400, {"error": "unauthorized_client"})
+
+
+def test_an_uncertified_app_reaches_at_most_25_organisations(emu, control, monkeypatch):
+    """Developer.xero.com, app limits: an uncertified app is connected to at most 25
+    organisations. Consent that would connect a 26th is refused (access_denied, the reason
+    in error_description); one already connected may be granted again."""
+    tenants = control.reset({"organisations": [{"name": "Org %02d" % n} for n in range(26)]})
+    code_session(emu, monkeypatch, tenant_id=",".join(tenants[:20]))
+    code_session(emu, monkeypatch, tenant_id=",".join(tenants[20:25]))
+    refused = authorize(emu, tenant_id=tenants[25])
+    assert refused["error"] == "access_denied" and "code" not in refused
+    assert "at most 25 organisations" in refused["error_description"]
+    again = code_session(emu, monkeypatch, tenant_id=tenants[0])
+    assert again.accounting.get_contacts(tenants[0]).contacts == []
 
 
 def test_credit_notes_and_allocations_need_the_invoices_scope(emu, monkeypatch, tenant):

@@ -5,6 +5,7 @@ import time
 
 import pytest
 import urllib3
+from conftest import SdkSession
 from xero_python.exceptions import ApiException, RateLimitException
 from xero_python.exceptions.http_status_exceptions import AccountingBadRequestException
 
@@ -62,19 +63,22 @@ def test_minute_limit_then_window_rolls(xero, tenant, control):
     assert xero.get_contacts(tenant).contacts == []
 
 
-def test_one_organisations_windows_run_ahead_alone(xero, tenant, control):
+def test_one_organisations_windows_run_ahead_alone(emu, xero, tenant, control):
     """A client skipping its waits on a clock of its own moves only its organisation's
     windows: another organisation at its limit stays there."""
     tenants = control.seed({"organisations": [{"name": "Other"}]})
     other = next(t for t in tenants if t.lower() != tenant.lower())
+    # The other organisation's own custom connection (one organisation each).
+    theirs = SdkSession(emu.url, *emu.custom_client(other))
+    theirs.client_credentials()
     control.limits(per_minute=2)
-    for org in (tenant, other):
+    for org, api in ((tenant, xero), (other, theirs.accounting)):
         for _ in range(2):
-            xero.get_contacts(org)
+            api.get_contacts(org)
     control.advance_limits(tenant, 60)
     assert xero.get_contacts(tenant).contacts == []
     with pytest.raises(RateLimitException) as limited:
-        xero.get_contacts(other)
+        theirs.accounting.get_contacts(other)
     assert limited.value.rate_limit == "minute"
 
 

@@ -20,9 +20,10 @@ OTHER_TENANT = "22222222-2222-4222-8222-222222222222"
 class Receiver:
     """An HTTP endpoint that checks `x-xero-signature` as a Xero app must: 200 or 401."""
 
-    def __init__(self, key=KEY, check=True):
+    def __init__(self, key=KEY, check=True, delay=0):
         self.key = key
         self.check = check
+        self.delay = delay
         self.received = []  # (raw body, signature, answered status)
         self._cond = threading.Condition()
         receiver = self
@@ -32,6 +33,7 @@ class Receiver:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 signature = self.headers.get("x-xero-signature") or ""
                 status = 200 if not receiver.check or receiver.valid(raw, signature) else 401
+                time.sleep(receiver.delay)
                 # Recorded before the answer: the emulator sends the next delivery only once it
                 # has this answer, so `received` keeps the order of delivery.
                 with receiver._cond:
@@ -86,11 +88,20 @@ def bank_payment(invoice_id, amount):
     }
 
 
+def listen(control, receiver, tenant_id=None):
+    """Register `receiver` and pass Xero's intent-to-receive check, as an app must before any
+    event is sent to it; what the check delivered is forgotten by the receiver."""
+    control.register_webhook(receiver.url, receiver.key, tenant_id=tenant_id)
+    [result] = control.webhook_intent(receiver.url)
+    assert result["ok"], result
+    receiver.received.clear()
+
+
 def deliveries(control, count, timeout=5):
-    """The emulator's delivery log, once it holds `count` deliveries."""
+    """The emulator's log of event deliveries (intent checks aside), once it holds `count`."""
     deadline = time.monotonic() + timeout
     while True:
-        log = control.webhooks()["deliveries"]
+        log = [d for d in control.webhooks()["deliveries"] if d["kind"] == "events"]
         if len(log) >= count or time.monotonic() > deadline:
             return log
         time.sleep(0.05)
@@ -105,9 +116,9 @@ def test_bank_payments_send_one_signed_body_per_window(
 ):
     first = make_invoice(xero, tenant, contact)
     second = make_invoice(xero, tenant, contact)
-    control.register_webhook(receiver.url, KEY)
+    listen(control, receiver)
     assert control.webhooks()["receivers"] == [
-        {"url": receiver.url, "tenant_id": None, "sequence": 0}
+        {"url": receiver.url, "tenant_id": None, "sequence": 0, "intent_ok": True}
     ], "the key is never shown"
     started = time.monotonic()
     answer = control.bank_payments([bank_payment(first.invoice_id, 40)])
@@ -137,7 +148,7 @@ def test_bank_payments_send_one_signed_body_per_window(
 
 
 def test_api_writes_send_create_and_update_events(emu, control, xero, tenant, contact, receiver):
-    control.register_webhook(receiver.url, KEY, tenant_id=tenant)
+    listen(control, receiver, tenant_id=tenant)
     invoice = make_invoice(xero, tenant, contact)
     note = make_credit_note(xero, tenant, contact)
     body = receiver.wait(1)[0]
@@ -163,14 +174,14 @@ def test_no_event_without_a_change_or_for_another_tenant(
     invoice = make_invoice(xero, tenant, contact)
     other = Receiver()
     try:
-        control.register_webhook(receiver.url, KEY)
-        control.register_webhook(other.url, KEY, tenant_id=OTHER_TENANT)
+        listen(control, receiver)
+        listen(control, other, tenant_id=OTHER_TENANT)
         xero.get_invoices(tenant)
         with pytest.raises(EmulatorControlError):  # refused: more than the amount due
             control.bank_payments([bank_payment(invoice.invoice_id, 1000)])
         control.seed({"organisations": [{"tenant_id": tenant, "contacts": [{"Name": "Seeded"}]}]})
         emu.emulator.webhooks.flush()  # what the timer would send now
-        assert control.webhooks()["deliveries"] == [] and not receiver.received
+        assert deliveries(control, 0) == [] and not receiver.received
         control.bank_payments([bank_payment(invoice.invoice_id, 15)])
         emu.emulator.webhooks.flush()
         assert len(receiver.wait(1)) == 1
@@ -186,13 +197,15 @@ def test_intent_to_receive_reports_both_statuses(control, receiver):
         control.register_webhook(lax.url, KEY)
         results = control.webhook_intent()
         assert results == [
-            {"url": receiver.url, "good": 200, "bad": 401},
-            {"url": lax.url, "good": 200, "bad": 200},
-        ], "a receiver that takes a bad signature shows it"
+            {"url": receiver.url, "good": 200, "bad": 401, "ok": True},
+            {"url": lax.url, "good": 200, "bad": 200, "ok": False},
+        ], "a receiver that takes a bad signature shows it, and fails"
         bodies = receiver.wait(2)
         assert bodies[0] == bodies[1] and bodies[0]["events"] == []
         assert [r[2] for r in receiver.received] == [200, 401]
-        assert control.webhook_intent(lax.url) == [{"url": lax.url, "good": 200, "bad": 200}]
+        assert control.webhook_intent(lax.url) == [
+            {"url": lax.url, "good": 200, "bad": 200, "ok": False}
+        ]
         kinds = [(d["kind"], d["status"]) for d in control.webhooks()["deliveries"]][:2]
         assert kinds == [("intent", 200), ("intent_bad_signature", 401)]
     finally:
@@ -214,5 +227,48 @@ def test_registration_checked_and_cleared(emu, control, receiver):
     unreachable = "http://127.0.0.1:9/hook"
     control.register_webhook(unreachable, KEY)
     [result] = control.webhook_intent()
-    assert result == {"url": unreachable, "good": None, "bad": None}
+    assert result == {"url": unreachable, "good": None, "bad": None, "ok": False}
     assert control.webhooks()["deliveries"][0]["error"]
+
+
+def test_no_event_before_intent_to_receive_has_passed(emu, control, xero, tenant, contact):
+    """Xero sends no events until intent to receive has passed: not to a receiver that never
+    took the check, nor to one that answers 200 to a wrongly signed body."""
+    silent, lax = Receiver(), Receiver(check=False)
+    try:
+        control.register_webhook(silent.url, KEY)
+        control.register_webhook(lax.url, KEY)
+        assert [r["ok"] for r in control.webhook_intent(lax.url)] == [False]
+        lax.received.clear()
+        make_invoice(xero, tenant, contact)
+        emu.emulator.webhooks.flush()
+        assert deliveries(control, 0, timeout=0) == []
+        assert not silent.received and not lax.received
+        listen(control, silent)
+        make_invoice(xero, tenant, contact)
+        emu.emulator.webhooks.flush()
+        assert len(silent.wait(1)) == 1 and not lax.received
+    finally:
+        silent.close()
+        lax.close()
+
+
+def test_an_answer_later_than_xero_waits_is_a_failed_delivery(
+    emu, control, xero, tenant, contact, monkeypatch
+):
+    """Xero waits 5 seconds for an answer (here 0.3 s, the emulator's limit made short): a
+    later 200 is a failed delivery, logged with its time."""
+    from xero_api.emulator import webhooks
+
+    slow = Receiver()
+    try:
+        listen(control, slow)
+        slow.delay = 0.6
+        monkeypatch.setattr(webhooks, "TIMEOUT", 0.3)
+        make_invoice(xero, tenant, contact)
+        emu.emulator.webhooks.flush()
+        [delivery] = deliveries(control, 1)
+        assert delivery["status"] is None and delivery["error"], delivery
+        assert delivery["seconds"] >= 0.3
+    finally:
+        slow.close()

@@ -437,8 +437,8 @@ registry.category("web_tour.tours").add("xero_oauth_journey_tour", {
             content: "the Manager does not see where secrets are sent: no Servers tab",
             trigger: ".o_form_view .o_notebook:not(:has(a:contains('Servers')))",
         },
-        { content: "client id", trigger: ".o_field_widget[name='client_id'] input", run: "edit emulator-client" },
-        { content: "client secret", trigger: ".o_field_widget[name='client_secret'] input", run: "edit emulator-secret" },
+        { content: "client id", trigger: ".o_field_widget[name='client_id'] input", run: "edit emulator-app" },
+        { content: "client secret", trigger: ".o_field_widget[name='client_secret'] input", run: "edit emulator-app-secret" },
         { content: "Save", trigger: ".o_form_button_save", run: "click" },
         { content: "Connect to Xero", trigger: ".o_form_statusbar button[name='action_connect']", run: "click" },
         {
