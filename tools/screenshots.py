@@ -132,8 +132,9 @@ def journey(page, base, emulator_url, out):
     page.wait_for_selector(".o_form_view .o_field_widget[name='client_id'] input")
     time.sleep(0.5)
     page.screenshot(path=os.path.join(out, "connection-new.png"))
-    page.fill(".o_field_widget[name='client_id'] input", "emulator-client")
-    page.fill(".o_field_widget[name='client_secret'] input", "emulator-secret")
+    # The emulator's OAuth 2.0 app (its custom connections authorise nobody, as Xero's).
+    page.fill(".o_field_widget[name='client_id'] input", "emulator-app")
+    page.fill(".o_field_widget[name='client_secret'] input", "emulator-app-secret")
     page.click(".o_notebook a:has-text('Servers')")
     for name in ("api_url", "identity_url", "login_url"):
         page.fill(f".o_field_widget[name='{name}'] input", emulator_url)
