@@ -20,8 +20,25 @@ SERVER_FIELDS = {
     "identity_url": XERO_IDENTITY_URL,
     "login_url": XERO_LOGIN_URL,
 }
+# A connection's token row with no token, and no error of a token, left.
+NO_TOKENS = {
+    "access_token": False,
+    "refresh_token": False,
+    "expires_at": 0,
+    "needs_reauth": False,
+    "last_error": False,
+    "error_code": False,
+}
 # States in which no call can succeed until a person fixes the connection.
 NEEDS_A_PERSON = ("needs_reauth", "bad_credentials")
+
+
+def _server_field(string, default):
+    """A server address: where secrets and tokens are sent. System administrators only, to read
+    and to write (see ``_check_server_change``); tracked in the chatter."""
+    return fields.Char(
+        string=string, required=True, default=default, groups="base.group_system", tracking=True
+    )
 
 
 class XeroConnection(models.Model):
@@ -67,28 +84,9 @@ class XeroConnection(models.Model):
         help="Set by a Xero Manager; kept with the tokens and never shown again.",
     )
     client_secret_set = fields.Boolean(compute="_compute_client_secret")
-    # Where secrets and tokens are sent: system administrators only (read and write), tracked.
-    api_url = fields.Char(
-        string="API URL",
-        required=True,
-        default=XERO_API_URL,
-        groups="base.group_system",
-        tracking=True,
-    )
-    identity_url = fields.Char(
-        string="Identity URL",
-        required=True,
-        default=XERO_IDENTITY_URL,
-        groups="base.group_system",
-        tracking=True,
-    )
-    login_url = fields.Char(
-        string="Login URL",
-        required=True,
-        default=XERO_LOGIN_URL,
-        groups="base.group_system",
-        tracking=True,
-    )
+    api_url = _server_field("API URL", XERO_API_URL)
+    identity_url = _server_field("Identity URL", XERO_IDENTITY_URL)
+    login_url = _server_field("Login URL", XERO_LOGIN_URL)
     server_label = fields.Char(
         string="Xero servers",
         compute="_compute_server_label",
@@ -250,17 +248,7 @@ class XeroConnection(models.Model):
         for conn in moved:
             # Another server: nothing issued by or for the old one goes there, and the secret
             # is sent nowhere new until a Xero Manager types it again (docs/security.md).
-            conn._token_record().write(
-                {
-                    "client_secret": False,
-                    "access_token": False,
-                    "refresh_token": False,
-                    "expires_at": 0,
-                    "needs_reauth": False,
-                    "last_error": False,
-                    "error_code": False,
-                }
-            )
+            conn._token_record().write(dict(NO_TOKENS, client_secret=False))
             conn.message_post(
                 body=_(
                     "Server addresses changed by %s: the client secret and the tokens are "
@@ -364,16 +352,7 @@ class XeroConnection(models.Model):
                     conn._gateway().revoke(token.refresh_token)
                 except xero_errors.XeroError as exc:
                     _logger.warning("Xero revocation failed for %s: %s", conn.name, exc)
-            conn._token_state_write(
-                {
-                    "access_token": False,
-                    "refresh_token": False,
-                    "expires_at": 0,
-                    "needs_reauth": False,
-                    "last_error": False,
-                    "error_code": False,
-                }
-            )
+            conn._token_state_write(NO_TOKENS)
             if not conn._xero_link_counts():
                 # While records are linked, the organisation stays named: it is theirs.
                 conn.write({"tenant_id": False, "tenant_name": False})

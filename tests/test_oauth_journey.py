@@ -21,11 +21,6 @@ TOKEN = "/connect/token"
 class TestOAuthJourney(RealWorkers, XeroCommon, TransactionCase):
     tenants = (TENANT_O, TENANT_P)
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.start_emulator()
-
     def setUp(self):
         super().setUp()
         self.emulator.reset(

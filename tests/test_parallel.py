@@ -19,11 +19,6 @@ class TestDealersInParallel(RealWorkers, XeroCommon, TransactionCase):
 
     tenants = (TENANT_A, TENANT_B)
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.start_emulator()
-
     def setUp(self):
         super().setUp()
         seed = [

@@ -39,11 +39,6 @@ class TestReliability(RealWorkers, XeroCommon, TransactionCase):
 
     tenants = (TENANT_R, TENANT_T, TENANT_K)
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.start_emulator()
-
     def setUp(self):
         super().setUp()
         currency = self.env.ref("base.main_company").currency_id.name

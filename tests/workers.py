@@ -17,12 +17,18 @@ WORKER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "cron_worker.
 
 
 class RealWorkers:
-    """Mixin for a ``TransactionCase`` whose own transaction writes nothing (the workers would
+    """Mixin (with ``XeroCommon``: the emulator process is started for the class) for a
+    ``TransactionCase`` whose own transaction writes nothing (the workers would
     wait for it): data is committed by :meth:`commit`, removed again after the test, and
     worked on by :meth:`run_workers`. ``tenants``: the organisations of the class, whose
     throttle ledger is cleared too."""
 
     tenants = ()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_emulator()
 
     def setUp(self):
         super().setUp()
