@@ -9,7 +9,6 @@ from . import (
     xero_code,
     xero_common,
     xero_connection,
-    xero_connection_currency,
     xero_connection_links,
     xero_connection_mappings,
     xero_connection_oauth,

@@ -49,6 +49,18 @@ class XeroConnection(models.Model):
     throttle shared by every Odoo worker through PostgreSQL, typed errors, idempotency keys).
     Tokens live in ``xero.connection.token`` (system only), refreshed in one place under a row
     lock and committed at once, so two workers never burn the same single-use refresh token.
+
+    The organisation's base currency must be the dealer's own: Xero books every document in
+    its base currency at the ``CurrencyRate`` sent, and Odoo's rates are per unit of the
+    company's currency, so an organisation kept in another currency would book every amount
+    wrong. Test connection shows such an organisation as refused (state *Other base
+    currency*), and every task fails before it plans anything, naming both currencies. Xero
+    cannot change an organisation's base currency: Test connection stores it, forgotten when
+    the connection is pointed at another organisation; until then each task reads it.
+
+    Beside this file, by concern: OAuth and tokens (``xero_connection_oauth``), links to one
+    organisation (``_links``), mappings (``_mappings``), payments' schedule (``_payments``),
+    the task runner (``_runner``), webhooks (``_webhook``).
     """
 
     _name = "xero.connection"
@@ -104,6 +116,7 @@ class XeroConnection(models.Model):
             ("needs_reauth", "Needs re-authorisation"),
             ("bad_credentials", "Wrong client id or secret"),
             ("error", "Error"),
+            ("wrong_currency", "Other base currency"),
         ],
         compute="_compute_state",
     )
@@ -231,10 +244,24 @@ class XeroConnection(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_server_change(vals)
-        return super().create(vals_list)
+        connections = super().create(vals_list)
+        for connection in connections:
+            connection._xero_runner_cron()  # each dealer's own task runner
+        return connections
 
     def write(self, vals):
+        """The one ``write`` of a connection: a server address only from an administrator
+        (dropping the secret and the tokens), another client id drops the access token, and
+        another organisation is refused while the dealer has records linked to the one it has
+        (its base currency is then read again)."""
         self._check_server_change(vals, self)
+        repointed = self.browse()
+        if "tenant_id" in vals:
+            repointed = self.filtered(
+                lambda c: (c.tenant_id or False) != (vals["tenant_id"] or False)
+            )
+            for conn in repointed:
+                conn._check_no_links()
         if "client_id" in vals:
             for conn in self.filtered(lambda c: c.client_id != vals["client_id"]):
                 conn._token_record().write({"access_token": False, "expires_at": 0})
@@ -259,6 +286,9 @@ class XeroConnection(models.Model):
         result = super().write(vals)
         if "client_secret" in vals:
             self.invalidate_recordset(["client_secret", "client_secret_set"])
+        if repointed and "org_currency" not in vals:
+            # Another organisation: its base currency is read again before anything is sent.
+            repointed.org_currency = False
         return result
 
     def _compute_state(self):
@@ -284,7 +314,9 @@ class XeroConnection(models.Model):
             elif token and token.last_error:
                 conn.state = "error"
             elif token and (token.access_token or token.refresh_token) and conn.tenant_id:
-                conn.state = "connected"
+                mismatch = conn._xero_currency_mismatch()
+                conn.state = "wrong_currency" if mismatch else "connected"
+                conn.last_error = mismatch or conn.last_error
             else:
                 conn.state = "not_connected"
 
@@ -329,6 +361,9 @@ class XeroConnection(models.Model):
             }
         )
         self._token_state_write({"last_error": False, "needs_reauth": False, "error_code": False})
+        mismatch = self._xero_currency_mismatch()
+        if mismatch:
+            return self._notify(_("Xero organisation refused"), mismatch, "danger")
         message = _(
             "%(org)s (%(currency)s): %(minute)s calls left this minute, %(day)s today.",
             org=self.tenant_name,
@@ -465,6 +500,40 @@ class XeroConnection(models.Model):
             dealer=self.company_id.name,
             what=what.rstrip("."),
         )
+
+    def _xero_currency_mismatch(self, org_currency=None):
+        """A sentence naming both currencies when the organisation's base currency (stored, or
+        ``org_currency``) is not the company's, else False (also while it is not known)."""
+        self.ensure_one()
+        org_currency = org_currency or self.org_currency
+        odoo_currency = self.company_id.currency_id.name
+        if not org_currency or org_currency == odoo_currency:
+            return False
+        return _(
+            "The Xero organisation %(org)s keeps its books in %(xero)s, but %(company)s keeps "
+            "them in %(odoo)s: Xero would book every amount in the wrong currency. Nothing is "
+            "sent to it; connect an organisation whose base currency is %(odoo)s.",
+            org=self.tenant_name or self.tenant_id,
+            xero=org_currency,
+            company=self.company_id.name,
+            odoo=odoo_currency,
+        )
+
+    def _xero_check_currency(self):
+        """Before a task plans: refuse an organisation in another base currency.
+
+        Reads the organisation (one call) when its base currency is not stored; never writes
+        the connection (two dealers' workers would wait on its row).
+        :raise UserError: naming both currencies.
+        """
+        self.ensure_one()
+        org_currency = self.org_currency
+        if not org_currency:
+            answer = self._xero_call("get_organisations")
+            org_currency = ((answer.get("Organisations") or [{}])[0]).get("BaseCurrency")
+        mismatch = self._xero_currency_mismatch(org_currency)
+        if mismatch:
+            raise UserError(mismatch)
 
     def _check_manager(self):
         if not self.env.su and not self.env.user.has_group("account_xero_sync.group_xero_manager"):

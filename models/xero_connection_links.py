@@ -45,14 +45,6 @@ class XeroConnection(models.Model):
                     )
                 )
 
-    def write(self, vals):
-        """Refuse a change of organisation while the dealer has records linked to Xero."""
-        if "tenant_id" in vals:
-            for conn in self:
-                if (conn.tenant_id or False) != (vals["tenant_id"] or False):
-                    conn._check_no_links()
-        return super().write(vals)
-
     # ------------------------------------------------------------------ links
 
     def _xero_link_counts(self):

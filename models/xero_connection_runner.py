@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 MODULE = "account_xero_sync"
 
@@ -26,13 +26,6 @@ class XeroConnection(models.Model):
         ondelete="set null",
         help="The scheduled action that runs this dealer's queued tasks.",
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        connections = super().create(vals_list)
-        for connection in connections:
-            connection._xero_runner_cron()
-        return connections
 
     def unlink(self):
         crons = self.sudo().runner_cron_id

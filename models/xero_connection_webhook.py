@@ -52,7 +52,13 @@ class XeroConnection(models.Model):
 
     _inherit = "xero.connection"
 
-    webhook_token = fields.Char(copy=False, readonly=True, index=True, groups=MANAGERS)
+    webhook_token = fields.Char(
+        copy=False,
+        readonly=True,
+        index=True,
+        groups=MANAGERS,
+        default=lambda self: secrets.token_urlsafe(24),
+    )
     webhook_url = fields.Char(
         string="Webhook URL",
         compute="_compute_webhook_url",
@@ -73,12 +79,6 @@ class XeroConnection(models.Model):
         string="Last webhook", readonly=True, copy=False, help="The last correctly signed delivery."
     )
     webhook_event_count = fields.Integer(compute="_compute_webhook_event_count")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            vals.setdefault("webhook_token", secrets.token_urlsafe(24))
-        return super().create(vals_list)
 
     def init(self):
         """Give every connection made before webhooks existed its own token."""
