@@ -81,17 +81,19 @@ class XeroTask(models.Model):
 
     @api.model
     def _claim_next(self, company=None):
-        """Lock the oldest runnable task (of ``company``, the dealer, when given) whose dealer
-        has no task running elsewhere.
+        """Lock the first runnable task (of ``company``, the dealer, when given) whose dealer
+        has no task running elsewhere: its oldest urgent task, else its oldest background one
+        (see ``xero_task_types``: a background task gives way at every step).
 
         The dealer's transaction advisory lock first, then the row lock (``FOR UPDATE SKIP
-        LOCKED``) of the dealer's OLDEST runnable task, both held until the batch commits:
-        another worker skips this dealer. In the other order, a worker holding the oldest
+        LOCKED``) of the dealer's FIRST runnable task, both held until the batch commits:
+        another worker skips this dealer. In the other order, a worker holding the first
         task's row but not yet the dealer's lock would let another worker start the dealer's
-        next task first; when the oldest task's row is locked (a batch finishing, a cancel),
+        next task first; when the first task's row is locked (a batch finishing, a cancel),
         the dealer is left for the next run, never served out of order.
         """
         candidates = self.sudo().search(self._runnable_domain(company), order="id")
+        candidates = candidates.sorted(lambda t: (not TASK_TYPES[t.task_type].urgent, t.id))
         tried = set()
         for task in candidates:
             if task.company_id.id in tried:

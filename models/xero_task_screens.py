@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .xero_task_line import LINE_OUTCOMES
+from .xero_task_types import TASK_TYPES
 
 
 def record_form_action(env, res_model, res_id):
@@ -38,11 +39,24 @@ def record_form_action(env, res_model, res_id):
 class XeroTaskScreens(models.Model):
     _inherit = "xero.task"
 
+    priority = fields.Selection(
+        [("urgent", "Urgent"), ("background", "Background")],
+        compute="_compute_priority",
+        help="Urgent tasks (sends, Fetch New Payments) run first; a background task (Send "
+        "Invoice PDFs, Compare with Xero, Link Existing Xero Records) gives way at its next "
+        "step to an urgent task of its dealer, then goes on where it was.",
+    )
     summary_line = fields.Char(
         string="In one line",
         compute="_compute_summary_line",
         help="What the task did so far, in one line (the counts are optional columns).",
     )
+
+    @api.depends("task_type")
+    def _compute_priority(self):
+        for task in self:
+            urgent = not task.task_type or TASK_TYPES[task.task_type].urgent
+            task.priority = "urgent" if urgent else "background"
 
     @api.depends(
         "state",

@@ -2,8 +2,17 @@
 
 A task type is a code (``xero.task.task_type``), its label, the handler model that does its
 work (``xero.task.handler`` and its three entry points), the mode the handler is given, whether
-it is a bulk task (offered in *Add bulk task*), and the type a *Retry failed records* of it
-queues. Adding a task type: a handler file in ``handlers/``, a line here, its view entry.
+it is a bulk task (offered in *Add bulk task*), the type a *Retry failed records* of it
+queues, and whether it is urgent. Adding a task type: a handler file in ``handlers/``, a line
+here, its view entry.
+
+**Urgent before background.** A dealer's runner serves its urgent tasks first (sends, one-off
+sends, Fetch New Payments: what the accountant waits for, and the payments coming back), in the
+order they were queued, so sends that depend on each other keep their order (customers before
+their invoices, invoices before their payments). Background tasks (Send Invoice PDFs, Compare
+with Xero, Link Existing Xero Records: long, and nobody waits on them) run when no urgent task
+waits: the runner works a step at a time, so a background task gives way at its next step to
+an urgent task queued meanwhile, and goes on where it was once that one is done.
 """
 
 from typing import NamedTuple
@@ -15,6 +24,7 @@ class TaskType(NamedTuple):
     mode: str
     bulk: bool = False
     retry: str | None = None
+    urgent: bool = True
 
 
 TASK_TYPES = {
@@ -41,12 +51,19 @@ TASK_TYPES = {
         "Fetch New Payments", "xero.handler.payment.fetch", "fetch", True, "fetch_new_payments"
     ),
     "send_invoice_pdfs": TaskType(
-        "Send Invoice PDFs", "xero.handler.invoice.pdfs", "pdf", True, "send_invoice_pdfs"
+        "Send Invoice PDFs",
+        "xero.handler.invoice.pdfs",
+        "pdf",
+        True,
+        "send_invoice_pdfs",
+        urgent=False,
     ),
     "link_existing_records": TaskType(
-        "Link Existing Xero Records", "xero.handler.link_existing", "link", True
+        "Link Existing Xero Records", "xero.handler.link_existing", "link", True, urgent=False
     ),
-    "compare_with_xero": TaskType("Compare with Xero", "xero.handler.compare", "compare", True),
+    "compare_with_xero": TaskType(
+        "Compare with Xero", "xero.handler.compare", "compare", True, urgent=False
+    ),
 }
 # Add bulk task offers these, in this order.
 BULK_TYPES = [code for code, task_type in TASK_TYPES.items() if task_type.bulk]

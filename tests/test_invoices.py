@@ -442,6 +442,33 @@ class TestInvoicePdfs(XeroInvoiceCommon):
         attachments = self.emulator.state(DEMO_TENANT)["attachments"][move.xero_invoice_id]
         self.assertEqual(len(attachments), 1)
 
+    def test_a_fetch_queued_behind_pdfs_runs_at_the_runners_next_step(self):
+        """Send Invoice PDFs is background work, Fetch New Payments urgent (#25): a fetch queued
+        while the PDFs are being sent runs at the dealer runner's next step; the PDF task then
+        goes on where it was, and each PDF reaches Xero exactly once."""
+        moves = self.env["account.move"].browse([self.invoice([10.0 + n]).id for n in range(6)])
+        self.run_task("send_new_invoices")
+        Task = self.env["xero.task"].with_context(xero_clock=VirtualClock(time.time()))
+        pdfs = Task._queue(self.company, "send_invoice_pdfs")
+        handler = type(self.env["xero.handler.invoice.pdfs"])
+        with patch.object(handler, "_step_size", lambda _self, _task, _mode: 2):
+            while not pdfs.count_done:
+                Task._cron_run_tasks(self.connection.id)  # one step of the dealer's runner
+            self.assertEqual((pdfs.state, pdfs.count_done), ("running", 2))
+            fetch = Task._queue(self.company, "fetch_new_payments")
+            self.assertEqual(fetch.priority, "urgent")
+            self.assertEqual(pdfs.priority, "background")
+            Task._cron_run_tasks(self.connection.id)
+            self.assertNotEqual(fetch.state, "queued", "the fetch ran at the next step")
+            self.assertEqual(pdfs.count_done, 2, "the PDFs waited meanwhile")
+            self.run_runner(self.connection)
+        self.assertEqual(fetch.state, "done", fetch.summary)
+        self.assertEqual((pdfs.state, pdfs.count_created), ("done", 6), pdfs.summary)
+        self.assertLess(fetch.date_finished, pdfs.date_finished)
+        for move in moves:
+            self.assertEqual(len(self.attachments_of(move)), 1, move.name)
+            self.assertEqual(len(self.pdf_requests(move, "PUT")), 1, "sent once")
+
     def test_missing_wkhtmltopdf_reported(self):
         move = self.invoice([100.0])
         self.run_task("send_new_invoices")
