@@ -1,7 +1,4 @@
 import os
-import socket
-import subprocess
-import sys
 import time
 from unittest.mock import patch
 
@@ -10,6 +7,7 @@ from odoo.tests import TransactionCase
 
 from odoo.addons.account_xero_sync.handlers import contact_index, invoice_state, number_index
 from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
+from odoo.addons.account_xero_sync.xero_api.emulator.process import EmulatorProcess
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
@@ -40,49 +38,15 @@ class Emulator:
     """The bundled Xero emulator as a real process on 127.0.0.1, and its control API."""
 
     def __init__(self, *args):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.api = EmulatorControl(self.url)
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "xero_api.emulator",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--client-id",
-                CLIENT_ID,
-                "--client-secret",
-                CLIENT_SECRET,
-                *args,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.process = EmulatorProcess(
+            "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, *args
         )
-        deadline = time.time() + 20
-        while True:
-            try:
-                self.control("GET", "state")
-                break
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("the Xero emulator did not start") from None
-                time.sleep(0.1)
+        self.port, self.url = self.process.port, self.process.url
+        self.api = EmulatorControl(self.url)
 
     def stop(self):
         """Stop the emulator process."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        self.process.stop()
 
     def control(self, method, path, body=None):
         """Call ``/_emulator/<path>``; return the decoded JSON answer (or None)."""

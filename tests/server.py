@@ -3,7 +3,6 @@ request is a transaction of its own, committed or rolled back as in production (
 server of ``HttpCase`` shares the test's cursor, and so hides what two transactions do)."""
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,15 +12,15 @@ import requests
 
 from odoo.tools import config
 
+from odoo.addons.account_xero_sync.xero_api.emulator.process import free_port
+
 
 class OdooServer:
     """``odoo`` serving ``dbname`` on a free loopback port; :meth:`call_button` and
     :meth:`call_kw` as the web client makes them, for the user who :meth:`login`."""
 
     def __init__(self, dbname):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = free_port()
         self.dbname = dbname
         self.url = f"http://127.0.0.1:{port}"
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept open for the process)

@@ -11,25 +11,19 @@ end unless --keep is given.
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from xero_api.emulator.process import EmulatorProcess, free_port  # noqa: E402
 
 
 def fail(message):
     print(f"demo: {message}", file=sys.stderr)
     sys.exit(1)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def check_prerequisites(db_host, db_user):
@@ -87,7 +81,6 @@ def main():
     db = f"xero_demo_{int(time.time())}"
     addons = tempfile.mkdtemp(prefix="xero_demo_addons_")
     os.symlink(ROOT, os.path.join(addons, "account_xero_sync"))
-    port = free_port()
     emulator = None
     try:
         print(f"== database {db}: installing account_xero_sync (about a minute)")
@@ -106,33 +99,13 @@ def main():
             check=True,
             env=env,
         )
-        print(f"== Xero emulator on http://127.0.0.1:{port}")
-        emulator = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "xero_api.emulator",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--base-currency",
-                "USD",
-                "--org-name",
-                "Demo Company (Dealer North)",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            env=env,
-        )
-        for _i in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/state", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            fail("the Xero emulator did not start")
+        try:
+            emulator = EmulatorProcess(
+                "--base-currency", "USD", "--org-name", "Demo Company (Dealer North)", env=env
+            )
+        except RuntimeError as exc:
+            fail(str(exc))
+        print(f"== Xero emulator on {emulator.url}")
         # The shell runs one line: the cycle script, with the shell's `env`.
         script = os.path.abspath(args.script)
         shell = subprocess.run(
@@ -143,7 +116,7 @@ def main():
             capture_output=True,
             env=dict(
                 env,
-                XERO_EMULATOR_URL=f"http://127.0.0.1:{port}",
+                XERO_EMULATOR_URL=emulator.url,
                 PYTHONPATH=os.pathsep.join(filter(None, [ROOT + "/tools", env.get("PYTHONPATH")])),
             ),
             check=False,
@@ -157,7 +130,7 @@ def main():
         fail(f"{' '.join(exc.cmd[:4])} failed with exit code {exc.returncode}")
     finally:
         if emulator:
-            emulator.terminate()
+            emulator.stop()
         shutil.rmtree(addons, ignore_errors=True)
         if not args.keep:
             subprocess.run(

@@ -13,7 +13,6 @@ Needs Playwright (`pip install playwright`; it drives Debian's /usr/bin/chromium
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,12 +20,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+sys.path.insert(0, ROOT)
+from xero_api.emulator.process import EmulatorProcess, free_port  # noqa: E402
 
 
 def wait_http(url, seconds=90):
@@ -166,27 +161,12 @@ def main():
     from playwright.sync_api import sync_playwright
 
     os.makedirs(args.out, exist_ok=True)
-    emu_port, odoo_port = free_port(), free_port()
+    odoo_port = free_port()
     addons = tempfile.mkdtemp(prefix="xero_shots_")
     os.symlink(ROOT, os.path.join(addons, "account_xero_sync"))
     env = dict(os.environ, TZ="UTC")
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "xero_api.emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(emu_port),
-            "--base-currency",
-            "USD",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{emu_port}"
+    emulator = EmulatorProcess("--base-currency", "USD", env=env)
+    url = emulator.url
     subprocess.run(
         [
             "psql",
@@ -283,7 +263,7 @@ def main():
             browser.close()
     finally:
         server.terminate()
-        emulator.terminate()
+        emulator.stop()
         server.wait(20)
     print("screenshots in", args.out)
 
