@@ -22,7 +22,7 @@ class XeroDocument(NamedTuple):
     create: str  # SDK methods
     update: str
     read: str
-    url: str  # the document in Xero's web app
+    url: str  # the document's path in Xero's web app (see xero.connection._xero_deep_link)
 
 
 XERO_DOCUMENTS = {
@@ -35,7 +35,7 @@ XERO_DOCUMENTS = {
         "create_invoices",
         "update_or_create_invoices",
         "get_invoices",
-        "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=%s",
+        "/AccountsReceivable/View.aspx?InvoiceID=%s",
     ),
     "out_refund": XeroDocument(
         "out_refund",
@@ -46,7 +46,7 @@ XERO_DOCUMENTS = {
         "create_credit_notes",
         "update_or_create_credit_notes",
         "get_credit_notes",
-        "https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=%s",
+        "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=%s",
     ),
 }
 SENDABLE_LINES = ("product", "line_section", "line_note")
@@ -97,13 +97,22 @@ class AccountMove(models.Model):
         "Send New Payments deletes them in Xero.",
     )
 
-    @api.depends("xero_invoice_id", "move_type")
+    @api.depends("xero_invoice_id", "move_type", "company_id")
     def _compute_xero_url(self):
+        """The document in its dealer's own Xero organisation (a deep link with the
+        organisation's short code)."""
+        Connection = self.env["xero.connection"].sudo()
+        connections = {
+            conn.company_id.id: conn
+            for conn in Connection.search([("company_id", "in", self.company_id.ids)])
+        }
         for move in self:
             document = XERO_DOCUMENTS.get(move.move_type)
-            move.xero_url = (
-                document.url % move.xero_invoice_id if document and move.xero_invoice_id else False
-            )
+            if not (document and move.xero_invoice_id):
+                move.xero_url = False
+                continue
+            connection = connections.get(move.company_id.id, Connection)
+            move.xero_url = connection._xero_deep_link(document.url % move.xero_invoice_id)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_xero(self):

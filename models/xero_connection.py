@@ -122,6 +122,13 @@ class XeroConnection(models.Model):
     )
     last_error = fields.Text(compute="_compute_state")
     org_currency = fields.Char(string="Base currency", readonly=True, copy=False)
+    org_short_code = fields.Char(
+        string="Short code",
+        readonly=True,
+        copy=False,
+        help="Xero's short code of the organisation (read by Test connection): links to Xero "
+        "open the dealer's own organisation, whichever one the user was last signed in to.",
+    )
     min_remaining = fields.Integer(string="Calls left this minute", readonly=True, copy=False)
     day_remaining = fields.Integer(string="Calls left today", readonly=True, copy=False)
     last_test_date = fields.Datetime(readonly=True, copy=False)
@@ -288,7 +295,7 @@ class XeroConnection(models.Model):
             self.invalidate_recordset(["client_secret", "client_secret_set"])
         if repointed and "org_currency" not in vals:
             # Another organisation: its base currency is read again before anything is sent.
-            repointed.org_currency = False
+            repointed.write({"org_currency": False, "org_short_code": False})
         return result
 
     def _compute_state(self):
@@ -355,6 +362,7 @@ class XeroConnection(models.Model):
             {
                 "tenant_name": org.get("Name") or self.tenant_name,
                 "org_currency": org.get("BaseCurrency"),
+                "org_short_code": org.get("ShortCode") or False,
                 "min_remaining": rate.get("min_remaining") or 0,
                 "day_remaining": rate.get("day_remaining") or 0,
                 "last_test_date": fields.Datetime.now(),
@@ -534,6 +542,23 @@ class XeroConnection(models.Model):
         mismatch = self._xero_currency_mismatch(org_currency)
         if mismatch:
             raise UserError(mismatch)
+
+    def _xero_deep_link(self, path):
+        """``path`` of Xero's web app (``/Contacts/View/<id>``) in this dealer's own
+        organisation: Xero's deep link with the organisation's short code (developer.xero.com,
+        "Deep link to Xero"), so that a user last signed in to another of their organisations
+        does not land in the wrong books. The plain link while the short code is unknown (no
+        Test connection yet), or without a connection."""
+        short_code = self.sudo().org_short_code if self else False
+        if short_code:
+            return (
+                "https://go.xero.com/organisationlogin/default.aspx?shortcode=%s&redirecturl=%s"
+                % (
+                    short_code,
+                    path,
+                )
+            )
+        return "https://go.xero.com" + path
 
     def _check_manager(self):
         if not self.env.su and not self.env.user.has_group("account_xero_sync.group_xero_manager"):

@@ -107,9 +107,16 @@ class ResPartnerScreens(models.Model):
     @api.depends_context("company")
     @api.depends("xero_contact_id")
     def _compute_xero_url(self):
+        """The contact in the current dealer's own Xero organisation (a deep link with the
+        organisation's short code)."""
+        connection = (
+            self.env["xero.connection"]
+            .sudo()
+            .search([("company_id", "=", self.env.company.id)], limit=1)
+        )
         for partner in self:
             partner.xero_url = (
-                f"https://go.xero.com/Contacts/View/{partner.xero_contact_id}"
+                connection._xero_deep_link(f"/Contacts/View/{partner.xero_contact_id}")
                 if partner.xero_contact_id
                 else False
             )

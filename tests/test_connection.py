@@ -64,6 +64,24 @@ class TestConnection(XeroTransactionCase):
         self.assertTrue(token.access_token)
         self.assertFalse(token.refresh_token, "client credentials have no refresh token")
 
+    def test_open_in_xero_opens_the_dealers_own_organisation(self):
+        """Xero's deep link carries the organisation's short code (read by Test connection):
+        a user last signed in to another organisation lands in the dealer's own books."""
+        contact_id = "11111111-2222-4333-8444-555555555555"
+        partner = self.env["res.partner"].create({"name": "Deep Link Ltd"})
+        partner.with_company(self.company_a).xero_contact_id = contact_id
+        plain = partner.with_company(self.company_a).xero_url
+        self.assertEqual(plain, f"https://go.xero.com/Contacts/View/{contact_id}", "not tested yet")
+        self.connection.action_test_connection()
+        short_code = "!" + DEMO_TENANT.replace("-", "")[-5:]  # as the emulator's Organisation
+        self.assertEqual(self.connection.org_short_code, short_code)
+        partner.invalidate_recordset(["xero_url"])
+        self.assertEqual(
+            partner.with_company(self.company_a).xero_url,
+            "https://go.xero.com/organisationlogin/default.aspx?shortcode="
+            f"{short_code}&redirecturl=/Contacts/View/{contact_id}",
+        )
+
     def test_test_connection_after_a_good_one_gets_a_new_token(self):
         """A token issued before the secret changed proves nothing: Test connection always
         asks for a new one, and the state shows the last test's result."""
