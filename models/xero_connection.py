@@ -35,7 +35,7 @@ NEEDS_A_PERSON = ("needs_reauth", "bad_credentials")
 
 def _server_field(string, default):
     """A server address: where secrets and tokens are sent. System administrators only, to read
-    and to write (see ``_check_server_change``); tracked in the chatter."""
+    and to write (see ``_server_changes``); tracked in the chatter."""
     return fields.Char(
         string=string, required=True, default=default, groups="base.group_system", tracking=True
     )
@@ -171,7 +171,8 @@ class XeroConnection(models.Model):
     @api.model
     def _default_company(self):
         """The current company, or else the first active one, that has no connection yet."""
-        free = self.env.companies.filtered(lambda c: not c.sudo().xero_connection_ids)
+        companies = self.env.companies
+        free = companies - self.sudo().search([("company_id", "in", companies.ids)]).company_id
         return self.env.company if self.env.company in free else free[:1] or self.env.company
 
     @api.constrains("client_id", "auth_mode")
@@ -230,27 +231,30 @@ class XeroConnection(models.Model):
             else:
                 conn.server_label = _("Not Xero's own: %s", ", ".join(dict.fromkeys(urls)))
 
-    @api.model
-    def _check_server_change(self, vals, records=None):
-        """Refuse a server address from anyone but a system administrator, whatever the client
+    def _server_changes(self, vals):
+        """The server addresses ``vals`` changes on any of these connections (for a new one:
+        from Xero's own), refused to anyone but a system administrator, whatever the client
         (form, RPC, import): the client secret and the tokens go there."""
-        if self.env.is_system():
-            return
-        for name in SERVER_FIELDS.keys() & vals.keys():
-            current = [rec.sudo()[name] for rec in records] if records else [SERVER_FIELDS[name]]
-            if any((vals[name] or "") != (value or "") for value in current):
-                raise AccessError(
-                    _(
-                        "Only a system administrator can change where a Xero connection sends "
-                        "its secret and tokens (%s).",
-                        self._fields[name].string,
-                    )
+        current = self.sudo() or [SERVER_FIELDS]
+        changed = [
+            name
+            for name in SERVER_FIELDS
+            if name in vals and any((vals[name] or "") != (c[name] or "") for c in current)
+        ]
+        if changed and not self.env.is_system():
+            raise AccessError(
+                _(
+                    "Only a system administrator can change where a Xero connection sends "
+                    "its secret and tokens (%s).",
+                    self._fields[changed[0]].string,
                 )
+            )
+        return changed
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_server_change(vals)
+            self.browse()._server_changes(vals)
         connections = super().create(vals_list)
         for connection in connections:
             connection._xero_runner_cron()  # each dealer's own task runner
@@ -261,7 +265,9 @@ class XeroConnection(models.Model):
         (dropping the secret and the tokens), another client id drops the access token, and
         another organisation is refused while the dealer has records linked to the one it has
         (its base currency is then read again)."""
-        self._check_server_change(vals, self)
+        moved = self.browse()
+        if self._server_changes(vals):
+            moved = self.filtered(lambda c: c._server_changes(vals))
         repointed = self.browse()
         if "tenant_id" in vals:
             repointed = self.filtered(
@@ -272,13 +278,6 @@ class XeroConnection(models.Model):
         if "client_id" in vals:
             for conn in self.filtered(lambda c: c.client_id != vals["client_id"]):
                 conn._token_record().write({"access_token": False, "expires_at": 0})
-        moved = self.browse()
-        if SERVER_FIELDS.keys() & vals.keys():
-            moved = self.sudo().filtered(
-                lambda c: any(
-                    name in vals and (vals[name] or "") != (c[name] or "") for name in SERVER_FIELDS
-                )
-            )
         for conn in moved:
             # Another server: nothing issued by or for the old one goes there, and the secret
             # is sent nowhere new until a Xero Manager types it again (docs/security.md).
@@ -550,15 +549,10 @@ class XeroConnection(models.Model):
         does not land in the wrong books. The plain link while the short code is unknown (no
         Test connection yet), or without a connection."""
         short_code = self.sudo().org_short_code if self else False
-        if short_code:
-            return (
-                "https://go.xero.com/organisationlogin/default.aspx?shortcode=%s&redirecturl=%s"
-                % (
-                    short_code,
-                    path,
-                )
-            )
-        return "https://go.xero.com" + path
+        if not short_code:
+            return "https://go.xero.com" + path
+        login = "https://go.xero.com/organisationlogin/default.aspx"
+        return f"{login}?shortcode={short_code}&redirecturl={path}"
 
     def _check_manager(self):
         if not self.env.su and not self.env.user.has_group("account_xero_sync.group_xero_manager"):
