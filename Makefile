@@ -1,5 +1,5 @@
 # The two commands that matter on a new machine: `make demo` and `make test`.
-# Both first run tools/bootstrap.sh: a project virtualenv .venv with requirements.txt, Odoo 18.0
+# Both first run tools/bootstrap.sh: a project virtualenv .venv with requirements-test.txt, Odoo 18.0
 # (from ODOO_SRC, ../shared/odoo/odoo-18.0.tar.gz, or Odoo's nightly tarball) and wkhtmltopdf.
 # PYTHON=/path/to/python uses an interpreter that already has Odoo 18.0 instead of .venv.
 
@@ -18,11 +18,11 @@ bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; de
 reliability:  ## README's "Reliability, measured": real worker processes, kill -9, races, a fault storm
 	@py=$(PY) && "$$py" tools/demo.py --script tools/reliability_cycle.py
 
-test:  ## both suites: xero_api/tests and the Odoo tests (fails when the Odoo tests did not run)
+test:  ## the emulator's and the Xero layer's pytest suites, then the Odoo tests (fails when they did not run)
 	@py=$(PY) && PYTHON="$$py" bash tools/run_tests.sh
 
 test-api:
-	@py=$(PY) && "$$py" -m pytest -p no:odoo xero_api/tests -q
+	@py=$(PY) && (cd xero_emulator && "$$py" -m pytest -p no:odoo -q) && "$$py" -m pytest -p no:odoo -q
 
 test-odoo:
 	@py=$(PY) && PYTHON="$$py" bash tools/run_tests.sh --odoo-only
@@ -34,4 +34,4 @@ lint:
 	ruff check . && ruff format --check .
 
 emulator:
-	@py=$(PY) && "$$py" -m xero_api.emulator --host 127.0.0.1 --port 8765
+	@py=$(PY) && "$$py" -m xero_emulator --host 127.0.0.1 --port 8765

@@ -14,11 +14,11 @@ import traceback
 from datetime import date
 
 import cycle_common
+from xero_emulator.control import EmulatorControl
 
 from odoo import Command
 
 from odoo.addons.account_xero_sync.xero_api import payloads
-from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 from odoo.addons.account_xero_sync.xero_api.sdk_client import GatewayApiClient
 from odoo.addons.account_xero_sync.xero_api.throttle import RealClock
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up what `make test` and `make demo` need, then prints the Python to run them with.
 #
-#   - a project virtualenv `.venv` (git-ignored) with requirements.txt, unless PYTHON is given:
-#     then that interpreter is used as it is and only requirements.txt is installed into it;
+#   - a project virtualenv `.venv` (git-ignored) with requirements-test.txt (the addon's
+#     requirements.txt, the test tools and the emulator package xero_emulator/, editable), unless
+#     PYTHON is given: then that interpreter is used as it is and only those are installed into it;
 #   - Odoo 18.0 into `.venv` when `import odoo` fails there, from ODOO_SRC (a source tarball, a
 #     source folder or a URL of a tarball); default: ../shared/odoo/odoo-18.0.tar.gz when it
 #     exists, else Odoo's official 18.0 nightly source tarball;
@@ -73,13 +74,13 @@ src_id() {  # what identifies the source: a file's size and time, a folder's pat
 key=$({
   echo "$PY"
   "$PY" -c 'import sys; print(sys.version)'
-  cat requirements.txt
+  cat requirements.txt requirements-test.txt xero_emulator/pyproject.toml
   if [ "$OWN_VENV" = 1 ]; then src_id; fi  # not `&&`: a false test would fail the pipeline
 } | sha256sum | cut -c1-16)
 STAMP_DIR=$ROOT/.tmp/stamps
 mkdir -p "$STAMP_DIR"
 stamp=$STAMP_DIR/$key
-if [ -f "$stamp" ] && "$PY" -c 'import odoo.release' >/dev/null 2>&1; then
+if [ -f "$stamp" ] && "$PY" -c 'import odoo.release, xero_emulator' >/dev/null 2>&1; then
   echo "$PY"
   exit 0
 fi
@@ -90,9 +91,9 @@ pip_install() {  # quiet; its output (the machine's index warnings included) in 
   "$PY" -m pip install -q --disable-pip-version-check "$@" >>.tmp/pip.log 2>&1 \
     || { tail -n 30 .tmp/pip.log >&2; return 1; }
 }
-say "installing requirements.txt into $PY"
+say "installing requirements-test.txt (with requirements.txt and xero_emulator/) into $PY"
 pip_install 'setuptools>=75.1,<80' || die "pip could not install setuptools"
-pip_install -r requirements.txt || die "pip could not install requirements.txt"
+pip_install -r requirements-test.txt || die "pip could not install requirements-test.txt"
 
 # -- Odoo ---------------------------------------------------------------------------------------------
 if ! "$PY" -c 'import odoo.release' >/dev/null 2>&1; then

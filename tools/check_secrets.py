@@ -7,7 +7,7 @@ runs it over every log of the test run, and fails the run on a find.
 
 What counts as a secret:
 - every client secret and webhook key the tests, the demo and the bench set (``LITERALS``);
-- the emulator's tokens, which have recognisable shapes (xero_api/emulator/identity.py):
+- the emulator's tokens, which have recognisable shapes (xero_emulator/xero_emulator/identity.py):
   access and id tokens are JWTs (``eyJ...``.``eyJ...``.signature), refresh tokens start with
   ``emu-rt-``, authorization codes ``emu-ac-`` (Odoo's access log writes the OAuth
   callback's URL: ``controllers/oauth.py`` masks its code); an HTTP Basic header carries the

@@ -18,10 +18,9 @@ import traceback
 from datetime import date
 
 import cycle_common
+from xero_emulator.control import EmulatorControl
 
 from odoo import Command
-
-from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 
 N = int(os.environ.get("XERO_BENCH_DEALER_CUSTOMERS", 1000))
 XERO_SECONDS = float(os.environ.get("XERO_BENCH_XERO_SECONDS", 1.0))

@@ -17,8 +17,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from xero_api.emulator.process import EmulatorProcess, free_port  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "xero_emulator"))  # the package, installed or not
+from xero_emulator.process import EmulatorProcess, free_port  # noqa: E402
 
 
 def fail(message):
@@ -80,7 +80,7 @@ def main():
     env = dict(os.environ, TZ="UTC")
     db = f"xero_demo_{int(time.time())}"
     addons = tempfile.mkdtemp(prefix="xero_demo_addons_")
-    os.symlink(ROOT, os.path.join(addons, "account_xero_sync"))
+    os.symlink(os.path.join(ROOT, "account_xero_sync"), os.path.join(addons, "account_xero_sync"))
     emulator = None
     try:
         print(f"== database {db}: installing account_xero_sync (about a minute)")

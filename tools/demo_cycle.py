@@ -5,10 +5,9 @@ import traceback
 from datetime import date
 
 import cycle_common
+from xero_emulator.control import EmulatorControl
 
 from odoo import Command
-
-from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
 
 try:
     url = os.environ["XERO_EMULATOR_URL"]

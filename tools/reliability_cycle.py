@@ -16,11 +16,11 @@ import traceback
 from datetime import date, datetime
 
 import cycle_common
+from xero_emulator.control import EmulatorControl
 
 from odoo import Command
 
-from odoo.addons.account_xero_sync.models.xero_task_types import TASK_TYPES
-from odoo.addons.account_xero_sync.xero_api.emulator.control import EmulatorControl
+from odoo.addons.account_xero_sync.tasks.xero_task_types import TASK_TYPES
 
 N_CUSTOMERS = int(os.environ.get("XERO_RELIABILITY_CUSTOMERS", 500))
 N_INVOICES = int(os.environ.get("XERO_RELIABILITY_INVOICES", 1000))

@@ -20,8 +20,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from xero_api.emulator.process import EmulatorProcess, free_port  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "xero_emulator"))  # the package, installed or not
+from xero_emulator.process import EmulatorProcess, free_port  # noqa: E402
 
 
 def wait_http(url, seconds=90):
@@ -163,7 +163,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     odoo_port = free_port()
     addons = tempfile.mkdtemp(prefix="xero_shots_")
-    os.symlink(ROOT, os.path.join(addons, "account_xero_sync"))
+    os.symlink(os.path.join(ROOT, "account_xero_sync"), os.path.join(addons, "account_xero_sync"))
     env = dict(os.environ, TZ="UTC")
     emulator = EmulatorProcess("--base-currency", "USD", env=env)
     url = emulator.url

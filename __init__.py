@@ -1,1 +1,0 @@
-from . import controllers, handlers, models, wizards

@@ -1,0 +1,191 @@
+"""The task handler protocol (``xero.task.handler``): plan, step, preview."""
+
+import re
+from collections import defaultdict
+
+from odoo import _, api, models
+
+from ..tasks.common import BATCH_SIZE
+from ..xero_api import errors as xero_errors
+
+
+class XeroTaskHandler(models.AbstractModel):
+    """A task type's logic, for the runner (``xero.task``) and the previews.
+
+    Entry points, the same for every handler:
+
+    - ``_plan(task, mode)``: write the task's work list (one pending log line per record);
+    - ``_step(task, mode)``: do the next batch; return True when nothing is left;
+    - ``_preview(connection, mode, records=None)``: what would happen to each record, reading
+      Xero but writing nothing: ``[{res_id, name, action, reason, xero_id, ...}]``.
+
+    A handler that sends Odoo records implements ``_candidates`` (what a bulk task takes),
+    ``_decide`` (a ``Decision`` per record, in bulk) and ``_send_batch`` (at most one batch, in
+    as few calls as possible: ``{res_id: (outcome, xero_id, message)}``); the defaults below
+    turn them into plan, step and preview.
+    """
+
+    _name = "xero.task.handler"
+    _description = "Xero task handler"
+    _records = None  # the Odoo model whose records the handler sends
+    # Words for the log's outcomes where Odoo's side is what happened (e.g. the fetch:
+    # "created" is "imported"); the others keep their own label.
+    _outcome_words = {}
+
+    # ------------------------------------------------------------------ entry points
+
+    @api.model
+    def _plan(self, task, mode):
+        """Write the task's work list: the task's own records, else the candidates."""
+        if task.res_ids is not None and task.res_model == self._records:
+            records = self.env[self._records].browse(task.res_ids).exists()
+        else:
+            records = self._candidates(task.connection_id, mode)
+        task._add_lines(records)
+
+    @api.model
+    def _step(self, task, mode):
+        """Send the next batch of pending records; return True when none is left."""
+        lines = task._pending_lines(self._step_size(task, mode))
+        if lines:
+            records = self.env[self._records].browse(lines.mapped("res_id")).exists()
+            gone = lines.filtered(lambda line: line.res_id not in records.ids)
+            gone._log("skipped", message=_("The record was deleted in Odoo."))
+            kept = self._dealer_records(task, lines, records)
+            results = self._send_batch(task, mode, kept) if kept else {}
+            foreign = lines.filtered(lambda line: line.res_id in (records - kept).ids)
+            self._log_results(lines - gone - foreign, results)
+        return not task._pending_lines(1)
+
+    @api.model
+    def _dealer_records(self, task, lines, records):
+        """``records`` of the task's dealer (or shared by all); the other dealers' are blocked
+        on their lines, never sent to this dealer's organisation."""
+        if "company_id" not in records._fields:
+            return records
+        company = task.company_id
+        foreign = records.filtered(lambda r: r.company_id and r.company_id != company)
+        for record in foreign:
+            lines.filtered(lambda line, r=record: line.res_id == r.id)._log(
+                "blocked",
+                message=_(
+                    "%(record)s belongs to %(other)s, not to %(dealer)s: not sent.",
+                    record=record.display_name,
+                    other=record.company_id.name,
+                    dealer=company.name,
+                ),
+            )
+        return records - foreign
+
+    @api.model
+    def _preview(self, connection, mode, records=None):
+        """One row per record, planned batch by batch as the task would plan it."""
+        if records is None:
+            records = self._candidates(connection, mode)
+        rows = []
+        for start in range(0, len(records), BATCH_SIZE):
+            chunk = records[start : start + BATCH_SIZE]
+            plan = self._decide(chunk, connection, mode, preview=True)
+            rows += [self._preview_row(record, plan[record.id]) for record in chunk]
+        return rows
+
+    @api.model
+    def _finished(self, task):
+        """Called by the runner once ``task`` has ended (done, failed or cancelled)."""
+
+    # ------------------------------------------------------------------ protocol
+
+    @api.model
+    def _candidates(self, connection, mode):
+        """What a bulk task of this type sends for the connection's dealer."""
+        return self.env[self._records]
+
+    @api.model
+    def _decide(self, records, connection, mode, preview=False):
+        """``{record id: Decision}`` for ``records`` (one batch), writing nothing."""
+        raise NotImplementedError
+
+    @api.model
+    def _send_batch(self, task, mode, records):
+        """Send ``records`` (one batch): ``{res_id: (outcome, xero_id, message)}``."""
+        raise NotImplementedError
+
+    @api.model
+    def _preview_row(self, record, decision):
+        return {
+            "res_id": record.id,
+            "name": record.display_name,
+            "action": decision.action,
+            "reason": decision.reason,
+            "xero_id": decision.xero_id,
+        }
+
+    @api.model
+    def _step_size(self, task, mode):
+        """Records per step: each step is committed once Xero has answered it."""
+        return BATCH_SIZE
+
+    # ------------------------------------------------------------------ shared helpers
+
+    @api.model
+    def _batch_call(self, connection, method, key, bodies, **kwargs):
+        """Write ``bodies`` in ONE call with per-item outcomes (``summarizeErrors=false``).
+
+        :return: one dict per body, in order: ``{"record": item, "warnings": [...]}`` (Xero's
+            ``Warnings`` of a ``WARNING`` item among them) or ``{"errors": [...]}``. When Xero
+            refuses the whole call (a 400 lists only the failing items, not by batch
+            position), every item carries Xero's message.
+        """
+        if not bodies:
+            return []
+        param = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()  # "CreditNotes" -> credit_notes
+        try:
+            answer = connection._xero_call(
+                method, summarize_errors=False, **{param: {key: bodies}}, **kwargs
+            )
+        except xero_errors.XeroValidationError as exc:
+            return [{"errors": [exc.user_message()]} for _body in bodies]
+        out = []
+        for item in answer.get(key) or []:
+            messages = [e.get("Message") for e in item.get("ValidationErrors") or []]
+            if item.get("StatusAttributeString") == "ERROR":
+                out.append({"errors": messages or [_("Xero refused this record.")]})
+            else:
+                # A WARNING item was written; Xero says why it is worth a look (e.g. the rate
+                # it used for a currency): kept for the record's log line.
+                for warning in item.get("Warnings") or []:
+                    if warning.get("Message"):
+                        messages.append(_("Xero warns: %s", warning["Message"]))
+                out.append({"record": item, "warnings": messages})
+        if len(out) != len(bodies):
+            message = _("Xero answered %(n)s items for %(m)s sent.", n=len(out), m=len(bodies))
+            return [{"errors": [message]} for _body in bodies]
+        return out
+
+    @api.model
+    def _log_results(self, lines, results):
+        """Write outcomes on ``lines`` from ``{res_id: (outcome, xero_id, message)}``.
+
+        A record the handler did not answer for is an error, never silently "done".
+        """
+        grouped = defaultdict(lambda: self.env["xero.task.line"])
+        for line in lines:
+            grouped[results.get(line.res_id, ("error", None, "No answer for this record."))] |= line
+        for (outcome, xero_id, message), group in grouped.items():
+            group._log(outcome, xero_id=xero_id or False, message=message or False)
+
+    @api.model
+    def _send_dependencies(self, task, mode, records):
+        """Send ``records`` (e.g. the customers of invoices) inside ``task``, logged as lines,
+        by this handler's own send path (so they are matched, never duplicated).
+
+        :return: the results dict of ``_send_batch``.
+        """
+        results = {}
+        for start in range(0, len(records), BATCH_SIZE):
+            chunk = records[start : start + BATCH_SIZE]
+            lines = task._add_lines(chunk)
+            chunk_results = self._send_batch(task, mode, chunk)
+            self._log_results(lines, chunk_results)
+            results.update(chunk_results)
+        return results

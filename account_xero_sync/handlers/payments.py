@@ -1,0 +1,373 @@
+from odoo import _, api, models
+from odoo.tools import float_compare
+
+from ..tasks.common import Decision
+from ..xero_api import payloads
+from ..xero_api.wire import xero_day
+from . import invoice_state
+
+
+class XeroHandlerPayments(models.AbstractModel):
+    """Send New Payments and Send Payment: allocations as Xero payments and allocations.
+
+    A Xero payment settles one document, so each allocation (``account.partial.reconcile``) is
+    one Xero object: a payment on an invoice (plus one from the write-off account for a part
+    written off), a credit note's allocation to an invoice (``credit_allocations.py``), or a
+    refund paid out on a credit note; unallocated money waits. Sends: invoices and credit notes
+    not in Xero yet first (by their handlers, in the same task), then the payments
+    (``PUT /Payments``, 50 a call) and the allocations (one call per credit note); deletes the
+    Xero allocations of credit notes unreconciled in Odoo (one call each); Send Payment also
+    replaces the Xero payments of changed allocations and deletes those of allocations removed
+    in Odoo (one call each: Xero has no batch delete). Reads: the invoices' state, once per
+    task for a task paying more than 38 invoices (the invoices modified since they were sent,
+    1,000 a page: ``invoice_state``), else per batch (``IDs``, one call per about 38); for
+    invoices that already have payments those payments (one call per 10 invoices), and the
+    credit notes concerned (one call per 10), to link what Xero already has instead of
+    creating it twice. Cost: 1 call per 50 payments plus the task's read (2 to 3 per 50 in a
+    small task); 5 to 6 per 50 refunds or credit allocations.
+
+    Replacements are crash-safe: the intent ("delete, then create", with the old id) is written
+    and committed by the runner before Xero is called (see :meth:`_step`).
+    """
+
+    _name = "xero.handler.payments"
+    _inherit = "xero.task.handler"
+    _description = "Xero task handler: payments"
+    _records = "account.partial.reconcile"
+
+    # ------------------------------------------------------------------ entry points
+
+    @api.model
+    def _plan(self, task, mode):
+        """The removals first (Xero objects of allocations removed in Odoo), then the
+        allocations: of the payments given (Send Payment), else every one not in Xero."""
+        if mode == "one_off" and task.res_model == "account.payment":
+            payments = self.env["account.payment"].browse(task.res_ids or []).exists()
+            task._add_lines(payments.filtered("xero_removed_payments"))
+            task._add_lines(payments._xero_allocations())
+            return
+        if mode == "new":
+            task._add_lines(self._credit_notes_with_removals(task.connection_id))
+        super()._plan(task, mode)
+
+    @api.model
+    def _step(self, task, mode):
+        """One batch of the work list: removals, then allocations. For Send Payment, changed
+        allocations are first marked for replacement (committed by the runner before any call)."""
+        Partial = self.env["account.partial.reconcile"]
+        lines = task._pending_lines(self._step_size(task, mode))
+        own = lines.filtered(lambda line: line.res_model == Partial._name)
+        partials = Partial.browse(own.mapped("res_id")).exists()
+        for model in ("account.payment", "account.move"):
+            mine = lines.filtered(lambda line, m=model: line.res_model == m)
+            records = self.env[model].browse(mine.mapped("res_id")).exists()
+            foreign = records - self._dealer_records(task, mine, records)
+            lines -= mine.filtered(lambda line, f=foreign: line.res_id in f.ids)
+        kept = self._dealer_records(task, own, partials)
+        own -= own.filtered(lambda line: line.res_id in (partials - kept).ids)
+        partials = kept
+        if mode == "one_off" and partials._xero_mark_replacements(task.connection_id):
+            return False
+        for model, delete in (
+            ("account.payment", self._delete_removed),
+            ("account.move", self._delete_removed_allocations),
+        ):
+            removal_lines = lines.filtered(lambda line, m=model: line.res_model == m)
+            if removal_lines:
+                records = self.env[model].browse(removal_lines.mapped("res_id")).exists()
+                self._log_results(removal_lines, delete(records, task.connection_id))
+        if own:
+            gone = _("The allocation no longer exists in Odoo.")
+            results = dict.fromkeys(
+                set(own.mapped("res_id")) - set(partials.ids), ("skipped", None, gone)
+            )
+            if partials:
+                results.update(self._send_batch(task, mode, partials))
+            self._log_results(own, results)
+        return not task._pending_lines(1)
+
+    @api.model
+    def _preview(self, connection, mode, records=None):
+        rows = super()._preview(connection, mode, records)
+        if records is None:
+            rows = self._removal_rows(connection) + rows + self._waiting_rows(connection)
+        return rows
+
+    # ------------------------------------------------------------------ protocol
+
+    @api.model
+    def _candidates(self, connection, mode):
+        """Allocations not linked to a Xero payment (nor half way through a replacement),
+        made from the connection's "Send documents dated from" (the later of the payment's
+        and the document's dates; context ``xero_all_dates``: all of them)."""
+        Partial = self.env["account.partial.reconcile"]
+        domain = Partial._xero_sendable_domain(connection.company_id) + [
+            ("xero_payment_id", "=", False),
+            ("xero_pending_action", "=", False),
+        ]
+        if connection.send_from_date and not self.env.context.get("xero_all_dates"):
+            domain.append(("max_date", ">=", connection.send_from_date))
+        return Partial.search(domain, order="id")
+
+    @api.model
+    def _preview_row(self, record, decision):
+        document = record._xero_paid_document()
+        kind = record._xero_kind()
+        return dict(
+            super()._preview_row(record, decision),
+            partner_id=document.commercial_partner_id.id,
+            currency_id=document.currency_id.id,
+            amount_total=(
+                document.amount_total if kind == "credit" else record._xero_odoo_payment().amount
+            ),
+            amount_allocated=record._xero_amount(),
+            invoice_id=record.debit_move_id.move_id.id if kind == "credit" else document.id,
+        )
+
+    @api.model
+    def _send_batch(self, task, mode, records):
+        """Create one Xero payment per allocation (at most 50 in one call), or link it."""
+        connection = task.connection_id
+        partials = records.with_company(connection.company_id)
+        results, todo = {}, partials.browse()
+        for partial in partials:
+            if partial.xero_payment_id:
+                results[partial.id] = (
+                    "skipped",
+                    partial.xero_payment_id,
+                    _("Already in Xero.") if mode == "new" else _("Already in Xero, unchanged."),
+                )
+            elif partial.xero_pending_action and mode != "one_off":
+                results[partial.id] = (
+                    "skipped",
+                    None,
+                    _("Being replaced in Xero: Send Payment on its payment finishes it."),
+                )
+            else:
+                todo |= partial
+        # What each re-creation replaces: it salts the idempotency key, or Xero would replay
+        # the answer of the first creation (the deleted payment) for an identical body.
+        replaced = sorted(filter(None, todo.mapped("xero_pending_payment_id")))
+        results.update(self._finish_deletes(todo, connection))
+        todo = todo.filtered(lambda p: p.id not in results)
+        self._send_documents_first(task, todo)
+        credits = todo.filtered(lambda p: p._xero_kind() == "credit")
+        results.update(self._send_credits(task, credits))
+        todo -= credits
+        plan = self._decide(todo, connection, mode, task=task)
+        to_send = []
+        for partial in todo:
+            decision = plan[partial.id]
+            if decision.action == "blocked":
+                results[partial.id] = ("blocked", None, decision.reason)
+                partial.xero_last_error = decision.reason
+            elif decision.action == "link" and not decision.body:
+                writeoff_id = (decision.xero or {}).get("WriteOffPaymentID") or False
+                partial._xero_linked(decision.xero_id, decision.values, writeoff_id)
+                results[partial.id] = ("linked", decision.xero_id, decision.reason)
+            else:
+                to_send.append((partial, decision))
+        results.update(self._create_payments(connection, to_send, replaced))
+        invoice_state.paid(task, [d.values["document_id"] for _p, d in to_send])
+        return results
+
+    @api.model
+    def _send_documents_first(self, task, partials):
+        """Invoices and credit notes of these allocations not in Xero yet are sent first, in
+        this task, by their own handlers."""
+        moves = (partials.debit_move_id.move_id | partials.credit_move_id.move_id).filtered(
+            lambda m: not m.xero_invoice_id
+        )
+        for move_type, handler in (
+            ("out_invoice", "xero.handler.invoices"),
+            ("out_refund", "xero.handler.credit_notes"),
+        ):
+            documents = moves.filtered(lambda m, t=move_type: m.move_type == t)
+            if documents:
+                self.env[handler]._send_dependencies(task, "new", documents)
+
+    # ------------------------------------------------------------------ planning
+
+    @api.model
+    def _decide(self, records, connection, mode, preview=False, task=None):
+        """Decide for each allocation: create, link or blocked, reading Xero but writing nothing.
+
+        The batch's invoices are read (``IDs`` filter; for a ``task`` paying many invoices,
+        once per task: ``invoice_state``): their status, AmountDue and live payments. For
+        invoices that have payments, one more call reads those payments (``where`` on
+        Invoice.InvoiceID) with their Reference: they are matched first by our
+        Reference, then (payments typed in Xero, unknown to Odoo) by amount and date. Every
+        decision carries the allocation's plain values (``Decision.values``) when they could be
+        built.
+        """
+        credits = records.filtered(lambda p: p._xero_kind() == "credit")
+        plan = self._decide_credits(credits, connection, preview)
+        records -= credits
+        maps = self.env["xero.mapping"]._maps(connection)
+        ready = records.browse()
+        documents = self._documents_preview(records, connection) if preview else {}
+        for partial in records:
+            invoice = partial._xero_paid_document()
+            try:
+                values = partial._xero_payment_values(maps["journal"], maps["account"][0])
+            except payloads.PayloadError as exc:
+                plan[partial.id] = Decision("blocked", reason=str(exc))
+                continue
+            payment = partial._xero_odoo_payment()
+            if payment.xero_removed_payments:  # delete first, or Xero would hold both
+                reason = _(
+                    "Payment %s still has Xero payments of allocations removed in Odoo: Action "
+                    "> Xero: Send Payment on it deletes them, then sends this.",
+                    payment.name,
+                )
+                plan[partial.id] = Decision("blocked", reason=reason, values=values)
+            elif values["document_id"]:
+                plan[partial.id] = Decision("create", values=values)  # decided below
+                ready |= partial
+            else:
+                plan[partial.id] = self._document_not_in_xero(
+                    invoice, preview, documents.get(invoice.id)
+                )._replace(values=values)
+        refunds = ready.filtered(lambda p: p._xero_kind() == "refund")
+        xero_invoices = self._fetch_invoices(
+            connection, {plan[p.id].values["document_id"] for p in ready - refunds}, task
+        )
+        live = self._fetch_live_payments(
+            connection, [key for key, inv in xero_invoices.items() if inv.get("Payments")]
+        )
+        notes = self._fetch_credit_notes(
+            connection, {plan[p.id].values["document_id"] for p in refunds}
+        )
+        for key, note in notes.items():  # a credit note owes its remaining credit
+            xero_invoices[key] = dict(note, AmountDue=note.get("RemainingCredit"))
+            live[key] = note.get("Payments") or []
+        known = {
+            x.lower()
+            for x in records.search(
+                [("xero_payment_id", "in", [p["PaymentID"] for ps in live.values() for p in ps])]
+            ).mapped("xero_payment_id")
+        }
+        due = {key: float(inv.get("AmountDue") or 0) for key, inv in xero_invoices.items()}
+        for partial in ready.sorted("id"):
+            values = plan[partial.id].values
+            decision = self._decide_one(partial, values, xero_invoices, live, due, known)
+            plan[partial.id] = decision._replace(values=values)
+        return plan
+
+    @api.model
+    def _decide_one(self, partial, vals, xero_invoices, live_payments, due, taken):
+        """Plan one allocation (see :meth:`_decide`); updates ``due`` and ``taken``."""
+        invoice = partial._xero_paid_document()
+        key = vals["document_id"].lower()
+        found = xero_invoices.get(key)
+        if found is None:
+            return Decision(
+                "blocked",
+                reason=_(
+                    "Xero has no document %(id)s (%(name)s).",
+                    id=vals["document_id"],
+                    name=invoice.name,
+                ),
+            )
+        rounding = invoice.currency_id.rounding
+        live = [p for p in live_payments.get(key, []) if p["PaymentID"].lower() not in taken]
+        mine = next(
+            (p for p in live if payloads.parse_payment_reference(p.get("Reference")) == partial.id),
+            None,
+        )
+        if mine:
+            taken.add(mine["PaymentID"].lower())
+            writeoff = next(
+                (
+                    p
+                    for p in live
+                    if payloads.parse_writeoff_reference(p.get("Reference")) == partial.id
+                ),
+                None,
+            )
+            if writeoff:
+                taken.add(writeoff["PaymentID"].lower())
+            body = None
+            if vals.get("writeoff") and not writeoff:  # its write-off did not reach Xero
+                body = [payloads.writeoff_payment_payload(vals)[0]]
+            return Decision(
+                "link",
+                mine["PaymentID"],
+                _("Found in Xero by its reference %s.", mine.get("Reference")),
+                xero={"WriteOffPaymentID": writeoff["PaymentID"] if writeoff else False},
+                body=body,
+            )
+        twin = next(
+            (
+                p
+                for p in live
+                if payloads.parse_payment_reference(p.get("Reference")) is None
+                and payloads.parse_writeoff_reference(p.get("Reference")) is None
+                and not vals.get("writeoff")
+                and xero_day(p.get("Date")) == vals["date"]
+                and not float_compare(
+                    float(p.get("Amount") or 0), vals["amount"], precision_rounding=rounding
+                )
+            ),
+            None,
+        )
+        if twin:
+            taken.add(twin["PaymentID"].lower())
+            return Decision(
+                "link",
+                twin["PaymentID"],
+                _(
+                    "Xero already has a payment of this amount on this date for %s (typed in "
+                    "Xero).",
+                    invoice.name,
+                ),
+            )
+        status = found.get("Status")
+        if status == "PAID":
+            return Decision(
+                "blocked",
+                reason=_(
+                    "%s is already fully paid in Xero: fetch payments first, or check it in Xero.",
+                    invoice.name,
+                ),
+            )
+        if status != "AUTHORISED":
+            return Decision(
+                "blocked",
+                reason=_(
+                    "%(name)s is %(status)s in Xero: only approved documents take payments.",
+                    name=invoice.name,
+                    status=status,
+                ),
+            )
+        settled = vals["amount"] + (vals.get("writeoff") or {}).get("amount", 0.0)
+        if float_compare(settled, due[key], precision_rounding=rounding) > 0:
+            return Decision(
+                "blocked",
+                reason=_(
+                    "Allocates %(amount)s but Xero's amount due on %(name)s is %(due)s: fetch "
+                    "payments first, or check the invoice in Xero.",
+                    amount=settled,
+                    name=invoice.name,
+                    due=due[key],
+                ),
+            )
+        try:
+            body, warnings = payloads.payment_payload(vals)
+            bodies = [body]
+            if vals.get("writeoff"):
+                bodies.append(payloads.writeoff_payment_payload(vals)[0])
+                warnings.append(
+                    _(
+                        "%(cash)s received into the bank, %(written)s written off to Xero "
+                        "account %(code)s (%(account)s in Odoo).",
+                        cash=vals["amount"],
+                        written=vals["writeoff"]["amount"],
+                        code=vals["writeoff"]["account_key"],
+                        account=vals["writeoff"]["odoo_account"],
+                    )
+                )
+        except payloads.PayloadError as exc:
+            return Decision("blocked", reason=str(exc))
+        due[key] -= settled
+        return Decision("create", reason="; ".join(warnings) or False, body=bodies)

@@ -1,0 +1,403 @@
+from decimal import Decimal
+from typing import NamedTuple
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_round
+
+from ..xero_api import payloads
+from ..xero_api.payloads import totals as xero_totals
+from .xero_columns import write_xero_columns
+
+
+class XeroDocument(NamedTuple):
+    """How Xero names one kind of sales document: invoices and credit notes are sent by one
+    code path (``handlers/invoices.py``), which reads the names it needs from here."""
+
+    move_type: str
+    key: str  # the list key of bodies and answers ("Invoices")
+    type: str  # Xero's Type
+    id: str  # the id field ("InvoiceID")
+    number: str  # the number field ("InvoiceNumber")
+    create: str  # SDK methods
+    update: str
+    read: str
+    url: str  # the document's path in Xero's web app (see xero.connection._xero_deep_link)
+
+
+XERO_DOCUMENTS = {
+    "out_invoice": XeroDocument(
+        "out_invoice",
+        "Invoices",
+        "ACCREC",
+        "InvoiceID",
+        "InvoiceNumber",
+        "create_invoices",
+        "update_or_create_invoices",
+        "get_invoices",
+        "/AccountsReceivable/View.aspx?InvoiceID=%s",
+    ),
+    "out_refund": XeroDocument(
+        "out_refund",
+        "CreditNotes",
+        "ACCRECCREDIT",
+        "CreditNoteID",
+        "CreditNoteNumber",
+        "create_credit_notes",
+        "update_or_create_credit_notes",
+        "get_credit_notes",
+        "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=%s",
+    ),
+}
+SENDABLE_LINES = ("product", "line_section", "line_note")
+UNSUPPORTED_LINES = {"rounding": "cash rounding", "epd": "early payment discount"}
+
+
+class AccountMove(models.Model):
+    """Customer invoices as Xero ACCREC invoices, with Xero's totals equal to Odoo's.
+
+    Totals: every product line carries its ``TaxAmount`` as Odoo computed it, the cents that
+    Odoo's global rounding moves between lines being given to the lines with the largest tax
+    (largest-remainder), and its ``LineAmount`` as Odoo booked it (a line whose quantity, unit
+    price and discount would not give Xero that amount is sent as quantity 1 at an exact unit
+    amount: ``payloads.invoice_payload``), so ``TotalTax`` and ``Total`` in Xero are Odoo's to
+    the cent. What Xero will compute is worked out before sending; an invoice that still would
+    differ goes DRAFT, and one Xero approved with other totals is voided (``handlers/invoices``).
+    What Send Invoice(s) does is in ``handlers/invoices.py``; here are the links, the values an
+    invoice is built from, and what a send writes back.
+    """
+
+    _inherit = "account.move"
+
+    xero_invoice_id = fields.Char(
+        string="Xero invoice ID", copy=False, index="btree_not_null", tracking=True
+    )
+    xero_sync_state = fields.Selection(
+        [
+            ("not_sent", "Not in Xero"),
+            ("sent", "In Xero"),
+            ("error", "Error"),
+            ("voided", "Voided in Xero"),
+        ],
+        string="Xero status",
+        default="not_sent",
+        copy=False,
+        index=True,
+    )
+    xero_last_sync = fields.Datetime(string="Last sent to Xero", copy=False)
+    xero_last_error = fields.Text(string="Last Xero error", copy=False)
+    xero_url = fields.Char(string="Open in Xero", compute="_compute_xero_url")
+    xero_pdf_name = fields.Char(string="PDF sent", copy=False)
+    xero_pdf_checksum = fields.Char(copy=False)
+    xero_pdf_date = fields.Datetime(string="PDF sent on", copy=False)
+    xero_removed_allocations = fields.Json(
+        copy=False,
+        readonly=True,
+        help="Xero allocations of this credit note whose reconciliation was removed in Odoo: "
+        "Send New Payments deletes them in Xero.",
+    )
+
+    @api.depends("xero_invoice_id", "move_type", "company_id")
+    def _compute_xero_url(self):
+        """The document in its dealer's own Xero organisation (a deep link with the
+        organisation's short code)."""
+        Connection = self.env["xero.connection"].sudo()
+        connections = {
+            conn.company_id.id: conn
+            for conn in Connection.search([("company_id", "in", self.company_id.ids)])
+        }
+        for move in self:
+            document = XERO_DOCUMENTS.get(move.move_type)
+            if not (document and move.xero_invoice_id):
+                move.xero_url = False
+                continue
+            connection = connections.get(move.company_id.id, Connection)
+            move.xero_url = connection._xero_deep_link(document.url % move.xero_invoice_id)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_xero(self):
+        """An invoice or credit note in Xero is never deleted: its Xero twin would live on,
+        linked to nothing. Cancelling it is the way (Send Invoice then voids it in Xero)."""
+        for move in self:
+            if move.xero_invoice_id and move.xero_sync_state != "voided":
+                raise UserError(
+                    _(
+                        "%s is in Xero and cannot be deleted: cancel it instead (Send Invoice "
+                        "then voids it in Xero).",
+                        move.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ actions
+
+    def action_xero_send(self):
+        """Action > Xero > Send Invoice / Send Credit Note: create in Xero if not linked, else
+        update (or void), one task per dealer and kind of document."""
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice")
+        refunds = self.filtered(lambda m: m.move_type == "out_refund")
+        if not (invoices or refunds):
+            raise UserError(_("Only customer invoices and credit notes are sent to Xero."))
+        Task = self.env["xero.task"]
+        tasks = Task.browse()
+        for task_type, moves in (("send_invoice", invoices), ("send_credit_note", refunds)):
+            if moves:
+                tasks |= Task._run_one_off_tasks(task_type, moves)
+        return tasks._action_open_tasks()
+
+    def _xero_document(self):
+        """How Xero names this document (``XERO_DOCUMENTS``)."""
+        self.ensure_one()
+        return XERO_DOCUMENTS[self.move_type]
+
+    # ------------------------------------------------------------------ values
+
+    def _xero_invoice_values(self, connection, maps=None):
+        """The plain values ``payloads.invoice_payload`` maps, with Odoo's taxes per line.
+
+        :raise payloads.PayloadError: unmapped account or tax, or what Xero cannot take.
+        """
+        self.ensure_one()
+        maps = maps or self.env["xero.mapping"]._maps(connection)
+        accounts, default_account = maps["account"]
+        taxes, default_tax = maps["tax"]
+        for line in self.line_ids:
+            if line.display_type in UNSUPPORTED_LINES:
+                raise payloads.PayloadError(
+                    _(
+                        "Invoice %(name)s has a %(what)s line, which is not sent to Xero.",
+                        name=self.name,
+                        what=UNSUPPORTED_LINES[line.display_type],
+                    )
+                )
+        # filtered() narrows the prefetch to one invoice: keep the batch's, so the lines'
+        # taxes are read once for the whole batch.
+        all_lines = self.invoice_line_ids
+        lines = all_lines.filtered(lambda ln: ln.display_type in SENDABLE_LINES).with_prefetch(
+            all_lines._prefetch_ids
+        )
+        product_lines = lines.filtered(lambda ln: ln.display_type == "product").with_prefetch(
+            all_lines._prefetch_ids
+        )
+        all_taxes = product_lines.tax_ids
+        if all_taxes and len(set(all_taxes.mapped("price_include"))) > 1:
+            raise payloads.PayloadError(
+                _(
+                    "Invoice %s mixes tax-included and tax-excluded "
+                    "prices; Xero takes one kind per invoice.",
+                    self.name,
+                )
+            )
+        amount_types = (
+            "NoTax"
+            if not all_taxes
+            else ("Inclusive" if all_taxes[0].price_include else "Exclusive")
+        )
+        line_taxes = self._xero_line_taxes(product_lines)
+        # Xero's rate of each tax type, when "Load from Xero" has read them (cached per batch).
+        xero_rates = {c.code: c.rate for c in connection.code_ids if c.kind == "tax"}
+        values = []
+        for line in lines:
+            if line.display_type != "product":
+                values.append(
+                    {
+                        "kind": "section" if line.display_type == "line_section" else "note",
+                        "description": line.name,
+                        "line_item_id": line.xero_line_item_id,
+                    }
+                )
+                continue
+            code = accounts.get(line.account_id.id, default_account)
+            if not code:
+                raise payloads.PayloadError(
+                    _(
+                        "Invoice %(name)s: income account %(account)s has no Xero account code: "
+                        "map it in Xero > Configuration > Connections > Mappings.",
+                        name=self.name,
+                        account=line.account_id.display_name,
+                    )
+                )
+            if len(line.tax_ids) > 1:
+                raise payloads.PayloadError(
+                    _(
+                        'Invoice %(name)s: line "%(line)s" has several taxes; Xero takes one tax '
+                        "type per line.",
+                        name=self.name,
+                        line=line.name,
+                    )
+                )
+            tax_type = None
+            if line.tax_ids:
+                tax_type = (taxes.get(line.tax_ids.id, default_tax) or (None,))[0]
+                if not tax_type:
+                    raise payloads.PayloadError(
+                        _(
+                            "Invoice %(name)s: tax %(tax)s has no Xero tax type: map it in Xero > "
+                            "Configuration > Connections > Mappings.",
+                            name=self.name,
+                            tax=line.tax_ids.display_name,
+                        )
+                    )
+            elif amount_types != "NoTax":
+                tax_type = connection.no_tax_type
+            tax = line_taxes.get(line.id) if amount_types != "NoTax" else None
+            # What Odoo booked for the line (round_globally moves cents between lines' bases),
+            # tax included when the prices are.
+            amount = self.direction_sign * line.amount_currency
+            values.append(
+                {
+                    "kind": "product",
+                    "description": line.name or line.product_id.display_name,
+                    "quantity": line.quantity,
+                    "unit_price": line.price_unit,
+                    "discount": line.discount,
+                    "line_amount": amount + (tax if amount_types == "Inclusive" else 0.0),
+                    "account_code": code[0],
+                    "tax_type": tax_type,
+                    "tax_amount": tax,
+                    "tax_rate": self._xero_tax_rate(line, tax_type, xero_rates),
+                    "line_item_id": line.xero_line_item_id,
+                }
+            )
+        return {
+            "number": self.name,
+            "reference": self.ref or self.payment_reference,
+            "contact_id": self.commercial_partner_id.with_company(
+                connection.company_id
+            ).xero_contact_id,
+            "date": self.invoice_date,
+            "due_date": self.invoice_date_due,
+            "currency": self.currency_id.name,
+            "currency_rate": self._xero_currency_rate(),
+            "status": connection.invoice_status,
+            "total": self.amount_total,
+            "total_tax": self.amount_tax if amount_types != "NoTax" else 0.0,
+            "line_amount_types": amount_types,
+            "invoice_id": self.xero_invoice_id or None,
+            "lines": values,
+            # Xero's credit notes take no DiscountRate: their lines go at the discounted amount.
+            "discounts": self.move_type != "out_refund",
+        }
+
+    def _xero_tax_rate(self, line, tax_type, xero_rates):
+        """The percent Xero applies to the line's tax type: Xero's own when loaded, else the
+        Odoo tax's percentage; None when neither is known (Xero then judges the TaxAmount)."""
+        if tax_type in xero_rates:
+            return xero_rates[tax_type]
+        if not line.tax_ids:
+            return 0.0
+        return line.tax_ids.amount if line.tax_ids.amount_type == "percent" else None
+
+    def _xero_currency_rate(self):
+        """Odoo's own rate for Xero's ``CurrencyRate`` (None in the company's currency).
+
+        Units of the invoice's currency per unit of the company's (Odoo's
+        ``invoice_currency_rate``, Xero's convention too), 6 decimals, such that the total in
+        the company's currency Xero derives (``Total / CurrencyRate``) is Odoo's
+        ``amount_total_signed`` to the cent (``totals.currency_rate``).
+        """
+        self.ensure_one()
+        if self.currency_id == self.company_currency_id:
+            return None
+        rate = xero_totals.currency_rate(
+            self.amount_total, self.amount_total_signed, self.invoice_currency_rate
+        )
+        return float(rate) if rate is not None else None
+
+    def _xero_line_taxes(self, product_lines):
+        """Each line's tax so that they add up to Odoo's tax total exactly.
+
+        Odoo rounds per line or globally (company setting); Xero rounds per line. We take each
+        line's own tax (total - subtotal) and give the cents of difference, one by one, to the
+        lines with the largest tax: the sum is then ``amount_tax`` to the cent.
+        """
+        self.ensure_one()
+        rounding = self.currency_id.rounding
+        taxes = {
+            ln.id: Decimal(
+                str(float_round(ln.price_total - ln.price_subtotal, precision_rounding=rounding))
+            )
+            for ln in product_lines
+        }
+        if not taxes:
+            return {}
+        step = Decimal(str(rounding))
+        diff = Decimal(str(float_round(self.amount_tax, precision_rounding=rounding))) - sum(
+            taxes.values()
+        )
+        order = sorted(taxes, key=lambda lid: abs(taxes[lid]), reverse=True)
+        i = 0
+        while abs(diff) >= step / 2 and order:
+            lid = order[i % len(order)]
+            delta = step if diff > 0 else -step
+            taxes[lid] += delta
+            diff -= delta
+            i += 1
+        return {lid: float(amount) for lid, amount in taxes.items()}
+
+    # ------------------------------------------------------------------ what a send writes
+
+    def _xero_record_answer(self, answer, warnings, outcome, check_totals=True):
+        self.ensure_one()
+        if answer.get("errors"):
+            message = "; ".join(answer["errors"])
+            outcome = "blocked" if "archived" in message.lower() else "error"
+            return (outcome, None, message)
+        invoice = answer["record"]
+        xero_id = invoice[self._xero_document().id]
+        self._xero_linked(xero_id, invoice.get("LineItems"))
+        notes = list(warnings) + list(answer.get("warnings") or [])
+        mismatch = check_totals and self._xero_total_mismatch(invoice)
+        if mismatch:
+            message = "; ".join([mismatch, *notes])
+            write_xero_columns(self, {"xero_last_error": message, "xero_sync_state": "error"})
+            return ("error", xero_id, message)
+        return (outcome, xero_id, "; ".join(notes) or False)
+
+    def _xero_linked(self, xero_id, line_items=None):
+        """Store the link (and Xero's line ids, in the order the lines were sent)."""
+        self.ensure_one()
+        write_xero_columns(
+            self,
+            {
+                "xero_invoice_id": xero_id,
+                "xero_sync_state": "sent",
+                "xero_last_sync": fields.Datetime.now(),
+                "xero_last_error": False,
+            },
+        )
+        if line_items:
+            lines = self.invoice_line_ids.filtered(lambda ln: ln.display_type in SENDABLE_LINES)
+            sent = [ln for ln in lines if ln.display_type == "product" or ln.name]
+            changed = [
+                (line, item["LineItemID"])
+                for line, item in zip(sent, line_items, strict=False)
+                if item.get("LineItemID") and line.xero_line_item_id != item["LineItemID"]
+            ]
+            write_xero_columns(  # one UPDATE for the lines, as for the invoice
+                self.env["account.move.line"].browse([line.id for line, _id in changed]),
+                [{"xero_line_item_id": xero_line_id} for _line, xero_line_id in changed],
+            )
+
+    def _xero_set_error(self, message):
+        """Record why the last send failed; a linked invoice keeps its Xero status."""
+        self.ensure_one()
+        vals = {"xero_last_error": message}
+        if not self.xero_invoice_id:
+            vals["xero_sync_state"] = "error"
+        write_xero_columns(self, vals)
+
+    def _xero_total_mismatch(self, invoice):
+        """A message when Xero's Total or TotalTax differs from Odoo's, else False."""
+        rounding = self.currency_id.rounding
+        total, tax = float(invoice.get("Total") or 0), float(invoice.get("TotalTax") or 0)
+        if float_compare(total, self.amount_total, precision_rounding=rounding) or float_compare(
+            tax, self.amount_tax, precision_rounding=rounding
+        ):
+            return _(
+                "Totals differ: Xero has %(xt)s (tax %(xtax)s), Odoo %(ot)s (tax %(otax)s).",
+                xt=total,
+                xtax=tax,
+                ot=self.amount_total,
+                otax=self.amount_tax,
+            )
+        return False

@@ -1,0 +1,8 @@
+# ruff: noqa: I001 - order matters: the task before what extends it
+from . import (
+    xero_task,
+    xero_task_line,
+    xero_task_runner,
+    xero_task_screens,
+    xero_connection_runner,
+)

@@ -1,0 +1,299 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .common import BATCH_SIZE, group_by_dealer
+from .xero_task_types import TASK_TYPES
+
+
+class XeroTask(models.Model):
+    """A unit of work with Xero, and its log: one line per record touched.
+
+    Queued tasks run in the background, each dealer's on its own cron (``_cron_run_tasks``,
+    dealers side by side on Odoo's cron workers), one batch of at most 50 records per step,
+    committed after each batch: a crash, a restart or a long rate limit resumes at the first
+    record Xero has not answered. Only one task of a dealer runs at a time (a PostgreSQL
+    advisory lock per company): Xero's limits are per organisation, so running two at once
+    would gain nothing, and this guarantees two tasks never send the same record.
+
+    The runner knows handlers only: a task type (``xero_task_types.TASK_TYPES``) names its
+    handler (``xero.task.handler``), whose ``_plan`` writes the work list and ``_step`` does
+    one batch.
+    """
+
+    _name = "xero.task"
+    _description = "Xero Task"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company",
+        string="Dealer",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    connection_id = fields.Many2one(
+        "xero.connection",
+        compute="_compute_connection",
+        store=True,
+        check_company=True,
+    )
+    task_type = fields.Selection(
+        [(code, task_type.label) for code, task_type in TASK_TYPES.items()],
+        required=True,
+        tracking=True,
+    )
+    state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("done_with_errors", "Done with errors"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="queued",
+        required=True,
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    user_id = fields.Many2one("res.users", string="Added by", default=lambda self: self.env.user)
+    date_started = fields.Datetime(string="Started", readonly=True, copy=False)
+    date_finished = fields.Datetime(string="Finished", readonly=True, copy=False)
+    resume_at = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="Waiting for Xero's rate limit until then.",
+    )
+    res_model = fields.Char(string="Records of", readonly=True)
+    res_ids = fields.Json(
+        string="Record IDs",
+        readonly=True,
+        copy=False,
+        help="Explicit records (one-off and retry tasks).",
+    )
+    cancel_requested = fields.Boolean(readonly=True, copy=False)
+    planned = fields.Boolean(readonly=True, copy=False)
+    transient_failures = fields.Integer(readonly=True, copy=False)
+    message = fields.Text(readonly=True, copy=False)
+    summary = fields.Text(readonly=True, copy=False)
+    line_ids = fields.One2many("xero.task.line", "task_id", string="Log")
+    count_total = fields.Integer(string="Total records", readonly=True, copy=False)
+    count_done = fields.Integer(string="Answered", readonly=True, copy=False)
+    count_created = fields.Integer(string="Created", readonly=True, copy=False)
+    count_updated = fields.Integer(string="Updated", readonly=True, copy=False)
+    count_linked = fields.Integer(string="Linked", readonly=True, copy=False)
+    count_skipped = fields.Integer(string="Skipped", readonly=True, copy=False)
+    count_blocked = fields.Integer(string="Blocked", readonly=True, copy=False)
+    count_error = fields.Integer(string="Errors", readonly=True, copy=False)
+    progress = fields.Float(compute="_compute_progress", store=True)
+    retry_offered = fields.Boolean(
+        compute="_compute_retry_offered",
+        help="Retry failed records is offered once the task has ended with records in error "
+        "(blocked ones wait for a person to fix what blocks them).",
+    )
+    handler_state = fields.Json(
+        copy=False, readonly=True, help="Where the handler is between steps (e.g. the fetch)."
+    )
+    report = fields.Text(copy=False, readonly=True, help="The handler's closing report.")
+
+    @api.depends("task_type", "company_id")
+    def _compute_name(self):
+        labels = dict(self._fields["task_type"]._description_selection(self.env))
+        for task in self:
+            task.name = "%s · %s" % (labels.get(task.task_type, ""), task.company_id.name or "")
+
+    @api.depends("company_id")
+    def _compute_connection(self):
+        connections = (
+            self.env["xero.connection"].sudo().search([("company_id", "in", self.company_id.ids)])
+        )
+        by_company = {c.company_id.id: c.id for c in connections}
+        for task in self:
+            task.connection_id = by_company.get(task.company_id.id, False)
+
+    @api.depends("count_total", "count_done", "state")
+    def _compute_progress(self):
+        for task in self:
+            if task.state in ("done", "done_with_errors"):
+                task.progress = 100.0
+            else:
+                task.progress = (
+                    100.0 * task.count_done / task.count_total if task.count_total else 0.0
+                )
+
+    @api.depends("count_error", "state")
+    def _compute_retry_offered(self):
+        for task in self:
+            task.retry_offered = bool(task.count_error) and task.state not in (
+                "queued",
+                "running",
+            )
+
+    # ------------------------------------------------------------------ creation
+
+    @api.model
+    def _queue(self, company, task_type, records=None, run_now=False):
+        """Add a task of ``task_type`` for ``company``; records for one-off and retry tasks.
+
+        The task is queued and its dealer's runner triggered, or run at once with ``run_now``.
+        """
+        connection = self.env["xero.connection"]._for_company(company)
+        vals = {"company_id": company.id, "task_type": task_type}
+        if records is not None:
+            self._check_records(company, records)
+            vals.update(res_model=records._name, res_ids=records.ids)
+        # What the task works on is the system's to write (see ``create``), once the user's
+        # rights on the dealer's connection and on the records are checked.
+        task = self.sudo().create(vals).sudo(False)
+        if run_now:
+            task.action_run()
+        else:
+            connection._xero_trigger_runner()
+        return task
+
+    @api.model
+    def _check_records(self, company, records):
+        """The user may read ``records`` (another dealer's are then blocked by each batch)."""
+        records.check_access("read")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Users add tasks by dealer and type only; what a task works on, its state, counters
+        and log are written by the system (Add bulk task and the Action menus check the user's
+        rights first, then write them), whatever the client sends."""
+        if not self.env.su:
+            for vals in vals_list:
+                self._refuse_system_fields(set(vals) - {"company_id", "task_type"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._refuse_system_fields(set(vals) & self._system_fields())
+        return super().write(vals)
+
+    def _system_fields(self):
+        mail = set(self.env["mail.thread"]._fields) | set(self.env["mail.activity.mixin"]._fields)
+        return set(self._fields) - mail
+
+    def _refuse_system_fields(self, names):
+        if names:
+            raise AccessError(
+                _(
+                    "Xero tasks are added with Add bulk task or a record's Action menu; "
+                    "%s can be written only by the system.",
+                    ", ".join(sorted(names)),
+                )
+            )
+
+    @api.model
+    def _run_one_off(self, task_type, records):
+        """Action > Xero on records: one task per dealer the records belong to, run now, and
+        the action that opens them.
+
+        A record of a company goes to that company's Xero, never to the current one's; a
+        shared record (no company) goes to the current company's.
+        """
+        return self._run_one_off_tasks(task_type, records)._action_open_tasks()
+
+    @api.model
+    def _run_one_off_tasks(self, task_type, records):
+        tasks = self.browse()
+        for company, group in group_by_dealer(records, self.env.company).items():
+            tasks |= self.with_company(company)._queue(company, task_type, group, run_now=True)
+        return tasks
+
+    def _action_open_tasks(self):
+        if len(self) == 1:
+            return self._action_open()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "xero.task",
+            "name": _("Xero Tasks"),
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.ids)],
+        }
+
+    # ------------------------------------------------------------------ actions
+
+    def action_run(self):
+        """Run the task now, to the end, in the current transaction (small tasks, tests).
+
+        Access is checked here, on the task (its dealer's record rules); the run itself is the
+        system's, like the cron's, so a Xero User needs no rights on what the task links.
+        """
+        self.check_access("write")
+        for task in self:
+            if task.state not in ("queued", "running"):
+                raise UserError(_("Task %s has already finished.", task.name))
+            task = task.sudo().with_company(task.company_id)
+            while not task._run_step():
+                pass
+        return True
+
+    def action_cancel(self):
+        """Stop the task at the next batch boundary (at once when it has not started)."""
+        self.check_access("write")
+        for task in self.sudo():
+            if task.state == "queued" and not task.planned:
+                task.write({"state": "cancelled", "date_finished": fields.Datetime.now()})
+            elif task.state in ("queued", "running"):
+                task.cancel_requested = True
+        return True
+
+    def action_retry_failed(self):
+        """Queue a new task of the same kind over the records that failed or were blocked."""
+        self.ensure_one()
+        records_model = self._handler()._records
+        lines = self.line_ids.filtered(
+            lambda line: line.outcome in ("error", "blocked") and line.res_model == records_model
+        )
+        if not lines:
+            raise UserError(_("No record of this task failed."))
+        records = self.env[records_model].browse(lines.mapped("res_id")).exists()
+        task_type = TASK_TYPES[self.task_type].retry or self.task_type
+        task = self._queue(self.company_id, task_type, records)
+        return task._action_open()
+
+    def _action_open(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "xero.task",
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _handler(self):
+        """The handler model of this task's type."""
+        return self.env[TASK_TYPES[self.task_type].handler]
+
+    # ------------------------------------------------------------------ log helpers
+
+    def _add_lines(self, records, outcome="pending", message=False):
+        """Create one pending log line per record (the task's work list), in one query set."""
+        self.ensure_one()
+        names = dict(records._origin.mapped(lambda r: (r.id, r.display_name)))
+        return self.env["xero.task.line"].create(
+            [
+                {
+                    "task_id": self.id,
+                    "res_model": records._name,
+                    "res_id": rid,
+                    "res_name": names.get(rid, ""),
+                    "outcome": outcome,
+                    "message": message,
+                }
+                for rid in records.ids
+            ]
+        )
+
+    def _pending_lines(self, limit=BATCH_SIZE):
+        return self.env["xero.task.line"].search(
+            [("task_id", "=", self.id), ("outcome", "=", "pending")],
+            order="id",
+            limit=limit,
+        )

@@ -1,0 +1,299 @@
+import logging
+from datetime import datetime, timezone
+
+from odoo import _, api, fields, models
+from odoo.exceptions import MissingError, UserError, ValidationError
+
+from ..models.xero_columns import testing
+from ..xero_api import errors as xero_errors
+from .common import BATCH_SIZE, StepInterrupted, dealer_lock
+from .xero_task_types import TASK_TYPES
+
+_logger = logging.getLogger(__name__)
+
+MAX_TRANSIENT_FAILURES = 3  # batches in a row Xero did not answer before the task fails
+TRANSIENT = xero_errors.XeroTransientError
+OUTCOMES = ["created", "updated", "linked", "skipped", "blocked", "error"]
+
+
+class XeroTask(models.Model):
+    """The runner: claims a task, runs one batch of it by its handler, commits, reports.
+
+    Kept apart from the task's fields and actions (``xero_task.py``) so that each file reads
+    as one thing; see ``XeroTask`` there for the guarantees.
+    """
+
+    _inherit = "xero.task"
+
+    @api.model
+    def _cron_run_tasks(self, connection_id=None):
+        """Cron: run one batch of the dealer's oldest runnable task, report progress, go on.
+
+        Each connection has its own cron calling this with its id (``xero_connection_runner``):
+        ``ir.cron`` calls it again, committing in between, while the dealer has tasks left, and
+        other dealers' crons run beside it in other workers. Without an id (the scheduled
+        action *Xero: wake the dealers' task runners*) it is the sweeper: it wakes the runner
+        of every dealer with runnable tasks (making the runner of a connection older than this
+        version) and runs no batch itself.
+        """
+        if connection_id is None:
+            self._wake_runners()
+            return
+        connection = self.env["xero.connection"].sudo().browse(connection_id).exists()
+        if not connection:  # deleted with its company: this cron has nothing left to run
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0, deactivate=True)
+            return
+        company = connection.company_id
+        task = self._claim_next(company)
+        if task:
+            task._run_step()
+        remaining = self.sudo().search_count(self._runnable_domain(company))
+        self.env["ir.cron"]._notify_progress(done=1 if task else 0, remaining=remaining)
+
+    @api.model
+    def _wake_runners(self):
+        """Trigger the runner of every dealer with runnable tasks not already due to run."""
+        connections = self.sudo().search(self._runnable_domain()).connection_id
+        due = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search(
+                [
+                    ("cron_id", "in", connections.runner_cron_id.ids),
+                    ("call_at", "<=", fields.Datetime.now()),
+                ]
+            )
+        )
+        for connection in connections:
+            if not connection.runner_cron_id or connection.runner_cron_id not in due.cron_id:
+                connection._xero_trigger_runner()
+
+    def _runnable_domain(self, company=None):
+        now = fields.Datetime.now()
+        domain = [
+            ("state", "in", ("queued", "running")),
+            "|",
+            ("resume_at", "=", False),
+            ("resume_at", "<=", now),
+        ]
+        if company:
+            domain.append(("company_id", "=", company.id))
+        return domain
+
+    @api.model
+    def _claim_next(self, company=None):
+        """Lock the first runnable task (of ``company``, the dealer, when given) whose dealer
+        has no task running elsewhere: its oldest urgent task, else its oldest background one
+        (see ``xero_task_types``: a background task gives way at every step).
+
+        The dealer's transaction advisory lock first, then the row lock (``FOR UPDATE SKIP
+        LOCKED``) of the dealer's FIRST runnable task, both held until the batch commits:
+        another worker skips this dealer. In the other order, a worker holding the first
+        task's row but not yet the dealer's lock would let another worker start the dealer's
+        next task first; when the first task's row is locked (a batch finishing, a cancel),
+        the dealer is left for the next run, never served out of order.
+        """
+        candidates = self.sudo().search(self._runnable_domain(company), order="id")
+        candidates = candidates.sorted(lambda t: (not TASK_TYPES[t.task_type].urgent, t.id))
+        tried = set()
+        for task in candidates:
+            if task.company_id.id in tried:
+                continue
+            tried.add(task.company_id.id)
+            if not dealer_lock(self.env.cr, task.company_id.id):
+                continue
+            self.env.cr.execute(
+                "SELECT id FROM xero_task WHERE id = %s AND state IN ('queued', 'running') "
+                "FOR UPDATE SKIP LOCKED",
+                [task.id],
+            )
+            if self.env.cr.fetchone():
+                return task.with_company(task.company_id)
+        return self.browse()
+
+    def _run_step(self):
+        """Run one batch of this task; return True when the task has finished."""
+        self.ensure_one()
+        # The dealer's lock (also taken by _claim_next): a task run from a button waits for a
+        # batch the cron is running for the same dealer, never runs beside it.
+        dealer_lock(self.env.cr, self.company_id.id, wait=True)
+        self.env.cr.execute("SELECT id FROM xero_task WHERE id = %s FOR UPDATE", [self.id])
+        self.invalidate_recordset(["state", "cancel_requested", "planned"])
+        if self.state not in ("queued", "running"):
+            return True
+        handler = self._handler().with_company(self.company_id)
+        mode = TASK_TYPES[self.task_type].mode
+        if self.cancel_requested:
+            self._finish(cancelled=True)
+            return True
+        interrupted = None
+        try:
+            if not self.planned:
+                self._start(handler, mode)
+            if self.transient_failures:
+                # The last batch failed, maybe after Xero took some of it: the handler's
+                # decisions re-read what Xero holds, and what is still missing goes under new
+                # idempotency keys (Xero keeps a 5xx under the old ones for minutes).
+                salt = "task %s attempt %s" % (self.id, self.transient_failures)
+                task = self.with_context(xero_key_salt=salt)
+                handler = handler.with_context(xero_key_salt=salt)
+            else:
+                task = self
+            with self.env.cr.savepoint():
+                try:
+                    finished = handler._step(task, mode)
+                except StepInterrupted as stop:
+                    finished, interrupted = False, stop
+        except Exception as exc:  # one bad batch must not stop every dealer
+            return self._step_failed(exc)
+        if interrupted and not (interrupted.progress and isinstance(interrupted.error, TRANSIENT)):
+            # What Xero answered before it stopped the step is kept, whatever comes next.
+            self._update_counts()
+            self._commit_batch()
+            return self._step_failed(interrupted.error)
+        if interrupted:  # Xero answered part of the step: the handler retries the rest itself
+            self.message = interrupted.error.user_message()
+        elif self.message:
+            # What held the task up (a batch Xero left unanswered, a rate limit) is over: a
+            # task that recovered does not end with its warning.
+            self.message = False
+        self.transient_failures = 0
+        self._update_counts()
+        self._commit_batch()
+        if finished:
+            self._finish()
+        return finished
+
+    def _step_failed(self, exc):
+        """What a step raised (or what stopped it, see ``StepInterrupted``): wait for a rate
+        limit, fail on an authorisation error, try again after a transient failure, else log
+        the batch's records as errors; return True when the task has finished."""
+        if isinstance(exc, xero_errors.XeroRateLimited):
+            return self._wait_rate_limit(exc)
+        if isinstance(exc, xero_errors.XeroAuthError):
+            self.message = exc.user_message()
+            self._finish(failed=True)
+            return True
+        if isinstance(exc, TRANSIENT):
+            return self._transient_failure(exc)
+        if isinstance(exc, xero_errors.XeroError):
+            return self._batch_failed(exc.user_message())
+        if isinstance(exc, (UserError, ValidationError, MissingError)):
+            return self._batch_failed(str(exc))
+        _logger.error("Xero task %s: a batch failed", self.id, exc_info=exc)
+        return self._batch_failed(_("Unexpected error: %s", exc))
+
+    def _start(self, handler, mode):
+        """Start the task: check the organisation's base currency, then write the work list.
+
+        An organisation in another base currency fails the task here (both currencies named,
+        by ``_batch_failed``): nothing is planned, nothing sent.
+        """
+        self.write({"state": "running", "date_started": fields.Datetime.now(), "resume_at": False})
+        with self.env.cr.savepoint():
+            self.connection_id._xero_check_currency()
+            handler._plan(self, mode)
+            self.planned = True
+
+    def _batch_failed(self, message):
+        """The batch raised: its records are errors with the message, the task goes on.
+
+        A task without a work list (Fetch New Payments) fails instead. Either way the cron
+        moves on to the next task rather than retrying this batch for ever.
+        """
+        lines = self._pending_lines(BATCH_SIZE)
+        if not lines:
+            self.message = message
+            self._finish(failed=True)
+            return True
+        lines._log("error", message=message)
+        self._update_counts()
+        self._commit_batch()
+        if self._pending_lines(1):
+            return False
+        self._finish()
+        return True
+
+    def _wait_rate_limit(self, exc):
+        until = datetime.fromtimestamp(exc.until, tz=timezone.utc).replace(tzinfo=None)
+        self.write(
+            {
+                "resume_at": until,
+                "message": _(
+                    "Xero's %(problem)s limit is reached: the task resumes at %(at)s UTC.",
+                    problem=exc.problem or "rate",
+                    at=fields.Datetime.to_string(until),
+                ),
+            }
+        )
+        self.connection_id._xero_trigger_runner(until)
+        run_now = self.env.context.get("xero_run_now")
+        if testing() or run_now:
+            # "Run now" cannot wait: the task fails and what it did not send are errors. A
+            # test stops here as if it waited: those records stay pending, as they would.
+            self._finish(failed=True, keep_pending=not run_now)
+        return True
+
+    def _transient_failure(self, exc):
+        self.transient_failures += 1
+        self.message = exc.user_message()
+        if self.transient_failures >= MAX_TRANSIENT_FAILURES:
+            self._finish(failed=True)
+            return True
+        return False
+
+    def _update_counts(self):
+        groups = self.env["xero.task.line"]._read_group(
+            [("task_id", "=", self.id)], ["outcome"], ["__count"]
+        )
+        counts = dict(groups)
+        vals = {f"count_{o}": counts.get(o, 0) for o in OUTCOMES}
+        vals["count_total"] = sum(counts.values())
+        vals["count_done"] = vals["count_total"] - counts.get("pending", 0)
+        self.write(vals)
+
+    def _commit_batch(self):
+        """Commit the batch (not in tests) so a crash later never loses what Xero answered."""
+        if not testing() and self.env.context.get("xero_commit", True):
+            self.env.cr.commit()
+
+    def _finish(self, failed=False, cancelled=False, keep_pending=False):
+        if failed and not keep_pending:
+            # A failed task sends nothing more: its records waiting for a batch are errors
+            # with the task's reason (never left "pending"), and Retry failed records has them.
+            self.env["xero.task.line"].search(
+                [("task_id", "=", self.id), ("outcome", "=", "pending")]
+            )._log("error", message=_("Not sent: %s", self.message or _("the task failed.")))
+        self._update_counts()
+        if cancelled:
+            state = "cancelled"
+        elif failed:
+            state = "failed"
+        else:
+            state = "done_with_errors" if self.count_error or self.count_blocked else "done"
+        self.write(
+            {"state": state, "date_finished": fields.Datetime.now(), "cancel_requested": False}
+        )
+        self.summary = self._summary_text()
+        if state in ("done_with_errors", "failed") and self.user_id:
+            self.activity_schedule(
+                "mail.mail_activity_data_warning",
+                user_id=self.user_id.id,
+                summary=_("Xero task ended with errors"),
+                note=self.message or self._summary_text(),
+            )
+        self.message_post(body=self._summary_text())
+        self._handler()._finished(self)
+
+    def _summary_text(self):
+        words = self._handler()._outcome_words
+        parts = [
+            f"{getattr(self, 'count_' + o)} {words.get(o, o)}"
+            for o in OUTCOMES
+            if getattr(self, "count_" + o)
+        ]
+        text = ", ".join(parts) or _("nothing to do")
+        if self.state == "failed" and self.message:
+            text = _("failed: %(why)s (%(counts)s)", why=self.message.rstrip("."), counts=text)
+        text = f"{self.name}: {text}"
+        return f"{text}\n{self.report}" if self.report else text
