@@ -15,7 +15,7 @@ bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; de
 	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py \
 		&& "$$py" tools/demo.py --script tools/dealers_cycle.py
 
-reliability:  ## README's "Reliability, measured": real worker processes, kill -9, races, a fault storm
+reliability:  ## docs/reliability.md's "Reliability, measured": real worker processes, kill -9, races, a fault storm
 	@py=$(PY) && "$$py" tools/demo.py --script tools/reliability_cycle.py
 
 test:  ## the emulator's and the Xero layer's pytest suites, then the Odoo tests (fails when they did not run)

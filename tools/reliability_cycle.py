@@ -1,6 +1,6 @@
 # Run inside `odoo shell` by `make reliability` (tools/demo.py --script tools/reliability_cycle.py).
 # The heavy versions of tests/test_reliability.py, with real cron worker processes
-# (tests/cron_worker.py) against the bundled emulator, printing the figures of README's
+# (tests/cron_worker.py) against the bundled emulator, printing the figures of docs/reliability.md's
 # "Reliability, measured":
 # - three runners (processes) on one dealer, two tasks: items sent per customer;
 # - a task of 1,000 invoices whose worker is killed with SIGKILL at random moments, then
