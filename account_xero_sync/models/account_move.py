@@ -1,54 +1,14 @@
 from decimal import Decimal
-from typing import NamedTuple
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
 from ..xero_api import payloads
+from ..xero_api.documents import XERO_DOCUMENTS
 from ..xero_api.payloads import totals as xero_totals
 from .xero_columns import write_xero_columns
 
-
-class XeroDocument(NamedTuple):
-    """How Xero names one kind of sales document: invoices and credit notes are sent by one
-    code path (``handlers/invoices.py``), which reads the names it needs from here."""
-
-    move_type: str
-    key: str  # the list key of bodies and answers ("Invoices")
-    type: str  # Xero's Type
-    id: str  # the id field ("InvoiceID")
-    number: str  # the number field ("InvoiceNumber")
-    create: str  # SDK methods
-    update: str
-    read: str
-    url: str  # the document's path in Xero's web app (see xero.connection._xero_deep_link)
-
-
-XERO_DOCUMENTS = {
-    "out_invoice": XeroDocument(
-        "out_invoice",
-        "Invoices",
-        "ACCREC",
-        "InvoiceID",
-        "InvoiceNumber",
-        "create_invoices",
-        "update_or_create_invoices",
-        "get_invoices",
-        "/AccountsReceivable/View.aspx?InvoiceID=%s",
-    ),
-    "out_refund": XeroDocument(
-        "out_refund",
-        "CreditNotes",
-        "ACCRECCREDIT",
-        "CreditNoteID",
-        "CreditNoteNumber",
-        "create_credit_notes",
-        "update_or_create_credit_notes",
-        "get_credit_notes",
-        "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=%s",
-    ),
-}
 SENDABLE_LINES = ("product", "line_section", "line_note")
 UNSUPPORTED_LINES = {"rounding": "cash rounding", "epd": "early payment discount"}
 
@@ -158,105 +118,22 @@ class AccountMove(models.Model):
         """
         self.ensure_one()
         maps = maps or self.env["xero.mapping"]._maps(connection)
-        accounts, default_account = maps["account"]
-        taxes, default_tax = maps["tax"]
-        for line in self.line_ids:
-            if line.display_type in UNSUPPORTED_LINES:
-                raise payloads.PayloadError(
-                    _(
-                        "Invoice %(name)s has a %(what)s line, which is not sent to Xero.",
-                        name=self.name,
-                        what=UNSUPPORTED_LINES[line.display_type],
-                    )
-                )
-        # filtered() narrows the prefetch to one invoice: keep the batch's, so the lines'
-        # taxes are read once for the whole batch.
-        all_lines = self.invoice_line_ids
-        lines = all_lines.filtered(lambda ln: ln.display_type in SENDABLE_LINES).with_prefetch(
-            all_lines._prefetch_ids
-        )
-        product_lines = lines.filtered(lambda ln: ln.display_type == "product").with_prefetch(
-            all_lines._prefetch_ids
-        )
-        all_taxes = product_lines.tax_ids
-        if all_taxes and len(set(all_taxes.mapped("price_include"))) > 1:
-            raise payloads.PayloadError(
-                _(
-                    "Invoice %s mixes tax-included and tax-excluded "
-                    "prices; Xero takes one kind per invoice.",
-                    self.name,
-                )
-            )
-        amount_types = (
-            "NoTax"
-            if not all_taxes
-            else ("Inclusive" if all_taxes[0].price_include else "Exclusive")
-        )
+        self._xero_check_unsupported_lines()
+        lines, product_lines = self._xero_sendable_lines()
+        amount_types = self._xero_line_amount_types(product_lines)
         line_taxes = self._xero_line_taxes(product_lines)
         # Xero's rate of each tax type, when "Load from Xero" has read them (cached per batch).
         xero_rates = {c.code: c.rate for c in connection.code_ids if c.kind == "tax"}
         values = []
         for line in lines:
             if line.display_type != "product":
-                values.append(
-                    {
-                        "kind": "section" if line.display_type == "line_section" else "note",
-                        "description": line.name,
-                        "line_item_id": line.xero_line_item_id,
-                    }
-                )
+                values.append(self._xero_text_line_values(line))
                 continue
-            code = accounts.get(line.account_id.id, default_account)
-            if not code:
-                raise payloads.PayloadError(
-                    _(
-                        "Invoice %(name)s: income account %(account)s has no Xero account code: "
-                        "map it in Xero > Configuration > Connections > Mappings.",
-                        name=self.name,
-                        account=line.account_id.display_name,
-                    )
-                )
-            if len(line.tax_ids) > 1:
-                raise payloads.PayloadError(
-                    _(
-                        'Invoice %(name)s: line "%(line)s" has several taxes; Xero takes one tax '
-                        "type per line.",
-                        name=self.name,
-                        line=line.name,
-                    )
-                )
-            tax_type = None
-            if line.tax_ids:
-                tax_type = (taxes.get(line.tax_ids.id, default_tax) or (None,))[0]
-                if not tax_type:
-                    raise payloads.PayloadError(
-                        _(
-                            "Invoice %(name)s: tax %(tax)s has no Xero tax type: map it in Xero > "
-                            "Configuration > Connections > Mappings.",
-                            name=self.name,
-                            tax=line.tax_ids.display_name,
-                        )
-                    )
-            elif amount_types != "NoTax":
-                tax_type = connection.no_tax_type
             tax = line_taxes.get(line.id) if amount_types != "NoTax" else None
-            # What Odoo booked for the line (round_globally moves cents between lines' bases),
-            # tax included when the prices are.
-            amount = self.direction_sign * line.amount_currency
             values.append(
-                {
-                    "kind": "product",
-                    "description": line.name or line.product_id.display_name,
-                    "quantity": line.quantity,
-                    "unit_price": line.price_unit,
-                    "discount": line.discount,
-                    "line_amount": amount + (tax if amount_types == "Inclusive" else 0.0),
-                    "account_code": code[0],
-                    "tax_type": tax_type,
-                    "tax_amount": tax,
-                    "tax_rate": self._xero_tax_rate(line, tax_type, xero_rates),
-                    "line_item_id": line.xero_line_item_id,
-                }
+                self._xero_product_line_values(
+                    line, connection, maps, amount_types, tax, xero_rates
+                )
             )
         return {
             "number": self.name,
@@ -277,6 +154,121 @@ class AccountMove(models.Model):
             # Xero's credit notes take no DiscountRate: their lines go at the discounted amount.
             "discounts": self.move_type != "out_refund",
         }
+
+    def _xero_check_unsupported_lines(self):
+        """Refuse an invoice with a line kind Xero has no place for (``UNSUPPORTED_LINES``)."""
+        for line in self.line_ids:
+            if line.display_type in UNSUPPORTED_LINES:
+                raise payloads.PayloadError(
+                    _(
+                        "Invoice %(name)s has a %(what)s line, which is not sent to Xero.",
+                        name=self.name,
+                        what=UNSUPPORTED_LINES[line.display_type],
+                    )
+                )
+
+    def _xero_sendable_lines(self):
+        """The invoice's lines sent to Xero, and those of them that are products."""
+        # filtered() narrows the prefetch to one invoice: keep the batch's, so the lines'
+        # taxes are read once for the whole batch.
+        all_lines = self.invoice_line_ids
+        lines = all_lines.filtered(lambda ln: ln.display_type in SENDABLE_LINES).with_prefetch(
+            all_lines._prefetch_ids
+        )
+        product_lines = lines.filtered(lambda ln: ln.display_type == "product").with_prefetch(
+            all_lines._prefetch_ids
+        )
+        return lines, product_lines
+
+    def _xero_line_amount_types(self, product_lines):
+        """Xero's ``LineAmountTypes`` of the invoice: one kind of price for all its lines."""
+        all_taxes = product_lines.tax_ids
+        if all_taxes and len(set(all_taxes.mapped("price_include"))) > 1:
+            raise payloads.PayloadError(
+                _(
+                    "Invoice %s mixes tax-included and tax-excluded "
+                    "prices; Xero takes one kind per invoice.",
+                    self.name,
+                )
+            )
+        return (
+            "NoTax"
+            if not all_taxes
+            else ("Inclusive" if all_taxes[0].price_include else "Exclusive")
+        )
+
+    def _xero_text_line_values(self, line):
+        """The values of a section or note line."""
+        return {
+            "kind": "section" if line.display_type == "line_section" else "note",
+            "description": line.name,
+            "line_item_id": line.xero_line_item_id,
+        }
+
+    def _xero_product_line_values(self, line, connection, maps, amount_types, tax, xero_rates):
+        """The values of a product line, ``tax`` being Odoo's tax amount on it."""
+        code = self._xero_line_account_code(line, maps)
+        tax_type = self._xero_line_tax_type(line, connection, maps, amount_types)
+        # What Odoo booked for the line (round_globally moves cents between lines' bases),
+        # tax included when the prices are.
+        amount = self.direction_sign * line.amount_currency
+        return {
+            "kind": "product",
+            "description": line.name or line.product_id.display_name,
+            "quantity": line.quantity,
+            "unit_price": line.price_unit,
+            "discount": line.discount,
+            "line_amount": amount + (tax if amount_types == "Inclusive" else 0.0),
+            "account_code": code[0],
+            "tax_type": tax_type,
+            "tax_amount": tax,
+            "tax_rate": self._xero_tax_rate(line, tax_type, xero_rates),
+            "line_item_id": line.xero_line_item_id,
+        }
+
+    def _xero_line_account_code(self, line, maps):
+        """The mapping of the line's income account to a Xero account code."""
+        accounts, default_account = maps["account"]
+        code = accounts.get(line.account_id.id, default_account)
+        if not code:
+            raise payloads.PayloadError(
+                _(
+                    "Invoice %(name)s: income account %(account)s has no Xero account code: "
+                    "map it in Xero > Configuration > Connections > Mappings.",
+                    name=self.name,
+                    account=line.account_id.display_name,
+                )
+            )
+        return code
+
+    def _xero_line_tax_type(self, line, connection, maps, amount_types):
+        """The Xero tax type of a product line: its tax's mapping, or the connection's
+        no-tax type on an untaxed line of a taxed invoice."""
+        if len(line.tax_ids) > 1:
+            raise payloads.PayloadError(
+                _(
+                    'Invoice %(name)s: line "%(line)s" has several taxes; Xero takes one tax '
+                    "type per line.",
+                    name=self.name,
+                    line=line.name,
+                )
+            )
+        if line.tax_ids:
+            taxes, default_tax = maps["tax"]
+            tax_type = (taxes.get(line.tax_ids.id, default_tax) or (None,))[0]
+            if not tax_type:
+                raise payloads.PayloadError(
+                    _(
+                        "Invoice %(name)s: tax %(tax)s has no Xero tax type: map it in Xero > "
+                        "Configuration > Connections > Mappings.",
+                        name=self.name,
+                        tax=line.tax_ids.display_name,
+                    )
+                )
+            return tax_type
+        if amount_types != "NoTax":
+            return connection.no_tax_type
+        return None
 
     def _xero_tax_rate(self, line, tax_type, xero_rates):
         """The percent Xero applies to the line's tax type: Xero's own when loaded, else the
