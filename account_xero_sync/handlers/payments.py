@@ -4,7 +4,7 @@ from odoo.tools import float_compare
 from ..tasks.common import Decision
 from ..xero_api import payloads
 from ..xero_api.wire import xero_day
-from . import invoice_state
+from . import org_index
 
 
 class XeroHandlerPayments(models.AbstractModel):
@@ -20,7 +20,7 @@ class XeroHandlerPayments(models.AbstractModel):
     replaces the Xero payments of changed allocations and deletes those of allocations removed
     in Odoo (one call each: Xero has no batch delete). Reads: the invoices' state, once per
     task for a task paying more than 38 invoices (the invoices modified since they were sent,
-    1,000 a page: ``invoice_state``), else per batch (``IDs``, one call per about 38); for
+    1,000 a page: ``org_index``), else per batch (``IDs``, one call per about 38); for
     invoices that already have payments those payments (one call per 10 invoices), and the
     credit notes concerned (one call per 10), to link what Xero already has instead of
     creating it twice. Cost: 1 call per 50 payments plus the task's read (2 to 3 per 50 in a
@@ -168,7 +168,7 @@ class XeroHandlerPayments(models.AbstractModel):
             else:
                 to_send.append((partial, decision))
         results.update(self._create_payments(connection, to_send, replaced))
-        invoice_state.paid(task, [d.values["document_id"] for _p, d in to_send])
+        org_index.invoices_paid(task, [d.values["document_id"] for _p, d in to_send])
         return results
 
     @api.model
@@ -193,7 +193,7 @@ class XeroHandlerPayments(models.AbstractModel):
         """Decide for each allocation: create, link or blocked, reading Xero but writing nothing.
 
         The batch's invoices are read (``IDs`` filter; for a ``task`` paying many invoices,
-        once per task: ``invoice_state``): their status, AmountDue and live payments. For
+        once per task: ``org_index``): their status, AmountDue and live payments. For
         invoices that have payments, one more call reads those payments (``where`` on
         Invoice.InvoiceID) with their Reference: they are matched first by our
         Reference, then (payments typed in Xero, unknown to Odoo) by amount and date. Every
@@ -203,6 +203,24 @@ class XeroHandlerPayments(models.AbstractModel):
         credits = records.filtered(lambda p: p._xero_kind() == "credit")
         plan = self._decide_credits(credits, connection, preview)
         records -= credits
+        ready = self._decide_before_reading(records, connection, preview, plan)
+        xero_invoices, live = self._read_paid_documents(connection, plan, ready, task)
+        known = {
+            x.lower()
+            for x in records.search(
+                [("xero_payment_id", "in", [p["PaymentID"] for ps in live.values() for p in ps])]
+            ).mapped("xero_payment_id")
+        }
+        due = {key: float(inv.get("AmountDue") or 0) for key, inv in xero_invoices.items()}
+        for partial in ready.sorted("id"):
+            values = plan[partial.id].values
+            decision = self._decide_one(partial, values, xero_invoices, live, due, known)
+            plan[partial.id] = decision._replace(values=values)
+        return plan
+
+    @api.model
+    def _decide_before_reading(self, records, connection, preview, plan):
+        """Decide what needs no Xero read into ``plan``; return the allocations left to read."""
         maps = self.env["xero.mapping"]._maps(connection)
         ready = records.browse()
         documents = self._documents_preview(records, connection) if preview else {}
@@ -228,6 +246,15 @@ class XeroHandlerPayments(models.AbstractModel):
                 plan[partial.id] = self._document_not_in_xero(
                     invoice, preview, documents.get(invoice.id)
                 )._replace(values=values)
+        return ready
+
+    @api.model
+    def _read_paid_documents(self, connection, plan, ready, task):
+        """Read the paid invoices and credit notes from Xero, with their live payments.
+
+        :return: (document by lowercase id, its live payments by the same key); a credit note
+            owes its remaining credit (its ``AmountDue``).
+        """
         refunds = ready.filtered(lambda p: p._xero_kind() == "refund")
         xero_invoices = self._fetch_invoices(
             connection, {plan[p.id].values["document_id"] for p in ready - refunds}, task
@@ -241,18 +268,7 @@ class XeroHandlerPayments(models.AbstractModel):
         for key, note in notes.items():  # a credit note owes its remaining credit
             xero_invoices[key] = dict(note, AmountDue=note.get("RemainingCredit"))
             live[key] = note.get("Payments") or []
-        known = {
-            x.lower()
-            for x in records.search(
-                [("xero_payment_id", "in", [p["PaymentID"] for ps in live.values() for p in ps])]
-            ).mapped("xero_payment_id")
-        }
-        due = {key: float(inv.get("AmountDue") or 0) for key, inv in xero_invoices.items()}
-        for partial in ready.sorted("id"):
-            values = plan[partial.id].values
-            decision = self._decide_one(partial, values, xero_invoices, live, due, known)
-            plan[partial.id] = decision._replace(values=values)
-        return plan
+        return xero_invoices, live
 
     @api.model
     def _decide_one(self, partial, vals, xero_invoices, live_payments, due, taken):
@@ -269,34 +285,56 @@ class XeroHandlerPayments(models.AbstractModel):
                     name=invoice.name,
                 ),
             )
-        rounding = invoice.currency_id.rounding
         live = [p for p in live_payments.get(key, []) if p["PaymentID"].lower() not in taken]
+        decision = self._link_by_reference(partial, vals, live, taken) or self._link_typed_in_xero(
+            invoice, vals, live, taken
+        )
+        if decision:
+            return decision
+        settled = vals["amount"] + (vals.get("writeoff") or {}).get("amount", 0.0)
+        decision = self._blocked_by_xero(invoice, found, settled, due[key])
+        if decision:
+            return decision
+        decision = self._payment_bodies(vals)
+        if decision.action == "create":
+            due[key] -= settled
+        return decision
+
+    @api.model
+    def _link_by_reference(self, partial, vals, live, taken):
+        """Link to the Xero payment whose Reference names the allocation (None if none)."""
         mine = next(
             (p for p in live if payloads.parse_payment_reference(p.get("Reference")) == partial.id),
             None,
         )
-        if mine:
-            taken.add(mine["PaymentID"].lower())
-            writeoff = next(
-                (
-                    p
-                    for p in live
-                    if payloads.parse_writeoff_reference(p.get("Reference")) == partial.id
-                ),
-                None,
-            )
-            if writeoff:
-                taken.add(writeoff["PaymentID"].lower())
-            body = None
-            if vals.get("writeoff") and not writeoff:  # its write-off did not reach Xero
-                body = [payloads.writeoff_payment_payload(vals)[0]]
-            return Decision(
-                "link",
-                mine["PaymentID"],
-                _("Found in Xero by its reference %s.", mine.get("Reference")),
-                xero={"WriteOffPaymentID": writeoff["PaymentID"] if writeoff else False},
-                body=body,
-            )
+        if not mine:
+            return None
+        taken.add(mine["PaymentID"].lower())
+        writeoff = next(
+            (
+                p
+                for p in live
+                if payloads.parse_writeoff_reference(p.get("Reference")) == partial.id
+            ),
+            None,
+        )
+        if writeoff:
+            taken.add(writeoff["PaymentID"].lower())
+        body = None
+        if vals.get("writeoff") and not writeoff:  # its write-off did not reach Xero
+            body = [payloads.writeoff_payment_payload(vals)[0]]
+        return Decision(
+            "link",
+            mine["PaymentID"],
+            _("Found in Xero by its reference %s.", mine.get("Reference")),
+            xero={"WriteOffPaymentID": writeoff["PaymentID"] if writeoff else False},
+            body=body,
+        )
+
+    @api.model
+    def _link_typed_in_xero(self, invoice, vals, live, taken):
+        """Link to a payment typed in Xero of the same amount and date (None if none)."""
+        rounding = invoice.currency_id.rounding
         twin = next(
             (
                 p
@@ -311,17 +349,22 @@ class XeroHandlerPayments(models.AbstractModel):
             ),
             None,
         )
-        if twin:
-            taken.add(twin["PaymentID"].lower())
-            return Decision(
-                "link",
-                twin["PaymentID"],
-                _(
-                    "Xero already has a payment of this amount on this date for %s (typed in "
-                    "Xero).",
-                    invoice.name,
-                ),
-            )
+        if not twin:
+            return None
+        taken.add(twin["PaymentID"].lower())
+        return Decision(
+            "link",
+            twin["PaymentID"],
+            _(
+                "Xero already has a payment of this amount on this date for %s (typed in Xero).",
+                invoice.name,
+            ),
+        )
+
+    @api.model
+    def _blocked_by_xero(self, invoice, found, settled, due):
+        """Block a payment the Xero document cannot take: not approved, or owing less."""
+        rounding = invoice.currency_id.rounding
         status = found.get("Status")
         if status == "PAID":
             return Decision(
@@ -340,8 +383,7 @@ class XeroHandlerPayments(models.AbstractModel):
                     status=status,
                 ),
             )
-        settled = vals["amount"] + (vals.get("writeoff") or {}).get("amount", 0.0)
-        if float_compare(settled, due[key], precision_rounding=rounding) > 0:
+        if float_compare(settled, due, precision_rounding=rounding) > 0:
             return Decision(
                 "blocked",
                 reason=_(
@@ -349,9 +391,14 @@ class XeroHandlerPayments(models.AbstractModel):
                     "payments first, or check the invoice in Xero.",
                     amount=settled,
                     name=invoice.name,
-                    due=due[key],
+                    due=due,
                 ),
             )
+        return None
+
+    @api.model
+    def _payment_bodies(self, vals):
+        """Decide to create the payment (and its write-off's), with the bodies to send."""
         try:
             body, warnings = payloads.payment_payload(vals)
             bodies = [body]
@@ -369,5 +416,4 @@ class XeroHandlerPayments(models.AbstractModel):
                 )
         except payloads.PayloadError as exc:
             return Decision("blocked", reason=str(exc))
-        due[key] -= settled
         return Decision("create", reason="; ".join(warnings) or False, body=bodies)
