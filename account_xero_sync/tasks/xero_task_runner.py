@@ -255,7 +255,7 @@ class XeroTask(models.Model):
     def _commit_batch(self):
         """Commit the batch (not in tests) so a crash later never loses what Xero answered."""
         if not testing() and self.env.context.get("xero_commit", True):
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit  # by design, as a cron does
 
     def _finish(self, failed=False, cancelled=False, keep_pending=False):
         if failed and not keep_pending:

@@ -55,10 +55,12 @@ def main():
             ready = ready_jobs(cr)
             if not ready:
                 if skipped is not None:
-                    print("skipped %.3f" % skipped[0])
+                    # The worker's result, on its stdout: its parent reads it.
+                    print("skipped %.3f" % skipped[0])  # pylint: disable=print-used
                 return 0
-        # Said in the worker's log, which a test shows when the worker does not end.
-        print("%.1f ready: %s" % (time.time(), [(j["id"], j.get("nextcall")) for j in ready]))
+        # Said in the worker's log (its stdout), which a test shows when the worker does not end.
+        ready_at = [(j["id"], j.get("nextcall")) for j in ready]
+        print("%.1f ready: %s" % (time.time(), ready_at))  # pylint: disable=print-used
         sys.stdout.flush()
         time.sleep(0.1)
     return 3
@@ -86,7 +88,9 @@ def accelerate(options):
     """Skip the throttle's waits (see the module docstring); returns ``[seconds skipped]``."""
     from xero_emulator.control import EmulatorControl
 
-    from odoo.addons.account_xero_sync.xero_api import throttle
+    # Absolute, W8150 (odoo-addons-relative-import) aside: this file also runs as a script,
+    # where there is no package for a relative import.
+    from odoo.addons.account_xero_sync.xero_api import throttle  # pylint: disable=W8150
 
     emulator = EmulatorControl(options["url"], timeout=30)
     skipped = [0.0]

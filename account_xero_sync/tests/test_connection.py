@@ -25,7 +25,6 @@ from .common import (
 
 def follow_authorize(url):
     """Play the user's consent at the emulator; return (code, state) of the redirect."""
-    import urllib.request
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):

@@ -7,14 +7,15 @@ from ..xero_api.payloads import totals as xero_totals
 from .common import DEMO_TENANT
 from .test_invoices import XeroInvoiceCommon
 
-# A reseller's month: per-minute and per-unit rates with 5 or 6 decimals, and a discount.
-PER_MINUTE_LINES = [
+# A reseller's month: per-minute and per-unit rates with 5 or 6 decimals, and a discount (a
+# tuple: it is the default argument of per_minute_invoice).
+PER_MINUTE_LINES = (
     ("Calls to mobiles", 412, 0.01234, 7.5),
     ("Mobile data (GB)", 2.5, 0.123456, 0),
     ("Texts", 1234, 0.00875, 7.5),
     ("Calls to 0800", 37.25, 0.043219, 0),
     ("Line rental", 1, 29.95, 0),
-]
+)
 
 
 @tagged("post_install", "-at_install")

@@ -173,7 +173,7 @@ class TestScreens(XeroPaymentCommon):
         self.assertEqual(wizard.line_ids.mapped("res_id"), first.ids)
 
         lines = self.env["xero.bulk.task.wizard.line"].with_user(self.accountant)
-        lines.with_context(again["context"]).action_check_again()
+        lines.with_context(**again["context"]).action_check_again()
         self.assertEqual(len(self.xero_calls()), calls, "Check again reads Xero again")
 
         self.emulator.clear_requests()
