@@ -11,9 +11,10 @@ PY = $$(bash tools/bootstrap.sh)
 demo:  ## throwaway database + addon + bundled emulator + the monthly cycle
 	@py=$(PY) && "$$py" tools/demo.py
 
-bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; dealers at once
+bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; dealers at once; cost per record at 1,000 and 10,000 (XERO_BENCH_SIZES)
 	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py \
-		&& "$$py" tools/demo.py --script tools/dealers_cycle.py
+		&& "$$py" tools/demo.py --script tools/dealers_cycle.py \
+		&& "$$py" tools/demo.py --script tools/bench_scale.py
 
 reliability:  ## docs/reliability.md's "Reliability, measured": real worker processes, kill -9, races, a fault storm
 	@py=$(PY) && "$$py" tools/demo.py --script tools/reliability_cycle.py

@@ -2,7 +2,8 @@ import copy
 
 from odoo import _, api, models
 
-from ..models.account_move import XERO_DOCUMENTS
+from ..xero_api import paging
+from ..xero_api.documents import XERO_DOCUMENTS
 from . import drift
 
 PAGE_SIZE = 1000  # Xero's largest page of invoices and credit notes
@@ -36,20 +37,22 @@ class XeroHandlerCompare(models.AbstractModel):
         move_type = state["phase"]
         document = XERO_DOCUMENTS[move_type]
         connection = task.connection_id
-        answer = connection._xero_call(
+        records, more = paging.read_page(
+            connection._xero_call,
             document.read,
+            document.key,
+            state["page"],
             where='Type=="%s"' % document.type,
-            page=state["page"],
             page_size=PAGE_SIZE,
         )
-        found = {r[document.id].lower(): r for r in answer.get(document.key) or []}
+        found = {r[document.id].lower(): r for r in records}
         moves = self.env["account.move"].search(
             self._linked_domain(task, move_type)
             + [("xero_invoice_id", "in", [r[document.id] for r in found.values()])]
         )
         self._log_differences(task, moves, found, state)
         state["seen"] += moves.ids
-        if state["page"] < ((answer.get("pagination") or {}).get("pageCount") or 1):
+        if more:
             state["page"] += 1
             task.handler_state = state
             return False

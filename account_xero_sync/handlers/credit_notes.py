@@ -10,7 +10,7 @@ class XeroHandlerCreditNotes(models.AbstractModel):
 
     Sends: customers not in Xero yet first, then new credit notes (``PUT /CreditNotes``, 50 a
     call), updates and voids (``POST``, 50 a call). Reads: the organisation's credit notes
-    once (1,000 a page; then what changed, at most once a minute: ``number_index``), or, when
+    once (1,000 a page; then what changed, at most once a minute: ``org_index``), or, when
     the organisation has more pages than the task has batches, the batch's numbers with
     ``where`` filters of at most 10 terms (Xero has no ``CreditNoteNumbers`` list parameter:
     5 calls per 50); for updates the linked credit notes by id. Cost: 1 call per 50 new credit

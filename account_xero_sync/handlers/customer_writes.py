@@ -2,7 +2,7 @@ from odoo import _, api, models
 
 from ..models.res_partner import contact_key
 from ..xero_api import payloads
-from . import contact_index
+from . import org_index
 from .customers import ACCOUNT_TAKEN, NAME_TAKEN
 
 
@@ -43,7 +43,8 @@ class XeroHandlerCustomerWrites(models.AbstractModel):
         ):
             group = [item for item in items if (item[1] == "create") == (action == "create")]
             answers = self._batch_call(connection, method, "Contacts", [i[2] for i in group])
-            contact_index.remember(connection, [a["record"] for a in answers if a.get("record")])
+            written = [a["record"] for a in answers if a.get("record")]
+            org_index.remember_contacts(connection, written)
             out += zip(group, answers, strict=True)
         return out
 

@@ -3,7 +3,7 @@ from odoo import _, api, models
 from ..models.res_partner import checksum, contact_key
 from ..tasks.common import BATCH_SIZE, Decision
 from ..xero_api import payloads
-from . import contact_index
+from . import org_index
 
 NAME_TAKEN = "already assigned to another contact"
 ACCOUNT_TAKEN = "Account Number already exists"
@@ -19,7 +19,7 @@ class XeroHandlerCustomers(models.AbstractModel):
     contact it matches by number or name) and updates with ``POST /Contacts`` by ContactID, 50
     a call; a name Xero says is taken is matched again against a fresh read (linked, blocked,
     or sent once more with a distinct name), an account number it has is left out on a second
-    send. Reads: the candidate contacts of each batch (see ``contact_index``: the organisation
+    send. Reads: the candidate contacts of each batch (see ``org_index``: the organisation
     read once, then what changed, at most once a minute). Cost: 1 call per 50 new customers
     once the organisation is read, plus one read a minute.
 
@@ -252,7 +252,7 @@ class XeroHandlerCustomers(models.AbstractModel):
     @api.model
     def _fetch_candidates(self, partners, connection):
         """The Xero contacts that may be these partners: those with one of their keys,
-        references, emails or names (see ``contact_index`` for how they are read)."""
+        references, emails or names (see ``org_index`` for how they are read)."""
         terms = []
         for partner in partners:
             terms.append(("ContactNumber", contact_key(partner.id)))
@@ -264,7 +264,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         batches_left = self.env.context.get("xero_batches_left") or 1
         context = self.env.context
         fresh = context.get("xero_fresh_contacts") or bool(context.get("xero_key_salt"))
-        return contact_index.candidates(connection, terms, batches_left, fresh)
+        return org_index.contact_candidates(connection, terms, batches_left, fresh)
 
     @api.model
     def _match(self, partner, contacts):

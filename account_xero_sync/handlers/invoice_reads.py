@@ -1,7 +1,7 @@
 from odoo import api, models
 
 from ..xero_api import wire
-from . import number_index
+from . import org_index
 from .invoices import NUMBER_TAKEN
 
 
@@ -10,16 +10,16 @@ class XeroHandlerInvoiceReads(models.AbstractModel):
     number (the organisation's read whole, or looked up) and by id, and the numbers Xero
     refuses as taken, found and linked after an optimistic create."""
 
-    _inherit = "xero.handler.invoices"
+    _inherit = "xero.handler.invoices"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: the invoices' reads of Xero
 
     @api.model
     def _fetch_by_number(self, connection, numbers):
         """Sales documents of this kind Xero has under these numbers (not voided or deleted):
         from the organisation's documents read whole when that costs no more than looking up
-        the batches left (``number_index``), else looked up (``_number_queries``)."""
+        the batches left (``org_index``), else looked up (``_number_queries``)."""
         document, context = self._document(), self.env.context
         queries = list(self._number_queries(numbers))
-        records = number_index.lookup(
+        records = org_index.documents_by_number(
             connection,
             document,
             numbers,

@@ -1,10 +1,10 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
-from ..models.account_move import XERO_DOCUMENTS
 from ..tasks.common import BATCH_SIZE, Decision
 from ..xero_api import payloads
-from . import number_index
+from ..xero_api.documents import XERO_DOCUMENTS
+from . import org_index
 
 NUMBER_TAKEN = "must be unique"  # Xero: "Invoice # must be unique."
 
@@ -64,7 +64,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         left = len(task._pending_lines(10 * BATCH_SIZE))
         self = self.with_context(
             xero_batches_left=-(-left // BATCH_SIZE),
-            xero_fresh_numbers=number_index.first_batch(task),
+            xero_fresh_numbers=org_index.first_batch(task),
         )
         connection = task.connection_id
         invoices = records.with_company(connection.company_id)

@@ -2,9 +2,10 @@ import copy
 
 from odoo import _, api, models
 
-from ..models.account_move import XERO_DOCUMENTS
 from ..tasks.common import BATCH_SIZE
-from . import contact_index
+from ..xero_api import paging
+from ..xero_api.documents import XERO_DOCUMENTS
+from . import org_index
 
 PAGE_SIZE = 1000  # Xero's largest page of invoices and credit notes
 LIST_CAP = 20  # records only in Xero named in the report, per kind (all are counted)
@@ -29,7 +30,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
     Xero lacks is logged "skipped" (the next Send New ... sends it); what only Xero has is
     counted and named in the report.
 
-    Reads: the organisation's contacts, 1,000 a page (kept by ``contact_index``, then one
+    Reads: the organisation's contacts, 1,000 a page (kept by ``org_index``, then one
     ``If-Modified-Since`` read per batch of 50 customers); its sales invoices and credit notes,
     one page of 1,000 per step; for allocations, the linked documents and their payments per
     batch of 50 (2 to 3 calls, as Send New Payments). Xero payments Odoo lacks are not listed
@@ -82,7 +83,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         """Match one batch of customers against the organisation's contacts (read whole at
         the first batch); once none is left, list the contacts no customer is linked to."""
         connection = task.connection_id
-        contacts = contact_index.organisation(connection)
+        contacts = org_index.organisation_contacts(connection)
         lines = self._pending(task, "contacts", BATCH_SIZE)
         if not lines:
             Partner = self.env["res.partner"].with_company(connection.company_id)
@@ -129,13 +130,15 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         handler = self.env[SENDERS[move_type][1]]
         document = XERO_DOCUMENTS[move_type]
         connection = task.connection_id
-        answer = connection._xero_call(
+        records, more = paging.read_page(
+            connection._xero_call,
             document.read,
+            document.key,
+            state["page"],
             where='Type=="%s"' % document.type,
-            page=state["page"],
             page_size=PAGE_SIZE,
         )
-        live = [r for r in answer.get(document.key) or [] if handler._is_live(r)]
+        live = [r for r in records if handler._is_live(r)]
         by_number = {r[document.number]: r for r in live if r.get(document.number)}
         Move = self.env["account.move"]
         moves = Move.search(
@@ -176,9 +179,8 @@ class XeroHandlerLinkExisting(models.AbstractModel):
                 if r[document.id] not in known and r[document.id] not in matched
             ],
         )
-        pages = (answer.get("pagination") or {}).get("pageCount") or 1
         state["page"] += 1
-        return state["page"] > pages
+        return not more
 
     @api.model
     def _step_payments(self, task):

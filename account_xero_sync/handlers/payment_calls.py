@@ -5,7 +5,7 @@ from ..tasks.common import Decision
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
 from ..xero_api.wire import guid_where, where_any
-from . import invoice_state
+from . import org_index
 
 LIVE_PAYMENTS = 'Status=="AUTHORISED" AND (%s)'
 
@@ -16,7 +16,7 @@ class XeroHandlerPayments(models.AbstractModel):
     allocation to send (removals to make in Xero, money waiting for an allocation), and the
     plan of an allocation whose invoice or credit note is not in Xero yet."""
 
-    _inherit = "xero.handler.payments"
+    _inherit = "xero.handler.payments"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: the payments' Xero calls
 
     @api.model
     def _fetch_invoices(self, connection, xero_invoice_ids, task=None):
@@ -24,13 +24,13 @@ class XeroHandlerPayments(models.AbstractModel):
 
         ``IDs`` filter, split so each query string stays under Xero's limit (about 38 GUIDs a
         call), each chunk read page by page; for a ``task``, what its read of the organisation
-        holds first (``invoice_state``; read again at once when the batch is tried again).
+        holds first (``org_index``; read again at once when the batch is tried again).
         """
         ids = sorted({i for i in xero_invoice_ids if i})
         found = {}
         if task is not None and ids:
             fresh = bool(self.env.context.get("xero_key_salt"))
-            found = invoice_state.lookup(connection, task, ids, fresh)
+            found = org_index.task_invoices(connection, task, ids, fresh)
             ids = [i for i in ids if i.lower() not in found]
         invoices = self.env["xero.handler.invoices"]._fetch_current(connection, ids) if ids else {}
         found.update({key.lower(): invoice for key, invoice in invoices.items()})

@@ -8,7 +8,7 @@ from xero_emulator.process import EmulatorProcess
 from odoo import Command
 from odoo.tests import TransactionCase
 
-from odoo.addons.account_xero_sync.handlers import contact_index, invoice_state, number_index
+from odoo.addons.account_xero_sync.handlers import org_index
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
@@ -56,9 +56,7 @@ class Emulator:
     def reset(self, seed=None):
         """A new organisation under the same tenant ids: what Odoo's workers remember of the
         old one's contacts and invoices is dropped with it."""
-        contact_index.forget()
-        invoice_state.forget()
-        number_index.forget()
+        org_index.forget()
         return self.api.reset(seed)
 
     def requests(self, method=None, path=None):

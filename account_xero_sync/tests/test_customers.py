@@ -3,7 +3,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..handlers import org_reads
+from ..handlers import org_index
 from .common import DEMO_TENANT, XeroTransactionCase
 
 
@@ -394,7 +394,7 @@ class TestCustomers(XeroTransactionCase):
         )
         match = self.customer("Big Org Match Ltd", email="match@big.example")
         new = self.customer("Big Org New Ltd")
-        with patch.object(org_reads, "PAGE", 2):
+        with patch.object(org_index, "PAGE", 2):
             task = self.run_task("send_new_customers")
         self.assertEqual(self.outcome(task, match)[0], "linked")
         self.assertEqual(self.outcome(task, new)[0], "created")
@@ -408,7 +408,7 @@ class TestCustomers(XeroTransactionCase):
         as "Acme Ltd (C0042)"."""
         self.seed_large_organisation({"Name": "ACME Ltd", "EmailAddress": "Accounts@ACME.example"})
         by_name = self.customer("Acme Ltd")
-        with patch.object(org_reads, "PAGE", 2):
+        with patch.object(org_index, "PAGE", 2):
             task = self.run_task("send_new_customers")
         gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
         self.assertEqual(len([r for r in gets if "where" in r["query"]]), 1, "the filter path")
@@ -486,7 +486,7 @@ class TestCustomers(XeroTransactionCase):
         self.seed_large_organisation({"Name": "Kiwi  Fibre Ltd "})
         self.seed_org(contacts=[{"Name": "Kiwi Fibre Ltd Holdings"}])
         kiwi = self.customer("Kiwi Fibre Ltd")
-        with patch.object(org_reads, "PAGE", 2):
+        with patch.object(org_index, "PAGE", 2):
             task = self.run_task("send_new_customers")
         gets = self.emulator.requests(method="GET", path="/api.xro/2.0/Contacts")
         self.assertEqual(len([r for r in gets if "where" in r["query"]]), 1, "the filter path")

@@ -7,7 +7,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.addons.account_xero_sync.handlers import number_index
+from odoo.addons.account_xero_sync.handlers import org_index
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 from .common import DEMO_TENANT, XeroAccountingCommon
@@ -304,15 +304,15 @@ class TestInvoices(XeroInvoiceCommon):
     def test_a_process_remembers_its_last_tasks_only(self):
         """A long-lived worker sends a batch of thousands of tasks over months: it knows a task's
         first batch (which reads what changed in Xero) but keeps only the last tasks in memory."""
-        number_index.forget()
-        tasks = self.env["xero.task"].browse(range(1, number_index._KEEP_TASKS + 2))
-        self.assertTrue(number_index.first_batch(tasks[0]))
-        self.assertFalse(number_index.first_batch(tasks[0]), "the same task's second batch")
+        org_index.forget()
+        tasks = self.env["xero.task"].browse(range(1, org_index._KEEP_TASKS + 2))
+        self.assertTrue(org_index.first_batch(tasks[0]))
+        self.assertFalse(org_index.first_batch(tasks[0]), "the same task's second batch")
         for task in tasks[1:]:
-            self.assertTrue(number_index.first_batch(task))
-        self.assertEqual(len(number_index._TASKS), number_index._KEEP_TASKS)
-        self.assertFalse(number_index.first_batch(tasks[-1]))
-        self.assertTrue(number_index.first_batch(tasks[0]), "the oldest was forgotten")
+            self.assertTrue(org_index.first_batch(task))
+        self.assertEqual(len(org_index._TASKS), org_index._KEEP_TASKS)
+        self.assertFalse(org_index.first_batch(tasks[-1]))
+        self.assertTrue(org_index.first_batch(tasks[0]), "the oldest was forgotten")
 
     def test_one_off_update_unpaid_and_paid(self):
         move = self.invoice([100.0])
