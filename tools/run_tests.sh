@@ -43,6 +43,9 @@ if [ "$ODOO_ONLY" = 0 ]; then
     api_failed=$((api_failed + $(grep -oE '[0-9]+ failed' <<<"$last" | grep -oE '[0-9]+' || echo 0) \
       + $(grep -oE '[0-9]+ errors?' <<<"$last" | grep -oE '[0-9]+' || echo 0) ))
   done
+  echo "== pylint-odoo (OCA's mandatory checks for 18.0, .pylintrc-mandatory)"
+  PYTHON="$PY" bash tools/check_pylint.sh 2>&1 | tail -n 30
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { status=1; api_failed=$((api_failed + 1)); }
 fi
 
 if ! "$PY" -c 'import odoo' >/dev/null 2>&1; then
