@@ -19,7 +19,7 @@ class XeroHandlerPayments(models.AbstractModel):
     invoice, amount and date, not linked to another) instead of making it twice.
     """
 
-    _inherit = "xero.handler.payments"
+    _inherit = "xero.handler.payments"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: credit note allocations
 
     @api.model
     def _credit_values(self, partial):

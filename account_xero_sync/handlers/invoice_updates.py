@@ -17,7 +17,7 @@ def _same(a, b):
 class XeroHandlerInvoices(models.AbstractModel):
     """Send Invoice on a linked invoice: updating and voiding invoices already in Xero."""
 
-    _inherit = "xero.handler.invoices"
+    _inherit = "xero.handler.invoices"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: updating and voiding linked invoices
 
     @api.model
     def _update(self, connection, updates, voids):

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..xero_api import payloads
@@ -48,6 +48,28 @@ class ResPartner(models.Model):
     xero_candidate_name = fields.Char(
         string="Possible Xero contact name", company_dependent=True, copy=False
     )
+    xero_url = fields.Char(
+        string="Xero contact",
+        compute="_compute_xero_url",
+        help="The contact in the current dealer's Xero organisation.",
+    )
+
+    @api.depends_context("company")
+    @api.depends("xero_contact_id")
+    def _compute_xero_url(self):
+        """The contact in the current dealer's own Xero organisation (a deep link with the
+        organisation's short code)."""
+        connection = (
+            self.env["xero.connection"]
+            .sudo()
+            .search([("company_id", "=", self.env.company.id)], limit=1)
+        )
+        for partner in self:
+            partner.xero_url = (
+                connection._xero_deep_link(f"/Contacts/View/{partner.xero_contact_id}")
+                if partner.xero_contact_id
+                else False
+            )
 
     # ------------------------------------------------------------------ actions
 

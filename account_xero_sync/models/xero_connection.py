@@ -1,11 +1,19 @@
+"""``xero.connection``, the connection itself: its fields, ``create``/``write``, its state,
+Test connection and Disconnect, the links of the dealer's records to its one organisation
+(Unlink all), and the gateway, the one way out to Xero. The other concerns of the connection
+are beside it (see the class docstring)."""
+
 import logging
+from contextlib import contextmanager
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 from ..xero_api import client as xero_client
 from ..xero_api import errors as xero_errors
 from ..xero_api import throttle as xero_throttle
+from .xero_columns import testing
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +39,16 @@ NO_TOKENS = {
 }
 # States in which no call can succeed until a person fixes the connection.
 NEEDS_A_PERSON = ("needs_reauth", "bad_credentials")
+# res.partner's Xero fields are company-dependent (one jsonb column, a key per company).
+PARTNER_FIELDS = (
+    "xero_contact_id",
+    "xero_contact_name",
+    "xero_last_sync",
+    "xero_last_error",
+    "xero_payload_hash",
+    "xero_candidate_id",
+    "xero_candidate_name",
+)
 
 
 def _server_field(string, default):
@@ -58,9 +76,20 @@ class XeroConnection(models.Model):
     cannot change an organisation's base currency: Test connection stores it, forgotten when
     the connection is pointed at another organisation; until then each task reads it.
 
-    Beside this file, by concern: OAuth and tokens (``xero_connection_oauth``), links to one
-    organisation (``_links``), mappings (``_mappings``), payments' schedule (``_payments``),
-    the task runner (``_runner``), webhooks (``_webhook``).
+    Links that cannot rot: the dealer's records linked to Xero (customers, invoices and credit
+    notes, payments) hold ids of ONE organisation. Pointing the connection at another one
+    (tenant picker, OAuth callback, a write) while such links exist would send updates,
+    payments and voids to ids the new organisation does not have, or to the wrong records:
+    refused. *Unlink all records of this dealer* (Xero Managers, confirmed) clears every link
+    first; the next sends then match and create in the new organisation. Two dealers never
+    share an organisation.
+
+    This file holds the connection itself: its fields, ``create``/``write``, its state, Test
+    connection, the links to its organisation and the gateway. Beside it, by concern: OAuth,
+    the organisation's choice and the tokens' renewal (``xero_connection_oauth``), mappings and
+    Xero's codes (``xero_connection_mappings``), webhooks (``xero_connection_webhook``), the
+    dealer's task runner and the scheduled fetch of payments (``tasks/xero_connection_runner``).
+    The secrets are a model of their own, ``xero.connection.token``.
     """
 
     _name = "xero.connection"
@@ -150,15 +179,6 @@ class XeroConnection(models.Model):
         "dated before this day (an organisation that already has its history in Xero: run Link "
         "Existing Xero Records first). Customers are sent whatever their date.",
     )
-    auto_fetch_payments = fields.Boolean(
-        help="The scheduled action 'Xero: fetch new payments' fetches this dealer's payments.",
-    )
-    payments_fetched_until = fields.Datetime(
-        readonly=True,
-        copy=False,
-        help="High-water mark of Fetch New Payments (Xero's UpdatedDateUTC).",
-    )
-    mapping_ids = fields.One2many("xero.mapping", "connection_id", string="Mappings")
 
     _sql_constraints = [
         (
@@ -196,6 +216,24 @@ class XeroConnection(models.Model):
                         "Xero custom connection reaches exactly one organisation: each dealer "
                         "needs its own, with its own client id and secret.",
                         conn.client_id,
+                    )
+                )
+
+    @api.constrains("tenant_id")
+    def _check_one_dealer_per_organisation(self):
+        for conn in self.filtered("tenant_id"):
+            other = self.sudo().search(
+                [("tenant_id", "=", conn.tenant_id), ("id", "!=", conn.id)], limit=1
+            )
+            if other:
+                raise ValidationError(
+                    _(
+                        "Xero organisation %(org)s is already connected to %(company)s: an "
+                        "organisation belongs to one dealer. Connect %(mine)s to its own "
+                        "organisation.",
+                        org=conn.tenant_name or conn.tenant_id,
+                        company=other.company_id.name,
+                        mine=conn.company_id.name,
                     )
                 )
 
@@ -384,7 +422,7 @@ class XeroConnection(models.Model):
         """Revoke the refresh token at Xero (when there is one) and forget every token.
 
         The organisation is forgotten too, unless records of the dealer are linked to it
-        (then only that organisation can be connected again: see ``xero_connection_links``).
+        (then only that organisation can be connected again: see :meth:`_check_no_links`).
         """
         self._check_manager()
         for conn in self:
@@ -400,6 +438,188 @@ class XeroConnection(models.Model):
                 conn.write({"tenant_id": False, "tenant_name": False})
             conn.tenant_choice_ids.unlink()
         return True
+
+    # ------------------------------------------------------------------ links
+
+    def _xero_link_counts(self):
+        """``[(label, count)]`` of the dealer's records linked to its organisation."""
+        self.ensure_one()
+        company = self.company_id
+        env = self.env(su=True, context=dict(self.env.context, active_test=False))
+        return [
+            (label, count)
+            for label, count in (
+                (
+                    _("customers"),
+                    env["res.partner"]
+                    .with_company(company)
+                    .search_count([("xero_contact_id", "!=", False)]),
+                ),
+                (
+                    _("invoices and credit notes"),
+                    env["account.move"].search_count(
+                        [("company_id", "=", company.id), ("xero_invoice_id", "!=", False)]
+                    ),
+                ),
+                (
+                    _("payments"),
+                    env["account.partial.reconcile"].search_count(
+                        [
+                            ("company_id", "=", company.id),
+                            "|",
+                            ("xero_payment_id", "!=", False),
+                            ("xero_pending_payment_id", "!=", False),
+                        ]
+                    ),
+                ),
+                (
+                    _("deletions still to make in Xero"),
+                    env["account.payment"].search_count(
+                        [("company_id", "=", company.id), ("xero_removed_payments", "!=", False)]
+                    )
+                    + env["account.move"].search_count(
+                        [
+                            ("company_id", "=", company.id),
+                            ("xero_removed_allocations", "!=", False),
+                        ]
+                    ),
+                ),
+            )
+            if count
+        ]
+
+    def _check_no_links(self):
+        """Raise when the dealer has records linked to its organisation."""
+        self.ensure_one()
+        counts = self._xero_link_counts()
+        if counts:
+            raise UserError(
+                _(
+                    "%(company)s has records linked to Xero organisation %(org)s (%(what)s): the "
+                    "connection cannot be pointed to another organisation. A Xero Manager can "
+                    'first use "Unlink all records of this dealer" on the connection; they are '
+                    "then matched or created again in the new organisation.",
+                    company=self.company_id.name,
+                    org=self.tenant_name or self.tenant_id,
+                    what=", ".join("%s %s" % (count, label) for label, count in counts),
+                )
+            )
+
+    def _xero_link_columns(self):
+        """``{model: {field: value once unlinked}}``: every link to the organisation, for the
+        bulk clearing of :meth:`action_xero_unlink_all` (res.partner's company-dependent
+        fields apart). A module adding links extends it."""
+        return {
+            "account.move": {
+                "xero_invoice_id": None,
+                "xero_sync_state": "not_sent",
+                "xero_last_sync": None,
+                "xero_last_error": None,
+                "xero_pdf_name": None,
+                "xero_pdf_checksum": None,
+                "xero_pdf_date": None,
+                "xero_removed_allocations": None,
+            },
+            "account.move.line": {"xero_line_item_id": None},
+            "account.partial.reconcile": {
+                "xero_payment_id": None,
+                "xero_pending_action": None,
+                "xero_pending_payment_id": None,
+                "xero_writeoff_payment_id": None,
+                "xero_pending_writeoff_id": None,
+                "xero_amount": None,
+                "xero_date": None,
+                "xero_account_code": None,
+                "xero_last_sync": None,
+                "xero_last_error": None,
+            },
+            "account.payment": {"xero_removed_payments": None, "xero_import_id": None},
+        }
+
+    def action_xero_unlink_all(self):
+        """Unlink all records of this dealer: forget every link to its Xero organisation.
+
+        In bulk, in SQL (thousands of records; the links are plain columns, and the partners'
+        per-company key of their company-dependent columns). Nothing is written to Xero. The
+        chatter says what was cleared. Refused while a task of the dealer is queued or running.
+        """
+        self.ensure_one()
+        self._check_manager()
+        self.check_access("write")
+        self._check_no_task_running()
+        counts = self._xero_link_counts()
+        self._clear_xero_links()
+        self.write(
+            {
+                "payments_fetched_until": False,
+                "payments_fetch_retry_ids": False,
+                "payments_fetch_error": False,
+            }
+        )
+        cleared = ", ".join("%s %s" % (count, label) for label, count in counts) or _("nothing")
+        self.message_post(
+            body=_(
+                "All records of %(company)s unlinked from Xero organisation %(org)s: %(what)s. "
+                "Nothing was changed in Xero; the mappings are kept (check them against the "
+                "next organisation).",
+                company=self.company_id.name,
+                org=self.tenant_name or self.tenant_id or "-",
+                what=cleared,
+            )
+        )
+        return self._notify(_("Unlinked from Xero"), cleared, "success")
+
+    def _check_no_task_running(self):
+        """Raise while a task of the dealer is queued or running."""
+        busy = (
+            self.env["xero.task"]
+            .sudo()
+            .search_count(
+                [("company_id", "=", self.company_id.id), ("state", "in", ("queued", "running"))]
+            )
+        )
+        if busy:
+            raise UserError(
+                _("%s has Xero tasks queued or running: cancel them first.", self.company_id.name)
+            )
+
+    def _clear_xero_links(self):
+        """Clear, in SQL, every link of the dealer's records to its organisation: the partners'
+        per-company key of their company-dependent fields, then the columns of
+        :meth:`_xero_link_columns`."""
+        self.env.flush_all()
+        key = str(self.company_id.id)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "UPDATE res_partner SET %s WHERE %s",
+                SQL(", ").join(
+                    SQL("%s = %s - %s::text", SQL.identifier(f), SQL.identifier(f), key)
+                    for f in PARTNER_FIELDS
+                ),
+                SQL(" OR ").join(
+                    SQL("%s ? %s::text", SQL.identifier(f), key) for f in PARTNER_FIELDS
+                ),
+            )
+        )
+        self.env["res.partner"].invalidate_model(list(PARTNER_FIELDS))
+        for model, values in self._xero_link_columns().items():
+            Model = self.env[model]
+            cr.execute(
+                SQL(
+                    "UPDATE %s SET %s WHERE company_id = %s AND (%s)",
+                    SQL.identifier(Model._table),
+                    SQL(", ").join(
+                        SQL("%s = %s", SQL.identifier(f), value) for f, value in values.items()
+                    ),
+                    self.company_id.id,
+                    SQL(" OR ").join(
+                        SQL("%s IS DISTINCT FROM %s", SQL.identifier(f), value)
+                        for f, value in values.items()
+                    ),
+                )
+            )
+            Model.invalidate_model(list(values))
 
     # ------------------------------------------------------------------ gateway
 
@@ -466,6 +686,20 @@ class XeroConnection(models.Model):
                 self.env.context.get("xero_clock") or xero_throttle.RealClock(),
             ),
         )
+
+    @contextmanager
+    def _side_cursor(self):
+        """A cursor whose work is committed at once, whatever becomes of the caller's.
+
+        Throttle slots must survive a rollback of the task that asked for them. In tests the
+        test cursor is used (a savepoint), as a separate one could not see its data.
+        """
+        if testing():
+            with self.env.cr.savepoint(flush=False):
+                yield self.env.cr
+        else:
+            with self.env.registry.cursor() as cr:
+                yield cr
 
     def _xero_problem(self, exc):
         """One sentence for a banner: this dealer's connection, what is wrong with it (as the

@@ -1,15 +1,32 @@
-from odoo import _, fields, models
+"""The connection's mappings and Xero's codes: Load from Xero (the organisation's accounts and
+tax rates, its bank accounts, and the mappings they propose), and what is left unmapped."""
+
+from odoo import _, api, fields, models
 from odoo.tools import html2plaintext
 
 from ..xero_api import tax_kinds
+from .xero_mapping import KIND_TARGET
 
 
 class XeroConnection(models.Model):
-    """Load from Xero: the organisation's accounts and tax rates, and proposed mappings."""
+    """Mappings and codes on the connection: Load from Xero reads the organisation's accounts,
+    tax rates and bank accounts, keeps them as codes to pick from, and maps what matches;
+    ``unmapped_warning`` lists what still blocks invoices and payments."""
 
-    _inherit = "xero.connection"
+    _inherit = "xero.connection"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: mappings
 
+    mapping_ids = fields.One2many("xero.mapping", "connection_id", string="Mappings")
     code_ids = fields.One2many("xero.code", "connection_id", string="Xero accounts and taxes")
+    unmapped_warning = fields.Text(
+        compute="_compute_unmapped_warning",
+        help="The dealer's income accounts, sales taxes and payment journals with no mapping "
+        "and no default: invoices and payments using them are blocked.",
+    )
+
+    @api.depends("mapping_ids", "company_id")
+    def _compute_unmapped_warning(self):
+        for connection in self:
+            connection.unmapped_warning = connection._unmapped_text() if connection.id else False
 
     def action_load_mappings_from_xero(self):
         """Read Accounts and TaxRates (2 calls); map what matches; keep existing mappings.
@@ -28,12 +45,31 @@ class XeroConnection(models.Model):
         Mapping = self.env["xero.mapping"]
         mapped_accounts, _default_account = Mapping._resolver(self, "account")
         mapped_taxes, _default_tax = Mapping._resolver(self, "tax")
+        new, left = self._propose_account_mappings(accounts, mapped_accounts)
+        new_taxes, left_taxes = self._propose_tax_mappings(rates, mapped_taxes)
+        new += new_taxes
+        left += left_taxes
+        self.write({"mapping_ids": [fields.Command.create(vals) for vals in new]})
+        message = _(
+            "%(accounts)s accounts and %(rates)s tax rates read; %(new)s mappings added.",
+            accounts=len(accounts),
+            rates=len(rates),
+            new=len(new),
+        )
+        if left:
+            message += " " + _("Left unmapped (map them by hand): %s.", "; ".join(left))
+            self.message_post(body=message)
+        return self._notify(_("Loaded from Xero"), message, "warning" if left else "success")
+
+    def _propose_account_mappings(self, accounts, mapped_accounts):
+        """``(new, left)``: a mapping (values) for each of the dealer's unmapped income
+        accounts whose code is a Xero revenue account's, and why the others are left."""
+        new, left = [], []
         revenue = {
             a["Code"]: a
             for a in accounts
             if a.get("Code") and a.get("Status") != "ARCHIVED" and a.get("Class") == "REVENUE"
         }
-        new, left = [], []
         odoo_accounts = (
             self.env["account.account"]
             .with_company(self.company_id)
@@ -59,6 +95,13 @@ class XeroConnection(models.Model):
             left.append(
                 _("accounts %s: no Xero revenue account of the same code", ", ".join(codes))
             )
+        return new, left
+
+    def _propose_tax_mappings(self, rates, mapped_taxes):
+        """``(new, left)``: a mapping (values) for each of the dealer's unmapped sales taxes
+        that one Xero sales rate matches (``tax_kinds.match_sales_rate``), and why the
+        others are left."""
+        new, left = [], []
         sale_rates = [
             r for r in rates if r.get("CanApplyToRevenue") and r.get("Status") == "ACTIVE"
         ]
@@ -83,17 +126,7 @@ class XeroConnection(models.Model):
                 )
             else:
                 left.append(_("tax %(tax)s: %(why)s", tax=tax.name, why=why))
-        self.write({"mapping_ids": [fields.Command.create(vals) for vals in new]})
-        message = _(
-            "%(accounts)s accounts and %(rates)s tax rates read; %(new)s mappings added.",
-            accounts=len(accounts),
-            rates=len(rates),
-            new=len(new),
-        )
-        if left:
-            message += " " + _("Left unmapped (map them by hand): %s.", "; ".join(left))
-            self.message_post(body=message)
-        return self._notify(_("Loaded from Xero"), message, "warning" if left else "success")
+        return new, left
 
     @staticmethod
     def _odoo_tax_kind(tax):
@@ -139,4 +172,137 @@ class XeroConnection(models.Model):
                     for kind, code, name, xero_id, rate in wanted
                 ]
             }
+        )
+
+    def action_load_bank_accounts(self):
+        """Load from Xero: the organisation's BANK accounts as journal mappings (one call).
+
+        Existing journal rows get the account's current code, id and name. Odoo bank journals
+        whose account number or name matches a Xero bank account are mapped to it. Never a
+        default: a journal left unmapped blocks its payments until a manager maps it.
+        """
+        self.ensure_one()
+        self._check_manager()
+        accounts = self._xero_call("get_accounts", where='Type=="BANK"').get("Accounts") or []
+        accounts = sorted(
+            (a for a in accounts if a.get("Status", "ACTIVE") == "ACTIVE"),
+            key=lambda a: (a.get("Code") or "", a.get("Name") or ""),
+        )
+        rows = self.mapping_ids.filtered(lambda m: m.kind == "journal")
+        updated = self._refresh_bank_rows(accounts, rows)
+        created = self._propose_journal_mappings(accounts, rows)
+        self.write({"mapping_ids": [fields.Command.create(vals) for vals in created]})
+        return self._notify(
+            _("Bank accounts loaded from Xero"),
+            _(
+                "%(count)s bank accounts read; %(updated)s mappings updated, %(new)s added.",
+                count=len(accounts),
+                updated=updated,
+                new=len(created),
+            ),
+            "success",
+        )
+
+    def _refresh_bank_rows(self, accounts, rows):
+        """Give the journal ``rows`` of these Xero bank ``accounts`` the account's current
+        code, id and name; return how many rows were written."""
+        updated = 0
+        for account in accounts:
+            vals = {
+                "xero_code": account.get("Code") or account["AccountID"],
+                "xero_id": account["AccountID"],
+                "xero_name": account.get("Name"),
+            }
+            same = rows.filtered(
+                lambda r, a=account: (
+                    (r.xero_id or "").lower() == a["AccountID"].lower()
+                    or (a.get("Code") and r.xero_code == a["Code"])
+                )
+            )
+            if same:
+                same.write(vals)
+                updated += len(same)
+        return updated
+
+    def _propose_journal_mappings(self, accounts, rows):
+        """A mapping (values) for each of the dealer's bank journals without a row (``rows``)
+        whose account number, or else name, is one of these Xero bank ``accounts``'."""
+        created = []
+        journals = self.env["account.journal"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("type", "=", "bank"),
+                ("id", "not in", rows.journal_id.ids),
+            ]
+        )
+        for journal in journals:
+            number = "".join(c for c in journal.bank_acc_number or "" if c.isalnum())
+            match = next(
+                (
+                    a
+                    for a in accounts
+                    if number
+                    and number
+                    == "".join(c for c in a.get("BankAccountNumber") or "" if c.isalnum())
+                ),
+                None,
+            ) or next(
+                (a for a in accounts if a.get("Name", "").lower() == journal.name.lower()), None
+            )
+            if match:
+                created.append(
+                    {
+                        "kind": "journal",
+                        "journal_id": journal.id,
+                        "xero_code": match.get("Code") or match["AccountID"],
+                        "xero_id": match["AccountID"],
+                        "xero_name": match.get("Name"),
+                    }
+                )
+        return created
+
+    def _unmapped_odoo_records(self):
+        """``{kind: records}``: the dealer's records of each kind with no row (kinds with a
+        default row left out)."""
+        self.ensure_one()
+        company = self.company_id
+        candidates = {
+            "account": self.env["account.account"].search(
+                [
+                    ("company_ids", "in", company.ids),
+                    ("account_type", "in", ("income", "income_other")),
+                ]
+            ),
+            "tax": self.env["account.tax"].search(
+                [("company_id", "=", company.id), ("type_tax_use", "=", "sale")]
+            ),
+            "journal": self.env["account.journal"].search(
+                [("company_id", "=", company.id), ("type", "in", ("bank", "cash"))]
+            ),
+        }
+        rows = self.mapping_ids
+        result = {}
+        for kind, records in candidates.items():
+            own = rows.filtered(lambda r, k=kind: r.kind == k)
+            if own.filtered("is_default"):
+                continue
+            left = records - own[KIND_TARGET[kind]]
+            if left:
+                result[kind] = left
+        return result
+
+    def _unmapped_text(self):
+        labels = {
+            "account": _("Income accounts"),
+            "tax": _("Sales taxes"),
+            "journal": _("Payment journals"),
+        }
+        lines = [
+            "%s: %s" % (labels[kind], ", ".join(records.mapped("display_name")))
+            for kind, records in self._unmapped_odoo_records().items()
+        ]
+        if not lines:
+            return False
+        return "\n".join(
+            [_("Not mapped (their invoices and payments are blocked until mapped):"), *lines]
         )

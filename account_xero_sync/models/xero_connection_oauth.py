@@ -1,3 +1,7 @@
+"""OAuth2 on ``xero.connection``: Connect to Xero and its callback, the choice of the
+organisation (``xero.connection.tenant``, the organisations a grant covers), and the renewal
+of the access token. The secrets themselves are ``xero.connection.token``."""
+
 import logging
 import secrets
 import time
@@ -18,10 +22,11 @@ TOKEN_MARGIN = 60  # refresh this many seconds before the access token expires
 
 
 class XeroConnection(models.Model):
-    """OAuth2 on the connection: Connect to Xero, the callback, and the token's renewal (under
-    a row lock, in a side cursor committed at once: Xero's refresh tokens are single use)."""
+    """OAuth2 on the connection: Connect to Xero, the callback, the choice of the organisation,
+    and the token's renewal (under a row lock, in a side cursor committed at once: Xero's
+    refresh tokens are single use)."""
 
-    _inherit = "xero.connection"
+    _inherit = "xero.connection"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: OAuth
 
     def action_connect(self):
         """Start the OAuth2 authorization-code flow: redirect to Xero's consent page.
@@ -73,7 +78,7 @@ class XeroConnection(models.Model):
         conn.check_access("write")
         token.write({"oauth_state": False, "oauth_uid": False})
         grant = conn._gateway().exchange_code(code, conn._redirect_uri())
-        # A grant that would re-point the dealer (see xero_connection_links) is refused as a
+        # A grant that would re-point the dealer (see _check_no_links) is refused as a
         # whole: the connection keeps its previous tokens and organisation.
         with self.env.cr.savepoint():
             token.write(
@@ -137,7 +142,7 @@ class XeroConnection(models.Model):
             different valid one stored meanwhile by another worker is taken without a grant.
         """
         token = self._token_record()
-        failure = grant = None
+        failure = None
         with self._token_transaction(token) as cr:
             cr.execute(
                 "SELECT access_token, refresh_token, expires_at FROM xero_connection_token "
@@ -152,30 +157,33 @@ class XeroConnection(models.Model):
                     "expires_at": expires_at,
                 }
             else:
-                try:
-                    grant = self._new_grant(refresh)
-                except xero_errors.XeroAuthError as exc:
-                    # Recorded in this committed transaction, raised once it is closed.
-                    failure = exc
-                    values = {
-                        "needs_reauth": exc.needs_reauth,
-                        "last_error": exc.user_message(),
-                        "error_code": exc.code or False,
-                    }
-                else:
-                    values = {
-                        "access_token": grant["access_token"],
-                        "refresh_token": grant.get("refresh_token") or refresh,
-                        "expires_at": grant["expires_at"],
-                        "needs_reauth": False,
-                        "last_error": False,
-                        "error_code": False,
-                    }
+                values, failure = self._grant_values(refresh)
                 self._token_update(cr, token, values)
         self._token_remember(token, values)
         if failure:
             raise failure
         return values["access_token"]
+
+    def _grant_values(self, refresh):
+        """``(values, failure)``: the token row's values after asking Xero for a new grant
+        (with ``refresh``, the stored refresh token), and the ``XeroAuthError`` that refused it
+        (recorded in the caller's committed transaction, raised once it is closed) or None."""
+        try:
+            grant = self._new_grant(refresh)
+        except xero_errors.XeroAuthError as exc:
+            return {
+                "needs_reauth": exc.needs_reauth,
+                "last_error": exc.user_message(),
+                "error_code": exc.code or False,
+            }, exc
+        return {
+            "access_token": grant["access_token"],
+            "refresh_token": grant.get("refresh_token") or refresh,
+            "expires_at": grant["expires_at"],
+            "needs_reauth": False,
+            "last_error": False,
+            "error_code": False,
+        }, None
 
     def _token_state_write(self, vals):
         """Write the token row's renewal state (tokens, last error) as :meth:`_renew_token`
@@ -253,20 +261,6 @@ class XeroConnection(models.Model):
             _("Not connected to Xero: use 'Connect to Xero'."), needs_reauth=True
         )
 
-    @contextmanager
-    def _side_cursor(self):
-        """A cursor whose work is committed at once, whatever becomes of the caller's.
-
-        Throttle slots must survive a rollback of the task that asked for them. In tests the
-        test cursor is used (a savepoint), as a separate one could not see its data.
-        """
-        if testing():
-            with self.env.cr.savepoint(flush=False):
-                yield self.env.cr
-        else:
-            with self.env.registry.cursor() as cr:
-                yield cr
-
     def _token_record(self):
         self.ensure_one()
         tokens = self.env["xero.connection.token"].sudo()
@@ -275,3 +269,23 @@ class XeroConnection(models.Model):
 
     def _redirect_uri(self):
         return self.get_base_url().rstrip("/") + "/xero/oauth/callback"
+
+
+class XeroConnectionTenant(models.Model):
+    """An organisation the OAuth grant covers, offered when there is more than one."""
+
+    _name = "xero.connection.tenant"
+    _description = "Xero Organisation Choice"
+
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    tenant_id = fields.Char(string="Organisation ID", required=True)
+    name = fields.Char(required=True)
+
+    def action_choose(self):
+        """Make this organisation the connection's one."""
+        self.ensure_one()
+        self.connection_id._check_manager()
+        self.connection_id.write({"tenant_id": self.tenant_id, "tenant_name": self.name})
+        self.connection_id.tenant_choice_ids.unlink()
+        return True

@@ -1,3 +1,6 @@
+"""Xero webhooks on ``xero.connection``: the delivery URL and key, the signed deliveries, and
+the Fetch New Payments they queue. The events are ``xero.webhook.event``."""
+
 import base64
 import hashlib
 import hmac
@@ -50,7 +53,7 @@ class XeroConnection(models.Model):
     waiting to start: then the event joins it. Xero itself is never called from the delivery.
     """
 
-    _inherit = "xero.connection"
+    _inherit = "xero.connection"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: webhooks
 
     webhook_token = fields.Char(
         copy=False,

@@ -6,6 +6,8 @@ MAPPING_KINDS = [
     ("tax", "Tax → Xero tax type"),
     ("journal", "Payment journal → Xero bank account"),
 ]
+# The field of a row that names its Odoo record, by kind.
+KIND_TARGET = {"account": "account_id", "tax": "tax_id", "journal": "journal_id"}
 
 
 class XeroMapping(models.Model):

@@ -3,6 +3,5 @@ from . import (
     xero_task,
     xero_task_line,
     xero_task_runner,
-    xero_task_screens,
     xero_connection_runner,
 )

@@ -1,6 +1,15 @@
+"""Each dealer's task runner and the schedules that queue its tasks: the connection's own
+``ir.cron`` and the scheduled Fetch New Payments (with what the last fetch left on the
+connection)."""
+
+import logging
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import _, api, fields, models
+
+from ..models.xero_connection import NEEDS_A_PERSON
+
+_logger = logging.getLogger(__name__)
 
 MODULE = "account_xero_sync"
 
@@ -14,9 +23,13 @@ class XeroConnection(models.Model):
     batches stay serial (its cron, plus the runner's row and advisory locks). The cron is made
     with the connection, or on demand for a connection made before this version; it carries an
     external id (``noupdate``) so that uninstalling and neutralising treat it as the module's.
+
+    The scheduled action *Xero: fetch new payments* queues Fetch New Payments on the runner of
+    every dealer that asked for it; the last fetch's failure and the payments it could not
+    import yet are kept on the connection.
     """
 
-    _inherit = "xero.connection"
+    _inherit = "xero.connection"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: runner and schedules
 
     runner_cron_id = fields.Many2one(
         "ir.cron",
@@ -25,6 +38,26 @@ class XeroConnection(models.Model):
         copy=False,
         ondelete="set null",
         help="The scheduled action that runs this dealer's queued tasks.",
+    )
+    auto_fetch_payments = fields.Boolean(
+        help="The scheduled action 'Xero: fetch new payments' fetches this dealer's payments.",
+    )
+    payments_fetched_until = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="High-water mark of Fetch New Payments (Xero's UpdatedDateUTC).",
+    )
+    payments_fetch_error = fields.Text(
+        string="Last fetch error",
+        readonly=True,
+        copy=False,
+        help="Why the last scheduled Fetch New Payments of this dealer failed.",
+    )
+    payments_fetch_retry_ids = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Xero payments the last fetch could not import (mapping, amount due): re-read by id "
+        "at the next fetch.",
     )
 
     def unlink(self):
@@ -87,3 +120,48 @@ class XeroConnection(models.Model):
         )
         conn.runner_cron_id = cron
         return cron
+
+    # ------------------------------------------------------------------ payments' schedule
+
+    @api.model
+    def _cron_fetch_payments(self):
+        """Cron "Xero: fetch new payments": queue Fetch New Payments for every dealer whose
+        connection has automatic fetch enabled, and wake that dealer's runner.
+
+        Calls nothing at Xero itself: each fetch runs on its dealer's runner, a page per
+        committed step, beside the other dealers'. A dealer that has one queued or running
+        already gets no second one.
+        """
+        connections = self.sudo().search(
+            [("auto_fetch_payments", "=", True), ("tenant_id", "!=", False)]
+        )
+        connections = connections.filtered(lambda c: c.state not in NEEDS_A_PERSON)
+        Task = self.env["xero.task"].sudo()
+        busy = Task.search(
+            [
+                ("company_id", "in", connections.company_id.ids),
+                ("task_type", "=", "fetch_new_payments"),
+                ("state", "in", ("queued", "running")),
+            ]
+        ).company_id
+        for connection in connections.filtered(lambda c: c.company_id not in busy):
+            company = connection.company_id
+            Task.with_company(company)._queue(company, "fetch_new_payments")
+
+    def _xero_fetch_finished(self, task):
+        """A Fetch New Payments of this dealer ended: its failure is kept on the connection
+        (shown on the form, posted in its chatter, logged), a success clears it."""
+        self.ensure_one()
+        if task.state != "failed":
+            self.sudo().payments_fetch_error = False
+            return
+        message = _("Fetch New Payments failed: %s", task.message or task.summary or "")
+        _logger.error("Xero fetch of payments failed for %s: %s", self.company_id.name, message)
+        self.sudo().write({"payments_fetch_error": message})
+        self.sudo().message_post(body=message)
+
+    def action_fetch_payments(self):
+        """Fetch New Payments now for this dealer, and open the task."""
+        self.ensure_one()
+        task = self.env["xero.task"]._queue(self.company_id, "fetch_new_payments", run_now=True)
+        return task._action_open()

@@ -1,7 +1,12 @@
+"""``xero.task``: a unit of work with Xero, its fields, queuing and actions, and what the Tasks
+list shows of it (priority, one-line summary). The runner that runs it is
+``xero_task_runner``."""
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .common import BATCH_SIZE, group_by_dealer
+from .xero_task_line import LINE_OUTCOMES
 from .xero_task_types import TASK_TYPES
 
 
@@ -99,6 +104,18 @@ class XeroTask(models.Model):
         copy=False, readonly=True, help="Where the handler is between steps (e.g. the fetch)."
     )
     report = fields.Text(copy=False, readonly=True, help="The handler's closing report.")
+    priority = fields.Selection(
+        [("urgent", "Urgent"), ("background", "Background")],
+        compute="_compute_priority",
+        help="Urgent tasks (sends, Fetch New Payments) run first; a background task (Send "
+        "Invoice PDFs, Compare with Xero, Link Existing Xero Records) gives way at its next "
+        "step to an urgent task of its dealer, then goes on where it was.",
+    )
+    summary_line = fields.Char(
+        string="In one line",
+        compute="_compute_summary_line",
+        help="What the task did so far, in one line (the counts are optional columns).",
+    )
 
     @api.depends("task_type", "company_id")
     def _compute_name(self):
@@ -132,6 +149,39 @@ class XeroTask(models.Model):
                 "queued",
                 "running",
             )
+
+    @api.depends("task_type")
+    def _compute_priority(self):
+        for task in self:
+            urgent = not task.task_type or TASK_TYPES[task.task_type].urgent
+            task.priority = "urgent" if urgent else "background"
+
+    @api.depends(
+        "state",
+        "message",
+        "count_total",
+        "count_done",
+        *(f"count_{code}" for code, _l in LINE_OUTCOMES if code != "pending"),
+    )
+    def _compute_summary_line(self):
+        labels = dict(LINE_OUTCOMES)
+        for task in self:
+            # The task's own words, as its log and summary say them (fetch: "imported").
+            words = task._handler()._outcome_words if task.task_type else {}
+            counts = [
+                f"{getattr(task, 'count_' + code)} {words.get(code) or labels[code].lower()}"
+                for code, _l in LINE_OUTCOMES
+                if code != "pending" and getattr(task, "count_" + code)
+            ]
+            if task.state in ("queued", "running") and task.count_total:
+                counts.insert(
+                    0, _("%(done)s of %(total)s", done=task.count_done, total=task.count_total)
+                )
+            if not counts and task.state in ("failed", "cancelled") and task.message:
+                counts = [task.message.splitlines()[0]]
+            if not counts and task.state in ("done", "done_with_errors"):
+                counts = [_("nothing to do")]
+            task.summary_line = ", ".join(counts)
 
     # ------------------------------------------------------------------ creation
 

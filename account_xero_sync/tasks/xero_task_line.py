@@ -1,4 +1,8 @@
-from odoo import api, fields, models
+"""``xero.task.line``: a task's log, one line per record touched, and the form of the Odoo
+record a line names."""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 LINE_OUTCOMES = [
     ("pending", "Pending"),
@@ -9,6 +13,33 @@ LINE_OUTCOMES = [
     ("blocked", "Blocked"),
     ("error", "Error"),
 ]
+
+
+def record_form_action(env, res_model, res_id):
+    """The act_window that opens the Odoo record a line names: a customer, an invoice or credit
+    note, a payment; an allocation (``account.partial.reconcile``) opens its payment, else the
+    credit note it allocates."""
+    record = env[res_model].browse(res_id).exists()
+    if record and res_model == "account.partial.reconcile":
+        lines = record.credit_move_id | record.debit_move_id
+        payment = lines.payment_id[:1]
+        if payment:
+            record = payment
+        else:
+            credit = record.credit_move_id.move_id
+            record = credit if credit.move_type == "out_refund" else record.debit_move_id.move_id
+    if not record:
+        raise UserError(_("This record no longer exists in Odoo."))
+    record.check_access("read")
+    return {
+        "type": "ir.actions.act_window",
+        "res_model": record._name,
+        "res_id": record.id,
+        "name": record.display_name,
+        "view_mode": "form",
+        "views": [(False, "form")],
+        "target": "current",
+    }
 
 
 class XeroTaskLine(models.Model):
@@ -62,6 +93,11 @@ class XeroTaskLine(models.Model):
             words = line.task_id._handler()._outcome_words if line.task_id.task_type else {}
             word = words.get(line.outcome)
             line.outcome_label = word.capitalize() if word else labels.get(line.outcome)
+
+    def action_open_record(self):
+        """Open the customer, invoice, credit note or payment this log line is about."""
+        self.ensure_one()
+        return record_form_action(self.env, self.res_model, self.res_id)
 
     def _log(self, outcome, xero_id=None, message=None):
         """Record the outcome of these lines (one write per distinct outcome)."""

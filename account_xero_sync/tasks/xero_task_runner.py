@@ -1,3 +1,6 @@
+"""The task runner on ``xero.task``: claims a dealer's task, runs one batch by its handler,
+commits, reports. The task's own fields and actions are in ``xero_task``."""
+
 import logging
 from datetime import datetime, timezone
 
@@ -23,7 +26,7 @@ class XeroTask(models.Model):
     as one thing; see ``XeroTask`` there for the guarantees.
     """
 
-    _inherit = "xero.task"
+    _inherit = "xero.task"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: the runner
 
     @api.model
     def _cron_run_tasks(self, connection_id=None):

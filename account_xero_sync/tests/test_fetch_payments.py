@@ -427,7 +427,7 @@ class TestFetchPayments(XeroPaymentCommon):
         with mute_logger(
             GATEWAY_LOGGER,
             "odoo.addons.account_xero_sync.tasks.xero_task_runner",
-            "odoo.addons.account_xero_sync.models.xero_connection_payments",
+            "odoo.addons.account_xero_sync.tasks.xero_connection_runner",
         ):
             task = self.run_xero_task(self.company, "fetch_new_payments")
         self.assertEqual(task.state, "failed")
@@ -626,7 +626,7 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
         )
         self.connection.invalidate_recordset(["tenant_id"])
         with self.assertLogs(
-            "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
+            "odoo.addons.account_xero_sync.tasks.xero_connection_runner", "ERROR"
         ) as logs:
             self.hourly_fetch()
         self.assertEqual(len(logs.output), 1, "only dealer A failed")
@@ -685,9 +685,7 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
 
         with (
             patch.object(PaymentFetch, "step", step),
-            self.assertLogs(
-                "odoo.addons.account_xero_sync.models.xero_connection_payments", "ERROR"
-            ),
+            self.assertLogs("odoo.addons.account_xero_sync.tasks.xero_connection_runner", "ERROR"),
             self.assertLogs("odoo.addons.account_xero_sync.tasks.xero_task_runner", "ERROR"),
         ):
             self.hourly_fetch()

@@ -5,7 +5,7 @@ its own columns, a click on a line opens its record, and a header button queues 
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
-from ..tasks.xero_task_screens import record_form_action
+from ..tasks.xero_task_line import record_form_action
 from ..tasks.xero_task_types import TASK_TYPES
 
 # The list view of each to-send list: only the columns its records have.
