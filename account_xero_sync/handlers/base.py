@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from odoo import _, api, models
 
+from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE
 from ..xero_api import errors as xero_errors
 
@@ -29,7 +30,7 @@ class XeroTaskHandler(models.AbstractModel):
     _description = "Xero task handler"
     _records = None  # the Odoo model whose records the handler sends
     # Words for the log's outcomes where Odoo's side is what happened (e.g. the fetch:
-    # "created" is "imported"); the others keep their own label.
+    # "created" is "imported"; translatable: ``_lt``); the others keep their own label.
     _outcome_words = {}
 
     # ------------------------------------------------------------------ entry points
@@ -116,7 +117,7 @@ class XeroTaskHandler(models.AbstractModel):
             "res_id": record.id,
             "name": record.display_name,
             "action": decision.action,
-            "reason": decision.reason,
+            "reason": xero_text(self.env, decision.reason),
             "xero_id": decision.xero_id,
         }
 
@@ -144,7 +145,7 @@ class XeroTaskHandler(models.AbstractModel):
                 method, summarize_errors=False, **{param: {key: bodies}}, **kwargs
             )
         except xero_errors.XeroValidationError as exc:
-            return [{"errors": [exc.user_message()]} for _body in bodies]
+            return [{"errors": [xero_text(self.env, exc)]} for _body in bodies]
         out = []
         for item in answer.get(key) or []:
             messages = [e.get("Message") for e in item.get("ValidationErrors") or []]

@@ -3,6 +3,8 @@ runs in Odoo's test thread (where it must never commit)."""
 
 import threading
 
+from .xero_texts import xero_text
+
 
 def testing():
     """True in Odoo's test threads, where a transaction must never be committed."""
@@ -18,6 +20,8 @@ def write_xero_columns(records, vals):
     if not records:
         return
     vals_list = vals if isinstance(vals, list) else [vals] * len(records)
+    # A last error of the Xero layer, in the user's language.
+    vals_list = [{name: xero_text(records.env, val) for name, val in v.items()} for v in vals_list]
     names = list(vals_list[0])
     records.flush_recordset(names)
     records._write_multi(

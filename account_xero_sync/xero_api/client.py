@@ -20,6 +20,7 @@ from xero_python.identity import IdentityApi
 from . import sdk_convert
 from .errors import XeroAuthError, XeroRateLimited, XeroTransientError, mask
 from .sdk_client import GatewayApiClient, GatewayTokenApi, error_for, status_of
+from .texts import _lt
 from .throttle import RealClock, next_day_pause, rate_headers
 
 _logger = logging.getLogger(__name__)
@@ -265,7 +266,7 @@ class XeroGateway:
         if token and token == self._rejected_token and self._replacement_token:
             token = self._replacement_token
         if not token:
-            raise XeroAuthError("No Xero access token is available.", needs_reauth=True)
+            raise XeroAuthError(_lt("No Xero access token is available."), needs_reauth=True)
         self._used_token = token
         return {
             "access_token": token,
@@ -321,22 +322,15 @@ class XeroGateway:
                 status, headers = status_of(exc), exc.headers or {}
                 self._observe(tenant_id, headers)
                 if status == 429:
-                    wait, problem = self._rate_wait(headers)
-                    until = self.clock.time() + wait
-                    if throttled:
-                        self.throttle.pause(tenant_id, until)
-                    if wait > self.max_wait or rate_waits >= MAX_RATE_RETRIES:
-                        raise XeroRateLimited(until=until, problem=problem) from None
+                    self._rate_limit_wait(tenant_id, headers, throttled, rate_waits)
                     rate_waits += 1
-                    _logger.info("Xero rate limit (%s): waiting %.1f s", problem, wait)
-                    self.clock.sleep(wait)
                     continue
                 if status == 401 and not reauthorized:
                     reauthorized = True
                     if self._reauthorize():
                         continue
                     raise XeroAuthError(
-                        "Xero refused the access token and no new one could be obtained.",
+                        _lt("Xero refused the access token and no new one could be obtained."),
                         needs_reauth=True,
                         status=401,
                     ) from None
@@ -354,7 +348,11 @@ class XeroGateway:
                     self._retry_log(failures, type(exc).__name__)
                     continue
                 error = XeroTransientError(
-                    "Xero could not be reached (%s): %s" % (type(exc).__name__, self._mask(exc))
+                    _lt(
+                        "Xero could not be reached (%(error)s): %(detail)s",
+                        error=type(exc).__name__,
+                        detail=self._mask(exc),
+                    )
                 )
                 error.unsure = write and not unsent
                 raise error from None
@@ -362,6 +360,18 @@ class XeroGateway:
             if response is not None:
                 self._observe(tenant_id, response.getheaders())
             return result
+
+    def _rate_limit_wait(self, tenant_id, headers, throttled, rate_waits):
+        """After a 429: pause the dealer's throttle and wait, or raise ``XeroRateLimited`` when
+        the wait is too long or the waits too many."""
+        wait, problem = self._rate_wait(headers)
+        until = self.clock.time() + wait
+        if throttled:
+            self.throttle.pause(tenant_id, until)
+        if wait > self.max_wait or rate_waits >= MAX_RATE_RETRIES:
+            raise XeroRateLimited(until=until, problem=problem) from None
+        _logger.info("Xero rate limit (%s): waiting %.1f s", problem, wait)
+        self.clock.sleep(wait)
 
     def _retry_log(self, failures, what):
         delay = self._backoff(failures)

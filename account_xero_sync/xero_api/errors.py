@@ -8,6 +8,8 @@ import json
 import re
 from datetime import datetime, timezone
 
+from .texts import XeroText, _lt, join_texts
+
 _MASK = "***"
 _SECRET_PATTERNS = (
     # Authorization headers: "Bearer <token>", "Basic <base64>".
@@ -49,8 +51,12 @@ def mask(text, secrets=()):
 
 
 def _one_line(text, limit=500):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` on one line, cut to ``limit``; a message that needs neither stays translatable
+    (``texts.XeroText``)."""
+    line = " ".join(str(text).split())
+    if isinstance(text, XeroText) and line == text:
+        return text
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class XeroError(Exception):
@@ -60,10 +66,13 @@ class XeroError(Exception):
     ``ValidationException``, or the OAuth2 ``error`` value), ``message`` (masked text).
     """
 
-    default_message = "Xero returned an error."
+    default_message = _lt("Xero returned an error.")
 
     def __init__(self, message=None, *, status=None, code=None):
-        self.message = _one_line(mask(message or self.default_message))
+        message = message or self.default_message
+        masked = mask(message)
+        # A message of this layer that holds no secret stays translatable (``texts``).
+        self.message = _one_line(message if masked == message else masked)
         self.status = status
         self.code = code
         super().__init__(self.message)
@@ -98,7 +107,7 @@ class XeroValidationError(XeroError):
     with ``StatusAttributeString`` and ``ValidationErrors``).
     """
 
-    default_message = "Xero rejected the data."
+    default_message = _lt("Xero rejected the data.")
 
     def __init__(self, message=None, *, items=(), status=400, code=None):
         self.items = [
@@ -118,9 +127,20 @@ class XeroValidationError(XeroError):
         if len(self.items) == 1:
             return _one_line("; ".join(self.items[0]["messages"]))
         parts = [
-            "item %d: %s" % (item["index"] + 1, "; ".join(item["messages"])) for item in self.items
+            _lt(
+                "item %(n)s: %(messages)s",
+                n=item["index"] + 1,
+                messages="; ".join(item["messages"]),
+            )
+            for item in self.items
         ]
-        return _one_line("Xero rejected %d items: %s" % (len(self.items), " | ".join(parts)))
+        return _one_line(
+            _lt(
+                "Xero rejected %(n)s items: %(items)s",
+                n=len(self.items),
+                items=join_texts(" | ", parts),
+            )
+        )
 
     @classmethod
     def from_body(cls, body, status=400):
@@ -156,7 +176,7 @@ class XeroValidationError(XeroError):
 class XeroNotFound(XeroError):
     """The object does not exist in Xero (HTTP 404), e.g. deleted there."""
 
-    default_message = "Xero could not find this record (it may have been deleted in Xero)."
+    default_message = _lt("Xero could not find this record (it may have been deleted in Xero).")
 
     def __init__(self, message=None, *, status=404, code=None):
         super().__init__(message, status=status, code=code)
@@ -173,10 +193,16 @@ class XeroRateLimited(XeroError):
         self.until = float(until)
         self.problem = problem or "day"
         if not message:
-            message = "Xero's %s call limit is reached; calls resume after %s." % (
-                "daily" if self.problem == "day" else "per-%s" % self.problem,
-                self.until_text(),
-            )
+            if self.problem == "day":
+                message = _lt(
+                    "Xero's daily call limit is reached; calls resume after %s.", self.until_text()
+                )
+            else:
+                message = _lt(
+                    "Xero's per-%(problem)s call limit is reached; calls resume after %(at)s.",
+                    problem=self.problem,
+                    at=self.until_text(),
+                )
         super().__init__(message, status=status, code="RateLimit")
 
     def until_text(self):
@@ -197,7 +223,7 @@ class XeroAuthError(XeroError):
     a user must reconnect the organisation (or fix the app's credentials).
     """
 
-    default_message = "Xero refused the connection's credentials."
+    default_message = _lt("Xero refused the connection's credentials.")
 
     def __init__(self, message=None, *, needs_reauth=False, status=None, code=None):
         self.needs_reauth = bool(needs_reauth)
@@ -214,12 +240,17 @@ class XeroAuthError(XeroError):
         reconnect the organisation."""
         if self.bad_credentials:
             return _one_line(
-                "Xero refused the client id or secret (%s): correct them on the connection."
-                % self.code
+                _lt(
+                    "Xero refused the client id or secret (%s): correct them on the connection.",
+                    self.code,
+                )
             )
         if self.needs_reauth:
             return _one_line(
-                "The connection to Xero must be authorised again (%s)." % self.message.rstrip(".")
+                _lt(
+                    "The connection to Xero must be authorised again (%s).",
+                    self.message.rstrip("."),
+                )
             )
         return self.message
 
@@ -232,5 +263,5 @@ class XeroTransientError(XeroError):
     what is missing under a new key.
     """
 
-    default_message = "Xero could not be reached; try again later."
+    default_message = _lt("Xero could not be reached; try again later.")
     unsure = False

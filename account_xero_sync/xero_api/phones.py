@@ -10,6 +10,7 @@ import re
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
+from .texts import _lt
 from .wire import clean, cut
 
 COUNTRY_CODE_MAX = 20
@@ -37,8 +38,10 @@ def split_phone(number, default_region=None, phone_type="DEFAULT"):
     parsed = _parse(text, region)
     if parsed is None:
         warnings.append(
-            'Phone number "%s" could not be read as a phone number; it is sent as written.'
-            % (text if len(text) <= 60 else text[:57] + "...")
+            _lt(
+                'Phone number "%s" could not be read as a phone number; it is sent as written.',
+                text if len(text) <= 60 else text[:57] + "...",
+            )
         )
         country, area, rest = "", "", text
     else:
@@ -48,9 +51,9 @@ def split_phone(number, default_region=None, phone_type="DEFAULT"):
             rest = "%s ext. %s" % (rest, parsed.extension)
     phone = {
         "PhoneType": phone_type,
-        "PhoneCountryCode": cut(country, COUNTRY_CODE_MAX, "Phone country code", warnings),
-        "PhoneAreaCode": cut(area, AREA_CODE_MAX, "Phone area code", warnings),
-        "PhoneNumber": cut(rest, NUMBER_MAX, "Phone number", warnings),
+        "PhoneCountryCode": cut(country, COUNTRY_CODE_MAX, _lt("Phone country code"), warnings),
+        "PhoneAreaCode": cut(area, AREA_CODE_MAX, _lt("Phone area code"), warnings),
+        "PhoneNumber": cut(rest, NUMBER_MAX, _lt("Phone number"), warnings),
     }
     return phone, warnings
 

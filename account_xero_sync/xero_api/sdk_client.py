@@ -19,6 +19,7 @@ from .errors import (
     mask,
 )
 from .sdk_convert import strip_nulls
+from .texts import _lt
 
 #: OAuth2 errors after which only a user can help (reconnect, or fix the app's credentials).
 REAUTH_ERRORS = frozenset(
@@ -69,7 +70,7 @@ class GatewayApiClient(ApiClient):
             data = strip_nulls(data)
             return deserialize(response_type, data, response_model_finder)
         except ValueError as exc:
-            raise XeroError("Xero's answer could not be read: %s" % mask(exc)) from None
+            raise XeroError(_lt("Xero's answer could not be read: %s", mask(exc))) from None
 
 
 class GatewayTokenApi(TokenApi):
@@ -174,7 +175,7 @@ def error_for(exc, status, token_call=False, mask_secrets=mask):
         except (ValueError, AttributeError):
             code = None
         return XeroAuthError(
-            "Xero refused the token request: %s" % (code or detail or status),
+            _lt("Xero refused the token request: %s", code or detail or status),
             needs_reauth=code in REAUTH_ERRORS,
             status=status,
             code=code,
@@ -185,20 +186,30 @@ def error_for(exc, status, token_call=False, mask_secrets=mask):
         return XeroNotFound(status=404)
     if status == 401:
         return XeroAuthError(
-            "Xero refused the access token (%s)." % (detail or status),
+            _lt("Xero refused the access token (%s).", detail or status),
             needs_reauth=True,
             status=401,
         )
     if status == 403:
         return XeroAuthError(
-            "Xero denied access (%s): the app may lack a permission (scope) or the "
-            "organisation was disconnected." % (detail or status),
+            _lt(
+                "Xero denied access (%s): the app may lack a permission (scope) or the "
+                "organisation was disconnected.",
+                detail or status,
+            ),
             status=403,
         )
     if not status:
-        return XeroTransientError("Xero could not be reached: %s" % mask_secrets(exc.reason))
+        return XeroTransientError(_lt("Xero could not be reached: %s", mask_secrets(exc.reason)))
     if status >= 500:
-        return XeroTransientError(
-            "Xero failed (HTTP %s)%s" % (status, ": " + detail if detail else "."), status=status
-        )
-    return XeroError("Xero answered HTTP %s: %s" % (status, detail or exc.reason), status=status)
+        if detail:
+            message = _lt("Xero failed (HTTP %(status)s): %(detail)s", status=status, detail=detail)
+        else:
+            message = _lt("Xero failed (HTTP %s).", status)
+        return XeroTransientError(message, status=status)
+    return XeroError(
+        _lt(
+            "Xero answered HTTP %(status)s: %(detail)s", status=status, detail=detail or exc.reason
+        ),
+        status=status,
+    )

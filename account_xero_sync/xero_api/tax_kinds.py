@@ -20,8 +20,10 @@ Plain Python: no Odoo import.
 import re
 from decimal import Decimal
 
+from .texts import _lt
+
 EXEMPT, ZERO_RATED, NO_TAX = "exempt", "zero_rated", "no_tax"
-KIND_LABELS = {EXEMPT: "exempt", ZERO_RATED: "zero-rated", NO_TAX: "no tax"}
+KIND_LABELS = {EXEMPT: _lt("exempt"), ZERO_RATED: _lt("zero-rated"), NO_TAX: _lt("no tax")}
 
 _XERO_NO_TAX_CODES = {"NONE", "BASEXCLUDED", "OUTOFSCOPE"}
 _CATEGORY_KINDS = {"E": EXEMPT, "Z": ZERO_RATED, "G": ZERO_RATED, "O": NO_TAX}
@@ -74,14 +76,16 @@ def match_sales_rate(amount, kind, rates):
     same = [r for r in rates if _rate(r.get("EffectiveRate")) == _rate(amount)]
     if _rate(amount) == 0:
         if kind is None:
-            return None, "cannot tell whether it is exempt, zero-rated or no tax"
+            return None, _lt("cannot tell whether it is exempt, zero-rated or no tax")
         same = [r for r in same if xero_rate_kind(r) == kind]
-        what = "%s 0%% sales rate" % KIND_LABELS[kind]
+        what = _lt("%s 0%% sales rate", KIND_LABELS[kind])
     else:
-        what = "sales rate of %s%%" % _rate(amount).normalize()
+        what = _lt("sales rate of %s%%", _rate(amount).normalize())
     if len(same) == 1:
         return same[0], None
     if not same:
-        return None, "Xero has no %s" % what
+        return None, _lt("Xero has no %s", what)
     names = ", ".join(sorted("%s (%s)" % (r.get("Name"), r.get("TaxType")) for r in same))
-    return None, "Xero has several, nothing to choose by (%s): %s" % (what, names)
+    return None, _lt(
+        "Xero has several, nothing to choose by (%(what)s): %(names)s", what=what, names=names
+    )

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .texts import _lt
+
 _MS_DATE_RE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 # Line and paragraph separators become newlines; other control characters are dropped.
 # Format characters (zero-width spaces and joiners, marks of direction, byte-order marks) and
@@ -24,6 +26,14 @@ class PayloadError(ValueError):
 
     Defined here so the helpers below can raise it; import it from ``payloads``.
     """
+
+    def __str__(self):
+        # The message itself, still translatable when it is a ``texts.XeroText``.
+        return (
+            self.args[0]
+            if len(self.args) == 1 and isinstance(self.args[0], str)
+            else super().__str__()
+        )
 
 
 def utf16_len(text):
@@ -77,8 +87,12 @@ def cut(text, limit, label, warnings):
             result = text[:index].rstrip()
             break
     warnings.append(
-        "%s was cut to %d characters (Xero's maximum); it was %d long."
-        % (label, limit, utf16_len(text))
+        _lt(
+            "%(field)s was cut to %(limit)s characters (Xero's maximum); it was %(length)s long.",
+            field=label,
+            limit=limit,
+            length=utf16_len(text),
+        )
     )
     return result
 
@@ -134,7 +148,7 @@ def date_text(value, what, required=False):
     """``"YYYY-MM-DD"`` from a date, datetime or ISO string; None when missing and optional."""
     if value is None or value is False or value == "":
         if required:
-            raise PayloadError("%s is missing." % what)
+            raise PayloadError(_lt("%s is missing.", what))
         return None
     if isinstance(value, datetime.datetime):
         return value.date().isoformat()
@@ -143,7 +157,9 @@ def date_text(value, what, required=False):
     try:
         return datetime.date.fromisoformat(str(value).strip()[:10]).isoformat()
     except ValueError:
-        raise PayloadError("%s %r is not a date." % (what, value)) from None
+        raise PayloadError(
+            _lt("%(what)s %(value)r is not a date.", what=what, value=value)
+        ) from None
 
 
 def rounded(value, places, what, warnings=None):
@@ -152,17 +168,25 @@ def rounded(value, places, what, warnings=None):
     With ``warnings``, a rounding that changes the value by more than float noise is noted.
     """
     if value is None or value is False or isinstance(value, bool):
-        raise PayloadError("%s is missing." % what)
+        raise PayloadError(_lt("%s is missing.", what))
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
         result = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         if not result.is_finite():
             raise InvalidOperation
     except InvalidOperation:  # not a number, NaN, infinity, or too large
-        raise PayloadError("%s %r is not a usable number." % (what, value)) from None
+        raise PayloadError(
+            _lt("%(what)s %(value)r is not a usable number.", what=what, value=value)
+        ) from None
     if warnings is not None and abs(result - number) > Decimal("1e-9"):
         warnings.append(
-            "%s %s was rounded to %s (Xero keeps %d decimals)." % (what, number, result, places)
+            _lt(
+                "%(what)s %(number)s was rounded to %(result)s (Xero keeps %(places)s decimals).",
+                what=what,
+                number=number,
+                result=result,
+                places=places,
+            )
         )
     return float(result) + 0.0  # + 0.0 turns -0.0 into 0.0
 

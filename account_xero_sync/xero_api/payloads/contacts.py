@@ -3,6 +3,7 @@
 import re
 
 from ..phones import split_phone
+from ..texts import _lt, join_texts
 from ..wire import (
     PayloadError,
     clean,
@@ -52,7 +53,7 @@ def contact_payload(values):
     name = clean_cut(values.get("name"), NAME_MAX, "Name", warnings)
     if not name:
         raise PayloadError(
-            "Contact %s has no name; Xero requires a contact name." % (key or "(no key)")
+            _lt("Contact %s has no name; Xero requires a contact name.", key or _lt("(no key)"))
         )
     contact = {}
     _put(contact, "ContactID", clean(values.get("contact_id")))
@@ -72,22 +73,30 @@ def contact_payload(values):
     if re.fullmatch(r"[A-Z]{3}", currency):
         contact["DefaultCurrency"] = currency
     elif currency:
-        warnings.append('Currency "%s" is not a currency code; it was left out.' % currency)
+        warnings.append(_lt('Currency "%s" is not a currency code; it was left out.', currency))
     invoice_address = values.get("invoice_address")
     addresses = [
-        _address(invoice_address or values, "POBOX", "Postal address", warnings),
-        _address(values, "STREET", "Street address", warnings),
+        _address(invoice_address or values, "POBOX", _lt("Postal address"), warnings),
+        _address(values, "STREET", _lt("Street address"), warnings),
     ]
     _put(contact, "Addresses", [address for address in addresses if address])
+    _put(contact, "Phones", _phones(values, warnings))
+    return contact, warnings
+
+
+def _phones(values, warnings):
+    """The partner's phone and mobile as Xero ``Phones``, split for the partner's country."""
     region = clean(values.get("country_code"))
     phones = []
-    for field, phone_type, label in (("phone", "DEFAULT", "Phone"), ("mobile", "MOBILE", "Mobile")):
+    for field, phone_type, label in (
+        ("phone", "DEFAULT", _lt("Phone")),
+        ("mobile", "MOBILE", _lt("Mobile")),
+    ):
         phone, phone_warnings = split_phone(values.get(field), region, phone_type)
-        warnings.extend("%s: %s" % (label, warning) for warning in phone_warnings)
+        warnings.extend(join_texts(": ", [label, warning]) for warning in phone_warnings)
         if phone:
             phones.append(phone)
-    _put(contact, "Phones", phones)
-    return contact, warnings
+    return phones
 
 
 def contact_name(name):
@@ -141,12 +150,14 @@ def _email(value, warnings):
     found = [c for c in candidates if _EMAIL_RE.match(c) and ".." not in c and utf16_len(c) <= 255]
     if not found:
         warnings.append(
-            'Email "%s" is not a valid email address; it was left out (Xero rejects it).'
-            % (text if len(text) <= 80 else text[:77] + "...")
+            _lt(
+                'Email "%s" is not a valid email address; it was left out (Xero rejects it).',
+                text if len(text) <= 80 else text[:77] + "...",
+            )
         )
         return None
     if len(found) > 1:
-        warnings.append("Several email addresses: only the first, %s, was sent." % found[0])
+        warnings.append(_lt("Several email addresses: only the first, %s, was sent.", found[0]))
     return found[0]
 
 
@@ -154,7 +165,11 @@ def _address(values, address_type, label, warnings):
     """A Xero ``Address`` of ``address_type``, or None when every field is empty."""
     address = {}
     for key, field, limit in ADDRESS_FIELDS:
-        _put(address, field, clean_cut(values.get(key), limit, "%s %s" % (label, field), warnings))
+        _put(
+            address,
+            field,
+            clean_cut(values.get(key), limit, join_texts(" ", [label, field]), warnings),
+        )
     country = clean(values.get("country_name")) or clean(values.get("country_code"))
-    _put(address, "Country", cut(country, 50, "%s Country" % label, warnings))
+    _put(address, "Country", cut(country, 50, join_texts(" ", [label, "Country"]), warnings))
     return {"AddressType": address_type, **address} if address else None

@@ -4,6 +4,7 @@ A credit note is built like a sales invoice (same lines, taxes, totals rules and
 the invoice builders make it and :func:`as_credit_note` renames what differs.
 """
 
+from ..texts import _lt
 from ..wire import PayloadError, date_text, rounded
 
 RENAMED = {"InvoiceID": "CreditNoteID", "InvoiceNumber": "CreditNoteNumber"}
@@ -22,12 +23,12 @@ def allocation_payload(values):
     """``PUT /CreditNotes/{id}/Allocations`` item: ``values`` has ``invoice_id``, ``amount``
     (in the documents' currency) and ``date``."""
     if not values.get("invoice_id"):
-        raise PayloadError("The invoice is not in Xero: the credit cannot be allocated.")
-    amount = rounded(values.get("amount"), 2, "Allocation amount")
+        raise PayloadError(_lt("The invoice is not in Xero: the credit cannot be allocated."))
+    amount = rounded(values.get("amount"), 2, _lt("Allocation amount"))
     if amount <= 0:
-        raise PayloadError("An allocation must be above zero.")
+        raise PayloadError(_lt("An allocation must be above zero."))
     return {
         "Invoice": {"InvoiceID": values["invoice_id"]},
         "Amount": amount,
-        "Date": date_text(values.get("date"), "Allocation date", required=True),
+        "Date": date_text(values.get("date"), _lt("Allocation date"), required=True),
     }

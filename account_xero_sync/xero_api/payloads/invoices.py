@@ -2,6 +2,7 @@
 
 import re
 
+from ..texts import _lt
 from ..wire import (
     PayloadError,
     clean,
@@ -68,48 +69,75 @@ def invoice_payload(values):
     """
     warnings = []
     number = clean_cut(values.get("number"), REFERENCE_MAX, "InvoiceNumber", warnings)
-    label = "Invoice %s" % number if number else "The invoice"
+    label = _lt("Invoice %s", number) if number else _lt("The invoice")
+    invoice = _invoice_header(values, number, label, warnings)
+    amount_types = invoice.get("LineAmountTypes") or "Exclusive"
+    items, rates = _line_items(values, amount_types, label, warnings)
+    invoice["LineItems"] = items
+    _check_totals(invoice, values, rates, label, warnings)
+    return invoice, warnings
+
+
+def _invoice_header(values, number, label, warnings):
+    """The invoice's fields but its lines, checked (contact, line amount type, status)."""
     contact_id = clean(values.get("contact_id"))
     if not contact_id:
-        raise PayloadError("%s has no Xero contact: send its customer first." % label)
+        raise PayloadError(_lt("%s has no Xero contact: send its customer first.", label))
     amount_types = clean(values.get("line_amount_types"))
     if amount_types is not None and amount_types not in LINE_AMOUNT_TYPES:
-        raise PayloadError("%s: unknown line amount type %r." % (label, amount_types))
+        raise PayloadError(
+            _lt("%(invoice)s: unknown line amount type %(type)r.", invoice=label, type=amount_types)
+        )
     status = clean(values.get("status"))
     if status is not None and status not in INVOICE_STATUSES:
-        raise PayloadError("%s: status %r cannot be sent to Xero." % (label, status))
+        raise PayloadError(
+            _lt(
+                "%(invoice)s: status %(status)r cannot be sent to Xero.",
+                invoice=label,
+                status=status,
+            )
+        )
     invoice = {"Type": "ACCREC", "Contact": {"ContactID": contact_id}}
     _put(invoice, "InvoiceID", clean(values.get("invoice_id")))
     _put(invoice, "InvoiceNumber", number)
     reference = clean_cut(values.get("reference"), REFERENCE_MAX, "Reference", warnings)
     _put(invoice, "Reference", reference)
-    invoice["Date"] = date_text(values.get("date"), "%s: date" % label, required=True)
-    _put(invoice, "DueDate", date_text(values.get("due_date"), "%s: due date" % label))
+    invoice["Date"] = date_text(values.get("date"), _lt("%s: date", label), required=True)
+    _put(invoice, "DueDate", date_text(values.get("due_date"), _lt("%s: due date", label)))
     _put(invoice, "CurrencyCode", (clean(values.get("currency")) or "").upper())
     rate = values.get("currency_rate")
     if rate is not None and rate is not False:
-        invoice["CurrencyRate"] = rounded(rate, xero_math.RATE_PLACES, "%s: rate" % label)
+        invoice["CurrencyRate"] = rounded(rate, xero_math.RATE_PLACES, _lt("%s: rate", label))
         if invoice["CurrencyRate"] <= 0:
-            raise PayloadError("%s: currency rate %s is not above zero." % (label, rate))
+            raise PayloadError(
+                _lt(
+                    "%(invoice)s: currency rate %(rate)s is not above zero.",
+                    invoice=label,
+                    rate=rate,
+                )
+            )
     _put(invoice, "Status", status)
     _put(invoice, "LineAmountTypes", amount_types)
     url = clean(values.get("url"))
     if url and re.match(r"^https?://\S+$", url):
         invoice["Url"] = url
     elif url:
-        warnings.append("The link %r is not an http(s) address; it was left out." % url)
+        warnings.append(_lt("The link %r is not an http(s) address; it was left out.", url))
+    return invoice
+
+
+def _line_items(values, amount_types, label, warnings):
+    """The invoice's ``LineItems`` and the tax rate of each (at least one line)."""
     discounts = values.get("discounts", True)
     items, rates = [], []
     for index, line in enumerate(values.get("lines") or [], start=1):
-        item = _line_item(line, index, amount_types or "Exclusive", discounts, warnings)
+        item = _line_item(line, index, amount_types, discounts, warnings)
         if item is not None:
             items.append(item)
-            rates.append(_tax_rate(line, "Line %d tax rate" % index))
+            rates.append(_tax_rate(line, _lt("Line %s tax rate", index)))
     if not items:
-        raise PayloadError("%s has no lines; Xero requires at least one." % label)
-    invoice["LineItems"] = items
-    _check_totals(invoice, values, rates, label, warnings)
-    return invoice, warnings
+        raise PayloadError(_lt("%s has no lines; Xero requires at least one.", label))
+    return items, rates
 
 
 def _tax_rate(line, what):
@@ -132,8 +160,14 @@ def _check_totals(invoice, values, rates, label, warnings):
         if not xero_math.tax_accepted(amount, item["TaxAmount"], rate, types):
             own = xero_math.line_tax(amount, rate, types)
             warnings.append(
-                "Line %d: Xero's tax at %s%% is %s, Odoo's %s; Xero takes no override that far "
-                "from its own, so Xero's was left." % (index, rate, own, item.pop("TaxAmount"))
+                _lt(
+                    "Line %(n)s: Xero's tax at %(rate)s%% is %(xero)s, Odoo's %(odoo)s; Xero takes "
+                    "no override that far from its own, so Xero's was left.",
+                    n=index,
+                    rate=rate,
+                    xero=own,
+                    odoo=item.pop("TaxAmount"),
+                )
             )
     if values.get("total") is None or values.get("total") is False:
         return
@@ -142,38 +176,54 @@ def _check_totals(invoice, values, rates, label, warnings):
     got = xero_math.xero_totals(items, types, rates)
     if (got.total, got.total_tax) == (wanted, wanted_tax):
         return
-    difference = (
-        "Xero would compute a total of %s (tax %s) where Odoo has %s (tax %s), a difference "
-        "of %s" % (got.total, got.total_tax, wanted, wanted_tax, got.total - wanted)
+    difference = _lt(
+        "Xero would compute a total of %(total)s (tax %(tax)s) where Odoo has %(odoo_total)s "
+        "(tax %(odoo_tax)s), a difference of %(difference)s",
+        total=got.total,
+        tax=got.total_tax,
+        odoo_total=wanted,
+        odoo_tax=wanted_tax,
+        difference=got.total - wanted,
     )
     if not invoice.get("Status"):
-        raise PayloadError("%s: %s; not sent." % (label, difference))
+        raise PayloadError(
+            _lt("%(invoice)s: %(difference)s; not sent.", invoice=label, difference=difference)
+        )
     if invoice["Status"] != "DRAFT":
         invoice["Status"] = "DRAFT"
-        difference += "; sent as DRAFT, to be checked before it is approved in Xero"
-    warnings.append("%s: %s." % (label, difference))
+        difference = _lt(
+            "%s; sent as DRAFT, to be checked before it is approved in Xero", difference
+        )
+    warnings.append(_lt("%(invoice)s: %(difference)s.", invoice=label, difference=difference))
 
 
 def _line_item(line, index, amount_types, keep_discount, warnings):
     """One Xero ``LineItem``; None (with a warning) for an empty section or note."""
     kind = line.get("kind") or "product"
     description = clean(line.get("description"), multiline=True)
-    label = "Line %d" % index
+    label = _lt("Line %s", index)
     if description:
-        label += ' ("%s")' % (description if len(description) <= 40 else description[:37] + "...")
-    description = cut(description, DESCRIPTION_MAX, "%s description" % label, warnings)
+        label = _lt(
+            'Line %(n)s ("%(description)s")',
+            n=index,
+            description=description if len(description) <= 40 else description[:37] + "...",
+        )
+    description = cut(description, DESCRIPTION_MAX, _lt("%s description", label), warnings)
     item = {}
     _put(item, "LineItemID", clean(line.get("line_item_id")))
     if kind in ("section", "note"):
         if not description:
-            warnings.append("%s is an empty %s; it was left out." % (label, kind))
+            if kind == "section":
+                warnings.append(_lt("%s is an empty section; it was left out.", label))
+            else:
+                warnings.append(_lt("%s is an empty note; it was left out.", label))
             return None
         item["Description"] = description
         return item
     if kind != "product":
-        raise PayloadError("%s has an unknown kind %r." % (label, kind))
+        raise PayloadError(_lt("%(line)s has an unknown kind %(kind)r.", line=label, kind=kind))
     if not description:
-        warnings.append("%s has no description." % label)
+        warnings.append(_lt("%s has no description.", label))
     quantity, unit_price, discount, description = _amounts(
         line, label, description, keep_discount, warnings
     )
@@ -185,16 +235,16 @@ def _line_item(line, index, amount_types, keep_discount, warnings):
         item["Description"] = description
     account_code = clean(line.get("account_code"))
     if not account_code:
-        raise PayloadError("%s has no Xero account code: map its income account." % label)
+        raise PayloadError(_lt("%s has no Xero account code: map its income account.", label))
     item["AccountCode"] = account_code
     tax_type = clean(line.get("tax_type"))
     if tax_type:
         item["TaxType"] = tax_type
     elif amount_types != "NoTax":
-        raise PayloadError("%s has no Xero tax type: map its taxes to a Xero tax rate." % label)
+        raise PayloadError(_lt("%s has no Xero tax type: map its taxes to a Xero tax rate.", label))
     tax_amount = line.get("tax_amount")
     if tax_amount is not None and tax_amount is not False and amount_types != "NoTax":
-        item["TaxAmount"] = rounded(tax_amount, 2, "%s tax" % label)
+        item["TaxAmount"] = rounded(tax_amount, 2, _lt("%s tax", label))
     return item
 
 
@@ -212,13 +262,15 @@ def _amounts(line, label, description, keep_discount, warnings):
     noted = None if has_target else warnings
     places = xero_math.UNIT_PLACES
     values = (
-        rounded(line.get("quantity"), places, "%s quantity" % label, noted),
-        rounded(line.get("unit_price"), places, "%s unit price" % label, noted),
-        rounded(line.get("discount") or 0, xero_math.DISCOUNT_PLACES, "%s discount" % label, noted),
+        rounded(line.get("quantity"), places, _lt("%s quantity", label), noted),
+        rounded(line.get("unit_price"), places, _lt("%s unit price", label), noted),
+        rounded(
+            line.get("discount") or 0, xero_math.DISCOUNT_PLACES, _lt("%s discount", label), noted
+        ),
     )
     if not has_target:
         return (*values, description)
-    rounded(target, 2, "%s amount" % label)  # a usable number, or PayloadError
+    rounded(target, 2, _lt("%s amount", label))  # a usable number, or PayloadError
     exact = xero_math.exact_line(
         line["quantity"], line["unit_price"], line.get("discount"), target, keep_discount
     )
@@ -232,7 +284,7 @@ def _amounts(line, label, description, keep_discount, warnings):
     description = cut(
         "%s %s" % (description, original) if description else original,
         DESCRIPTION_MAX,
-        "%s description" % label,
+        _lt("%s description", label),
         warnings,
     )
     return (*(float(value) + 0.0 for value in exact), description)
@@ -263,7 +315,7 @@ def invoice_update_payload(values, paid):
     """
     invoice, warnings = invoice_payload(dict(values, total=None) if paid else values)
     if "InvoiceID" not in invoice:
-        raise PayloadError("The invoice is not in Xero yet: there is nothing to update.")
+        raise PayloadError(_lt("The invoice is not in Xero yet: there is nothing to update."))
     if not paid:
         return invoice, warnings, []
     kept = {field: value for field, value in invoice.items() if field in PAID_INVOICE_FIELDS}
@@ -278,8 +330,10 @@ def invoice_update_payload(values, paid):
     else:
         left_out.add("LineItems")
         warnings.append(
-            "The invoice is paid in Xero and some of its lines are not in Xero yet: "
-            "no line was sent."
+            _lt(
+                "The invoice is paid in Xero and some of its lines are not in Xero yet: "
+                "no line was sent."
+            )
         )
     return kept, warnings, sorted(left_out)
 
@@ -288,5 +342,5 @@ def void_invoice_payload(invoice_id):
     """The body that voids an AUTHORISED invoice without payments: ``{InvoiceID, Status}``."""
     invoice_id = clean(invoice_id)
     if not invoice_id:
-        raise PayloadError("The invoice is not in Xero: there is nothing to void.")
+        raise PayloadError(_lt("The invoice is not in Xero: there is nothing to void."))
     return {"InvoiceID": invoice_id, "Status": "VOIDED"}

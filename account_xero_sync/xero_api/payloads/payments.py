@@ -2,6 +2,7 @@
 
 import re
 
+from ..texts import _lt
 from ..wire import (
     PayloadError,
     clean,
@@ -35,33 +36,37 @@ def payment_payload(values):
     if "credit_note_id" in values:
         credit_note_id = clean(values["credit_note_id"])
         if not credit_note_id:
-            raise PayloadError("The credit note is not in Xero yet: send the credit note first.")
+            raise PayloadError(
+                _lt("The credit note is not in Xero yet: send the credit note first.")
+            )
         document = {"CreditNote": {"CreditNoteID": credit_note_id}}
     else:
         invoice_id = clean(values.get("invoice_id"))
         if not invoice_id:
-            raise PayloadError("The paid invoice is not in Xero yet: send the invoice first.")
+            raise PayloadError(_lt("The paid invoice is not in Xero yet: send the invoice first."))
         document = {"Invoice": {"InvoiceID": invoice_id}}
     account_id = clean(values.get("account_id"))
     account_code = clean(values.get("account_code"))
     if not (account_id or account_code):
-        raise PayloadError("The payment has no Xero bank account: map its journal.")
-    amount = rounded(values.get("amount"), 2, "Payment amount", warnings)
+        raise PayloadError(_lt("The payment has no Xero bank account: map its journal."))
+    amount = rounded(values.get("amount"), 2, _lt("Payment amount"), warnings)
     if amount <= 0:
-        raise PayloadError("Payment amount %s: Xero only takes amounts above zero." % amount)
+        raise PayloadError(_lt("Payment amount %s: Xero only takes amounts above zero.", amount))
     payment = {
         **document,
         "Account": {"AccountID": account_id} if account_id else {"Code": account_code},
-        "Date": date_text(values.get("date"), "Payment date", required=True),
+        "Date": date_text(values.get("date"), _lt("Payment date"), required=True),
         "Amount": amount,
     }
-    reference = clean_cut(values.get("reference"), REFERENCE_MAX, "Payment reference", warnings)
+    reference = clean_cut(
+        values.get("reference"), REFERENCE_MAX, _lt("Payment reference"), warnings
+    )
     _put(payment, "Reference", reference)
     rate = values.get("currency_rate")
     if rate is not None and rate is not False:
-        payment["CurrencyRate"] = rounded(rate, RATE_PLACES, "Currency rate")
+        payment["CurrencyRate"] = rounded(rate, RATE_PLACES, _lt("Currency rate"))
         if payment["CurrencyRate"] <= 0:
-            raise PayloadError("Currency rate %s: Xero only takes rates above zero." % rate)
+            raise PayloadError(_lt("Currency rate %s: Xero only takes rates above zero.", rate))
     return payment, warnings
 
 
