@@ -3,13 +3,16 @@ default) and its Xero name. What the connection lists as left unmapped is in
 ``xero_connection_mappings``."""
 
 from odoo import _, api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from .xero_mapping import KIND_TARGET
 
+_lt = LazyTranslate(__name__)
+
 DEFAULT_LABELS = {
-    "account": "Default: every income account without its own row",
-    "tax": "Default: every sales tax without its own row",
-    "journal": "Default: every payment journal without its own row",
+    "account": _lt("Default: every income account without its own row"),
+    "tax": _lt("Default: every sales tax without its own row"),
+    "journal": _lt("Default: every payment journal without its own row"),
 }
 
 
@@ -33,7 +36,7 @@ class XeroMappingScreens(models.Model):
         for row in self:
             target = KIND_TARGET.get(row.kind)
             if row.is_default:
-                row.odoo_label = _(DEFAULT_LABELS[row.kind]) if row.kind else False
+                row.odoo_label = self.env._(DEFAULT_LABELS[row.kind]) if row.kind else False
             else:
                 row.odoo_label = row[target].display_name if target else False
             code_kind = "bank" if row.kind == "journal" else row.kind

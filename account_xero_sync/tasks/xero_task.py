@@ -5,8 +5,9 @@ list shows of it (priority, one-line summary). The runner that runs it is
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.xero_texts import xero_text
 from .common import BATCH_SIZE, group_by_dealer
-from .xero_task_line import LINE_OUTCOMES
+from .xero_task_line import LINE_OUTCOMES, OUTCOME_WORDS
 from .xero_task_types import TASK_TYPES
 
 
@@ -164,12 +165,12 @@ class XeroTask(models.Model):
         *(f"count_{code}" for code, _l in LINE_OUTCOMES if code != "pending"),
     )
     def _compute_summary_line(self):
-        labels = dict(LINE_OUTCOMES)
         for task in self:
             # The task's own words, as its log and summary say them (fetch: "imported").
             words = task._handler()._outcome_words if task.task_type else {}
             counts = [
-                f"{getattr(task, 'count_' + code)} {words.get(code) or labels[code].lower()}"
+                f"{getattr(task, 'count_' + code)} "
+                f"{self.env._(words.get(code) or OUTCOME_WORDS[code])}"
                 for code, _l in LINE_OUTCOMES
                 if code != "pending" and getattr(task, "count_" + code)
             ]
@@ -223,6 +224,8 @@ class XeroTask(models.Model):
     def write(self, vals):
         if not self.env.su:
             self._refuse_system_fields(set(vals) & self._system_fields())
+        if vals.get("message"):  # a message of the Xero layer, in the user's language
+            vals = dict(vals, message=xero_text(self.env, vals["message"]))
         return super().write(vals)
 
     def _system_fields(self):

@@ -3,6 +3,9 @@ record a line names."""
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+from ..models.xero_texts import xero_text
 
 LINE_OUTCOMES = [
     ("pending", "Pending"),
@@ -13,6 +16,17 @@ LINE_OUTCOMES = [
     ("blocked", "Blocked"),
     ("error", "Error"),
 ]
+_lt = LazyTranslate(__name__)
+# An outcome as the task's summary counts it ("3 created"); a handler may say it its own way
+# (``_outcome_words``).
+OUTCOME_WORDS = {
+    "created": _lt("created"),
+    "updated": _lt("updated"),
+    "linked": _lt("linked"),
+    "skipped": _lt("skipped"),
+    "blocked": _lt("blocked"),
+    "error": _lt("error"),
+}
 
 
 def record_form_action(env, res_model, res_id):
@@ -92,7 +106,7 @@ class XeroTaskLine(models.Model):
         for line in self:
             words = line.task_id._handler()._outcome_words if line.task_id.task_type else {}
             word = words.get(line.outcome)
-            line.outcome_label = word.capitalize() if word else labels.get(line.outcome)
+            line.outcome_label = self.env._(word).capitalize() if word else labels.get(line.outcome)
 
     def action_open_record(self):
         """Open the customer, invoice, credit note or payment this log line is about."""
@@ -105,5 +119,5 @@ class XeroTaskLine(models.Model):
         if xero_id is not None:
             vals["xero_id"] = xero_id
         if message is not None:
-            vals["message"] = message
+            vals["message"] = xero_text(self.env, message)  # the Xero layer's, translated
         self.write(vals)

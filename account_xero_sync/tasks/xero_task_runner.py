@@ -10,6 +10,7 @@ from odoo.exceptions import MissingError, UserError, ValidationError
 from ..models.xero_columns import testing
 from ..xero_api import errors as xero_errors
 from .common import BATCH_SIZE, StepInterrupted, dealer_lock
+from .xero_task_line import OUTCOME_WORDS
 from .xero_task_types import TASK_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -291,7 +292,7 @@ class XeroTask(models.Model):
     def _summary_text(self):
         words = self._handler()._outcome_words
         parts = [
-            f"{getattr(self, 'count_' + o)} {words.get(o, o)}"
+            f"{getattr(self, 'count_' + o)} {self.env._(words.get(o) or OUTCOME_WORDS[o])}"
             for o in OUTCOMES
             if getattr(self, "count_" + o)
         ]
