@@ -15,6 +15,7 @@ from odoo import _
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
+from ..xero_api import paging
 from ..xero_api.wire import xero_day
 
 NOTES_PAGE = 1000
@@ -39,18 +40,50 @@ class CreditNoteFetch:
         kwargs = {"page": state.get("notes_page", 1), "page_size": NOTES_PAGE}
         if state.get("notes_since"):
             kwargs["if_modified_since"] = datetime.fromisoformat(state["notes_since"])
-        answer = self.connection._xero_call("get_credit_notes", **kwargs)
-        notes = [n for n in answer.get("CreditNotes") or [] if n.get("Type") == "ACCRECCREDIT"]
+        notes, more = paging.read_page(
+            self.connection._xero_call, "get_credit_notes", "CreditNotes", **kwargs
+        )
+        notes = [n for n in notes if n.get("Type") == "ACCRECCREDIT"]
         self._handle_credit_notes(notes, state)
-        pages = (answer.get("pagination") or {}).get("pageCount") or 1
-        if kwargs["page"] >= pages:
+        if not more:
             return True
         state["notes_page"] = kwargs["page"] + 1
         return False
 
     def _handle_credit_notes(self, notes, state):
+        """Link, reconcile or unreconcile in Odoo what one page of credit notes allocates."""
+        Partial = self.env["account.partial.reconcile"]
+        docs = self._credit_note_documents(notes)
+        for note in notes:  # an allocation Xero lists as deleted is not one
+            note["Allocations"] = [
+                a for a in note.get("Allocations") or [] if not a.get("IsDeleted")
+            ]
+        known = self._known_allocations(notes, docs)
+        by_note = self._credit_allocations_by_note(docs)
+        lines = []
+        for note in notes:
+            move = docs.get(note["CreditNoteID"].lower())
+            if not move:
+                continue
+            current = {a["AllocationID"].lower(): a for a in note.get("Allocations") or []}
+            credits = by_note.get(move.id, Partial.browse())
+            linked = {p.xero_payment_id.lower(): p for p in credits if p.xero_payment_id}
+            for key, partial in linked.items():
+                if key not in current:  # deleted in Xero
+                    lines.append(self._allocation_deleted(partial, move, state))
+            for key, allocation in current.items():
+                if key in linked or key in known:
+                    continue
+                invoice = docs.get(
+                    ((allocation.get("Invoice") or {}).get("InvoiceID") or "").lower()
+                )
+                lines.append(self._allocation_made(allocation, move, invoice, credits, state))
+        self.env["xero.task.line"].create([line for line in lines if line])
+
+    def _credit_note_documents(self, notes):
+        """The Odoo credit notes of the page and the invoices they are allocated to, by
+        lowercase Xero id."""
         env = self.env
-        Partial = env["account.partial.reconcile"]
         docs = {
             m.xero_invoice_id.lower(): m
             for m in env["account.move"].search(
@@ -73,10 +106,12 @@ class CreditNoteFetch:
                 )
             }
         )
-        for note in notes:  # an allocation Xero lists as deleted is not one
-            note["Allocations"] = [
-                a for a in note.get("Allocations") or [] if not a.get("IsDeleted")
-            ]
+        return docs
+
+    def _known_allocations(self, notes, docs):
+        """The lowercase ids of the page's allocations that are Odoo's: linked, or removed in
+        Odoo and waiting to be deleted in Xero."""
+        Partial = self.env["account.partial.reconcile"]
         in_xero = [a["AllocationID"] for n in notes for a in n.get("Allocations") or []]
         # Allocations Odoo removed and Send New Payments has yet to delete are Odoo's: not
         # reconciled again.
@@ -89,6 +124,11 @@ class CreditNoteFetch:
             x.lower()
             for x in Partial.search([("xero_payment_id", "in", in_xero)]).mapped("xero_payment_id")
         }
+        return known
+
+    def _credit_allocations_by_note(self, docs):
+        """The credit allocations in Odoo of the page's credit notes, per credit note id."""
+        Partial = self.env["account.partial.reconcile"]
         by_note = {}
         for partial in Partial.search(
             [("credit_move_id.move_id", "in", [m.id for m in docs.values()])]
@@ -96,25 +136,7 @@ class CreditNoteFetch:
             if partial._xero_kind() == "credit":
                 by_note.setdefault(partial.credit_move_id.move_id.id, partial.browse())
                 by_note[partial.credit_move_id.move_id.id] |= partial
-        lines = []
-        for note in notes:
-            move = docs.get(note["CreditNoteID"].lower())
-            if not move:
-                continue
-            current = {a["AllocationID"].lower(): a for a in note.get("Allocations") or []}
-            credits = by_note.get(move.id, Partial.browse())
-            linked = {p.xero_payment_id.lower(): p for p in credits if p.xero_payment_id}
-            for key, partial in linked.items():
-                if key not in current:  # deleted in Xero
-                    lines.append(self._allocation_deleted(partial, move, state))
-            for key, allocation in current.items():
-                if key in linked or key in known:
-                    continue
-                invoice = docs.get(
-                    ((allocation.get("Invoice") or {}).get("InvoiceID") or "").lower()
-                )
-                lines.append(self._allocation_made(allocation, move, invoice, credits, state))
-        env["xero.task.line"].create([line for line in lines if line])
+        return by_note
 
     def _allocation_line(self, outcome, allocation_id, record, message):
         return {
@@ -155,6 +177,7 @@ class CreditNoteFetch:
         )
 
     def _allocation_made(self, allocation, note, invoice, credits, state):
+        """Handle an allocation made in Xero that Odoo does not know: skip, link or reconcile."""
         allocation_id = allocation["AllocationID"]
         amount = float(allocation.get("Amount") or 0)
         if not invoice:
@@ -166,6 +189,20 @@ class CreditNoteFetch:
                 _("Allocated in Xero to an invoice that is not in Odoo: not imported."),
             )
         state["invoices"].append(invoice.id)  # its amount due is checked at the end
+        linked = self._allocation_twin(allocation_id, amount, invoice, credits, state)
+        if linked:
+            return linked
+        lines = (note.line_ids | invoice.line_ids).filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable" and not ln.reconciled
+        )
+        blocked = self._allocation_blocked(allocation_id, amount, note, invoice, lines)
+        if blocked:
+            return blocked
+        return self._allocation_reconciled(allocation, amount, note, invoice, lines, state)
+
+    def _allocation_twin(self, allocation_id, amount, invoice, credits, state):
+        """Link the allocation to one in Odoo not sent yet, same invoice and amount (None if
+        there is none)."""
         rounding = invoice.currency_id.rounding
         twin = credits.filtered(
             lambda p: (
@@ -180,9 +217,12 @@ class CreditNoteFetch:
             return self._allocation_line(
                 "linked", allocation_id, twin, _("Odoo has this allocation: linked.")
             )
-        lines = (note.line_ids | invoice.line_ids).filtered(
-            lambda ln: ln.account_id.account_type == "asset_receivable" and not ln.reconciled
-        )
+        return None
+
+    def _allocation_blocked(self, allocation_id, amount, note, invoice, lines):
+        """Block what Odoo cannot reconcile by itself: a document not posted, or an allocation
+        of less than either has left (None when it can)."""
+        rounding = invoice.currency_id.rounding
         whole = min(note.amount_residual, invoice.amount_residual)
         if note.state != "posted" or invoice.state != "posted":
             return self._allocation_line(
@@ -211,6 +251,11 @@ class CreditNoteFetch:
                     whole=whole,
                 ),
             )
+        return None
+
+    def _allocation_reconciled(self, allocation, amount, note, invoice, lines, state):
+        """Reconcile the credit note with the invoice in Odoo and link the allocation made."""
+        allocation_id = allocation["AllocationID"]
         try:
             with self.env.cr.savepoint():
                 lines.reconcile()

@@ -24,6 +24,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, models
+from odoo.tools.translate import LazyTranslate
 
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
@@ -31,6 +32,8 @@ from ..xero_api.wire import MAX_OR_TERMS, chunk_by_length, guid_where
 from .credit_note_fetch import CreditNoteFetch
 from .payment_fetch_report import FetchReport
 from .payment_import import PaymentImport, document_id
+
+_lt = LazyTranslate(__name__)
 
 # Customer payments on invoices, and refunds paid out on credit notes.
 RECEIVABLE = 'PaymentType=="ACCRECPAYMENT" OR PaymentType=="ARCREDITPAYMENT"'
@@ -178,66 +181,14 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
         """Handle one page of Xero payments with a few bulk reads; log one line per action."""
         if not payments:
             return
-        env = self.env
-        Partial = env["account.partial.reconcile"]
-        ids = [p["PaymentID"] for p in payments]
-        linked = {
-            p.xero_payment_id.lower(): p for p in Partial.search([("xero_payment_id", "in", ids)])
-        }
-        pending = {
-            x.lower()
-            for x in Partial.search([("xero_pending_payment_id", "in", ids)]).mapped(
-                "xero_pending_payment_id"
-            )
-        }
-        # Write-offs sent from Odoo (``#A<id>-W``): never imported as a receipt.
-        writeoffs = {
-            p.xero_writeoff_payment_id.lower(): p
-            for p in Partial.search([("xero_writeoff_payment_id", "in", ids)])
-        }
-        pending |= {
-            x.lower()
-            for x in Partial.search([("xero_pending_writeoff_id", "in", ids)]).mapped(
-                "xero_pending_writeoff_id"
-            )
-        }
-        pending |= {
-            p["PaymentID"].lower()
-            for p in payments
-            if payloads.parse_writeoff_reference(p.get("Reference"))
-        }
-        imported = {
-            p.xero_import_id.lower(): p
-            for p in env["account.payment"].search(
-                [("xero_import_id", "in", ids), ("company_id", "=", self.company.id)]
-            )
-        }
-        invoice_ids = list({document_id(p) for p in payments} - {None})
-        invoices = {
-            m.xero_invoice_id.lower(): m
-            for m in env["account.move"].search(
-                [("company_id", "=", self.company.id), ("xero_invoice_id", "in", invoice_ids)]
-            )
-        }
+        Partial = self.env["account.partial.reconcile"]
+        linked, writeoffs, pending, imported = self._known_payments(payments)
+        invoices = self._paid_invoices(payments)
         refs = {
             p["PaymentID"]: payloads.parse_payment_reference(p.get("Reference")) for p in payments
         }
         ours = {p.id: p for p in Partial.browse(list(set(filter(None, refs.values())))).exists()}
-        unsent = defaultdict(list)  # allocations in Odoo not sent yet, per invoice
-        moves = [m.id for m in invoices.values()]
-        for partial in Partial.search(
-            Partial._xero_sendable_domain(self.company)
-            + [
-                ("xero_payment_id", "=", False),
-                ("xero_pending_payment_id", "=", False),
-                "|",
-                ("debit_move_id.move_id", "in", moves),
-                ("credit_move_id.move_id", "in", moves),
-            ],
-            order="id",
-        ):
-            if partial._xero_kind() != "credit":
-                unsent[partial._xero_paid_document().id].append(partial)
+        unsent = self._unsent_allocations(invoices)
         lines = []
         state["read"] += len(payments)
         mark = datetime.fromisoformat(state["mark"]) if state.get("mark") else None
@@ -273,7 +224,78 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
             if line:
                 lines.append(line)
         lines += self._import_queued(state)
-        env["xero.task.line"].create(lines)
+        self.env["xero.task.line"].create(lines)
+
+    def _known_payments(self, payments):
+        """What Odoo already knows of the page's payments, by lowercase Xero id.
+
+        :return: (allocations linked, allocations whose write-off it is, the ids pending or
+            written off from Odoo, Odoo payments imported)
+        """
+        Partial = self.env["account.partial.reconcile"]
+        ids = [p["PaymentID"] for p in payments]
+        linked = {
+            p.xero_payment_id.lower(): p for p in Partial.search([("xero_payment_id", "in", ids)])
+        }
+        pending = {
+            x.lower()
+            for x in Partial.search([("xero_pending_payment_id", "in", ids)]).mapped(
+                "xero_pending_payment_id"
+            )
+        }
+        # Write-offs sent from Odoo (``#A<id>-W``): never imported as a receipt.
+        writeoffs = {
+            p.xero_writeoff_payment_id.lower(): p
+            for p in Partial.search([("xero_writeoff_payment_id", "in", ids)])
+        }
+        pending |= {
+            x.lower()
+            for x in Partial.search([("xero_pending_writeoff_id", "in", ids)]).mapped(
+                "xero_pending_writeoff_id"
+            )
+        }
+        pending |= {
+            p["PaymentID"].lower()
+            for p in payments
+            if payloads.parse_writeoff_reference(p.get("Reference"))
+        }
+        imported = {
+            p.xero_import_id.lower(): p
+            for p in self.env["account.payment"].search(
+                [("xero_import_id", "in", ids), ("company_id", "=", self.company.id)]
+            )
+        }
+        return linked, writeoffs, pending, imported
+
+    def _paid_invoices(self, payments):
+        """The Odoo invoices the page's payments are on, by lowercase Xero id."""
+        invoice_ids = list({document_id(p) for p in payments} - {None})
+        return {
+            m.xero_invoice_id.lower(): m
+            for m in self.env["account.move"].search(
+                [("company_id", "=", self.company.id), ("xero_invoice_id", "in", invoice_ids)]
+            )
+        }
+
+    def _unsent_allocations(self, invoices):
+        """The allocations in Odoo not sent yet (credit allocations left out), per invoice id."""
+        Partial = self.env["account.partial.reconcile"]
+        unsent = defaultdict(list)
+        moves = [m.id for m in invoices.values()]
+        for partial in Partial.search(
+            Partial._xero_sendable_domain(self.company)
+            + [
+                ("xero_payment_id", "=", False),
+                ("xero_pending_payment_id", "=", False),
+                "|",
+                ("debit_move_id.move_id", "in", moves),
+                ("credit_move_id.move_id", "in", moves),
+            ],
+            order="id",
+        ):
+            if partial._xero_kind() != "credit":
+                unsent[partial._xero_paid_document().id].append(partial)
+        return unsent
 
 
 class XeroHandlerPaymentFetch(models.AbstractModel):
@@ -291,7 +313,11 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
     _records = "account.payment"
     # What happened in Odoo: a payment or allocation made in Xero was imported, one Odoo had
     # was linked, one deleted in Xero was reversed (unreconciled, cancelled).
-    _outcome_words = {"created": "imported", "updated": "reversed", "linked": "linked"}
+    _outcome_words = {
+        "created": _lt("imported"),
+        "updated": _lt("reversed"),
+        "linked": _lt("linked"),
+    }
 
     @api.model
     def _plan(self, task, mode):

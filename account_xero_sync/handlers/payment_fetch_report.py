@@ -56,6 +56,14 @@ class FetchReport:
         (one call per 1,000 open invoices of the organisation, or per 38 checked, whichever
         is fewer); an invoice paid in full in Odoo and not touched is not read again.
         """
+        checked = self._invoices_to_check(state)
+        differ = self._amounts_due_differ(checked)
+        report = self._report_lines(state, differ, len(checked))
+        self.task.write({"handler_state": state, "report": "\n".join(report)})
+        _logger.info("Xero fetch for %s: %s", self.company.name, report[0])
+
+    def _invoices_to_check(self, state):
+        """The dealer's linked invoices open in Odoo and those the fetch touched, by id."""
         Move = self.env["account.move"]
         open_invoices = Move.search(
             [
@@ -71,7 +79,10 @@ class FetchReport:
             .exists()
             .filtered(lambda m: m.xero_invoice_id and m.move_type == "out_invoice")
         )
-        checked = (open_invoices | touched).sorted("id")
+        return (open_invoices | touched).sorted("id")
+
+    def _amounts_due_differ(self, checked):
+        """One text per invoice whose amount due differs between Odoo and Xero."""
         xero = self._xero_amounts_due(checked) if checked else {}
         differ = []
         for move in checked:
@@ -87,6 +98,10 @@ class FetchReport:
                         xero=xero_due if xero_due is not None else _("not found"),
                     )
                 )
+        return differ
+
+    def _report_lines(self, state, differ, checked_count):
+        """The report's lines: what was read and done, then how the amounts due compare."""
         report = [
             _(
                 "Read %(read)s Xero payments (%(pages)s pages): %(created)s fetched, %(linked)s "
@@ -120,7 +135,6 @@ class FetchReport:
             report.append(_("Amount due differs between Odoo and Xero: %s", "; ".join(differ)))
         else:
             report.append(
-                _("Amounts due: Odoo and Xero agree (%s invoices checked).", len(checked))
+                _("Amounts due: Odoo and Xero agree (%s invoices checked).", checked_count)
             )
-        self.task.write({"handler_state": state, "report": "\n".join(report)})
-        _logger.info("Xero fetch for %s: %s", self.company.name, report[0])
+        return report
