@@ -93,20 +93,7 @@ class XeroHandlerPayments(models.AbstractModel):
             missing = note_move if note is None else invoice_move
             return Decision("blocked", reason=_("Xero has no %s any more.", missing.name))
         rounding = invoice_move.currency_id.rounding
-        twin = next(
-            (
-                a
-                for a in note.get("Allocations") or []
-                if a.get("AllocationID") not in known
-                and not a.get("IsDeleted")
-                and ((a.get("Invoice") or {}).get("InvoiceID") or "").lower() == invoice_key
-                and xero_day(a.get("Date")) == vals["date"]
-                and not float_compare(
-                    float(a.get("Amount") or 0), vals["amount"], precision_rounding=rounding
-                )
-            ),
-            None,
-        )
+        twin = self._credit_twin(note, invoice_key, vals, known, rounding)
         if twin:
             known.add(twin["AllocationID"])
             return Decision(
@@ -147,6 +134,25 @@ class XeroHandlerPayments(models.AbstractModel):
         remaining[note_key] -= vals["amount"]
         due[invoice_key] -= vals["amount"]
         return Decision("create", body=body)
+
+    @api.model
+    def _credit_twin(self, note, invoice_key, vals, known, rounding):
+        """The credit note's live Xero allocation to the same invoice, date and amount, not
+        linked yet (None if none)."""
+        return next(
+            (
+                a
+                for a in note.get("Allocations") or []
+                if a.get("AllocationID") not in known
+                and not a.get("IsDeleted")
+                and ((a.get("Invoice") or {}).get("InvoiceID") or "").lower() == invoice_key
+                and xero_day(a.get("Date")) == vals["date"]
+                and not float_compare(
+                    float(a.get("Amount") or 0), vals["amount"], precision_rounding=rounding
+                )
+            ),
+            None,
+        )
 
     @api.model
     def _send_credits(self, task, partials):

@@ -41,52 +41,76 @@ class XeroHandlerInvoices(models.AbstractModel):
                     _("Xero has no invoice %s any more.", move.xero_invoice_id),
                 )
                 continue
-            status, amount_paid = cur.get("Status"), self._amount_applied(cur)
             if move in voids:
-                if status == "VOIDED":
-                    move.xero_sync_state = "voided"
-                    results[move.id] = ("skipped", move.xero_invoice_id, _("Already voided."))
-                elif amount_paid or status == "PAID":
-                    results[move.id] = (
-                        "blocked",
-                        move.xero_invoice_id,
-                        _(
-                            "Cancelled in Odoo, but it has payments in Xero (%s paid): remove them "
-                            "in Xero before it can be voided.",
-                            amount_paid,
-                        ),
-                    )
-                else:
-                    bodies.append(
-                        self._as_document(payloads.void_invoice_payload(move.xero_invoice_id))
-                    )
-                    sent.append((move, [], "void"))
+                result, to_send = self._void_one(move, cur)
+            else:
+                result, to_send = self._update_one(connection, maps, move, cur)
+            if result:
+                results[move.id] = result
                 continue
-            if status in ("VOIDED", "DELETED"):
-                results[move.id] = (
-                    "blocked",
-                    move.xero_invoice_id,
-                    _("The invoice is %s in Xero: it cannot be updated.", status.lower()),
-                )
-                continue
-            values = dict(move._xero_invoice_values(connection, maps), status=None)
-            try:
-                invoice, warnings, left_out = payloads.invoice_update_payload(
-                    values, paid=bool(amount_paid) or status == "PAID"
-                )
-            except payloads.PayloadError as exc:  # Xero's totals would differ from Odoo's
-                results[move.id] = ("blocked", move.xero_invoice_id, str(exc))
-                continue
-            # Only compared when paid, where Xero keeps its own amounts.
-            wanted = payloads.invoice_payload(dict(values, total=None))[0]
-            unsent = self._unsent_changes(wanted, cur, left_out)
-            if unsent:
-                warnings.append(
-                    _("Paid in Xero: these changes could not be sent: %s.", ", ".join(unsent))
-                )
-            bodies.append(self._as_document(invoice))
-            sent.append((move, warnings, "update_paid" if left_out else "update"))
+            body, warnings, kind = to_send
+            bodies.append(body)
+            sent.append((move, warnings, kind))
         answers = self._put(connection, self._document().update, bodies)
+        self._record_updates(connection, sent, answers, results)
+        return results
+
+    @api.model
+    def _void_one(self, move, cur):
+        """Plan the void of one invoice from its Xero state ``cur``.
+
+        :return: (result, None) when nothing is sent, else (None, (body, [], "void")).
+        """
+        status, amount_paid = cur.get("Status"), self._amount_applied(cur)
+        if status == "VOIDED":
+            move.xero_sync_state = "voided"
+            return ("skipped", move.xero_invoice_id, _("Already voided.")), None
+        if amount_paid or status == "PAID":
+            return (
+                "blocked",
+                move.xero_invoice_id,
+                _(
+                    "Cancelled in Odoo, but it has payments in Xero (%s paid): remove them "
+                    "in Xero before it can be voided.",
+                    amount_paid,
+                ),
+            ), None
+        body = self._as_document(payloads.void_invoice_payload(move.xero_invoice_id))
+        return None, (body, [], "void")
+
+    @api.model
+    def _update_one(self, connection, maps, move, cur):
+        """Plan the update of one invoice from its Xero state ``cur``; a paid one gets only
+        the fields Xero allows.
+
+        :return: (result, None) when nothing is sent, else (None, (body, warnings, kind)).
+        """
+        status, amount_paid = cur.get("Status"), self._amount_applied(cur)
+        if status in ("VOIDED", "DELETED"):
+            return (
+                "blocked",
+                move.xero_invoice_id,
+                _("The invoice is %s in Xero: it cannot be updated.", status.lower()),
+            ), None
+        values = dict(move._xero_invoice_values(connection, maps), status=None)
+        try:
+            invoice, warnings, left_out = payloads.invoice_update_payload(
+                values, paid=bool(amount_paid) or status == "PAID"
+            )
+        except payloads.PayloadError as exc:  # Xero's totals would differ from Odoo's
+            return ("blocked", move.xero_invoice_id, str(exc)), None
+        # Only compared when paid, where Xero keeps its own amounts.
+        wanted = payloads.invoice_payload(dict(values, total=None))[0]
+        unsent = self._unsent_changes(wanted, cur, left_out)
+        if unsent:
+            warnings.append(
+                _("Paid in Xero: these changes could not be sent: %s.", ", ".join(unsent))
+            )
+        return None, (self._as_document(invoice), warnings, "update_paid" if left_out else "update")
+
+    @api.model
+    def _record_updates(self, connection, sent, answers, results):
+        """Record Xero's answers to the updates and voids ``sent`` into ``results``."""
         for (move, warnings, kind), answer in zip(sent, answers, strict=True):
             if kind == "void" and not answer.get("errors"):
                 move.xero_sync_state = "voided"
@@ -104,7 +128,6 @@ class XeroHandlerInvoices(models.AbstractModel):
         if updated:
             moves, answers = zip(*updated, strict=True)
             results.update(self._void_wrong(connection, moves, answers, results))
-        return results
 
     @api.model
     def _amount_applied(self, document):
