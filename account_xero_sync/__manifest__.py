@@ -1,6 +1,6 @@
 {
     "name": "Xero Sync (customers, invoices, payments)",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "summary": "Send customers, invoices, payments and invoice PDFs to Xero in bulk, "
     "and fetch Xero payments back, per dealer company, with no duplicates",
     "category": "Accounting/Accounting",

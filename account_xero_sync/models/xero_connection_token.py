@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.tools.sql import column_exists
 
 #: Key, in the ``data`` of a cursor's ``postcommit`` callbacks (kept for exactly one
 #: transaction), of the token rows that transaction created or wrote.
@@ -51,23 +50,3 @@ class XeroConnectionToken(models.Model):
         """Remember, for the rest of this transaction, that it holds these rows: their renewal
         state is then written in it, never in a second one that would wait for it."""
         self.env.cr.postcommit.data.setdefault(TOKENS_WRITTEN, set()).update(self.ids)
-
-    def init(self):
-        """Move client secrets stored on ``xero_connection`` by earlier versions to here, where
-        only the system reads them (the connection's field is now write-only)."""
-        cr = self.env.cr
-        if not column_exists(cr, "xero_connection", "client_secret"):
-            return
-        cr.execute(
-            """INSERT INTO xero_connection_token (connection_id)
-               SELECT c.id FROM xero_connection c
-                WHERE c.client_secret IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM xero_connection_token t
-                                   WHERE t.connection_id = c.id)"""
-        )
-        cr.execute(
-            """UPDATE xero_connection_token t SET client_secret = c.client_secret
-                 FROM xero_connection c
-                WHERE t.connection_id = c.id AND c.client_secret IS NOT NULL"""
-        )
-        cr.execute("ALTER TABLE xero_connection DROP COLUMN client_secret")

@@ -83,16 +83,6 @@ class XeroConnection(models.Model):
     )
     webhook_event_count = fields.Integer(compute="_compute_webhook_event_count")
 
-    def init(self):
-        """Give every connection made before webhooks existed its own token."""
-        super().init()
-        self.env.cr.execute("SELECT id FROM xero_connection WHERE webhook_token IS NULL")
-        for (conn_id,) in self.env.cr.fetchall():
-            self.env.cr.execute(
-                "UPDATE xero_connection SET webhook_token = %s WHERE id = %s",
-                [secrets.token_urlsafe(24), conn_id],
-            )
-
     def _compute_webhook_url(self):
         for conn in self:
             token = conn.sudo().webhook_token

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 
 from odoo import Command
 from odoo.exceptions import AccessError
+from odoo.modules.migration import load_script
+from odoo.modules.module import get_module_path
 from odoo.tests import HttpCase, tagged
 
 from ..models.xero_connection_webhook import xero_signature
@@ -257,7 +259,9 @@ class TestWebhooks(XeroPaymentCommon, HttpCase):
         self.env.cr.execute(
             "UPDATE xero_connection SET webhook_token = NULL WHERE id = %s", [self.connection.id]
         )
-        self.env["xero.connection"].init()  # what an upgrade of the addon runs
+        # What the update to 18.0.1.1.0 runs on a database of 18.0.1.0.0 (Odoo's own loader).
+        folder = get_module_path("account_xero_sync") + "/migrations/18.0.1.1.0"
+        load_script(f"{folder}/post-migrate.py", "post-migrate").migrate(self.env.cr, "18.0.1.0.0")
         self.env.invalidate_all()
         token = self.connection.webhook_token
         self.assertTrue(token and token != old)
