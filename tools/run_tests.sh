@@ -121,6 +121,13 @@ else
   status=1; odoo_failed=$((odoo_failed + 1))
 fi
 
+echo "== i18n/account_xero_sync.pot is current (tools/check_i18n.sh; --write regenerates it)"
+if [ -n "${XERO_TEST_TAGS:-}" ]; then
+  echo "(skipped: a partial run, XERO_TEST_TAGS=$XERO_TEST_TAGS)"
+elif ! PYTHON="$PY" bash tools/check_i18n.sh; then
+  status=1; odoo_failed=$((odoo_failed + 1))
+fi
+
 echo "== No secret in any log of the run (tools/check_secrets.py)"
 if ! "$PY" tools/check_secrets.py "${LOGS[@]}"; then
   status=1; odoo_failed=$((odoo_failed + 1))
