@@ -4,10 +4,15 @@
     "summary": "Send customers, invoices, payments and invoice PDFs to Xero in bulk, "
     "and fetch Xero payments back, per dealer company, with no duplicates",
     "category": "Accounting/Accounting",
-    "author": "account_xero_sync",
+    "author": "account_xero_sync contributors",
+    "maintainers": ["account-xero-sync"],
+    "website": "https://github.com/account-xero-sync/account_xero_sync",
     "license": "LGPL-3",
-    "depends": ["account", "phone_validation"],
-    "external_dependencies": {"python": ["xero-python", "phonenumbers"]},
+    "development_status": "Beta",
+    "depends": ["account"],
+    # PyPI names with version ranges, checked by Odoo at install (odoo/modules/module.py:
+    # check_python_external_dependency); ranges match requirements.txt.
+    "external_dependencies": {"python": ["xero-python>=15.2,<16", "phonenumbers>=8.13"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
@@ -22,6 +27,7 @@
         "views/account_move_views.xml",
         "wizards/xero_bulk_task_wizard_views.xml",
         "views/xero_to_send_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "assets": {

@@ -5,6 +5,7 @@ from . import (
     account_partial_reconcile,
     account_payment,
     res_company,
+    res_config_settings,
     res_partner,
     xero_code,
     xero_connection,

@@ -23,6 +23,7 @@ class XeroMapping(models.Model):
     _name = "xero.mapping"
     _description = "Xero Mapping"
     _order = "connection_id, kind, is_default, id"
+    _check_company_auto = True
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
@@ -33,12 +34,21 @@ class XeroMapping(models.Model):
         "without its own mapping goes to this Xero code. Unticked rows map only their own "
         "Odoo record; without a default, an unmapped one blocks the invoice or payment.",
     )
-    account_id = fields.Many2one("account.account", string="Odoo account", ondelete="cascade")
-    tax_id = fields.Many2one("account.tax", string="Odoo tax", ondelete="cascade")
-    journal_id = fields.Many2one("account.journal", string="Odoo journal", ondelete="cascade")
+    # check_company: a dealer's row names only its own company's records (or its parent's, for a
+    # branch), and offers only those in the pickers.
+    account_id = fields.Many2one(
+        "account.account", string="Odoo account", ondelete="cascade", check_company=True
+    )
+    tax_id = fields.Many2one(
+        "account.tax", string="Odoo tax", ondelete="cascade", check_company=True
+    )
+    journal_id = fields.Many2one(
+        "account.journal", string="Odoo journal", ondelete="cascade", check_company=True
+    )
     xero_code_id = fields.Many2one(
         "xero.code",
         string="Pick from Xero",
+        check_company=True,
         domain="[('connection_id', '=', connection_id), "
         "('kind', '=', kind == 'journal' and 'bank' or kind)]",
     )

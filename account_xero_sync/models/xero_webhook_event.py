@@ -17,6 +17,7 @@ class XeroWebhookEvent(models.Model):
     _description = "Xero Webhook Event"
     _order = "id desc"
     _rec_name = "resource_id"
+    _check_company_auto = True
 
     connection_id = fields.Many2one(
         "xero.connection", required=True, index=True, ondelete="cascade", readonly=True
@@ -33,6 +34,7 @@ class XeroWebhookEvent(models.Model):
         string="Document in Odoo",
         readonly=True,
         ondelete="set null",
+        check_company=True,
         help="The invoice or credit note of Odoo linked to this Xero document.",
     )
     task_id = fields.Many2one(
@@ -40,6 +42,7 @@ class XeroWebhookEvent(models.Model):
         string="Fetch task",
         readonly=True,
         ondelete="set null",
+        check_company=True,
         help="The Fetch New Payments task this event queued, or joined while it waited.",
     )
 

@@ -9,6 +9,7 @@ from . import (
     test_invoices,
     test_mapping_guards,
     test_oauth_journey,
+    test_odoo_native,
     test_onboarding,
     test_parallel,
     test_payments,

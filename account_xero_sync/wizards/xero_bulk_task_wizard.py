@@ -61,7 +61,7 @@ class XeroBulkTaskWizard(models.TransientModel):
     line_ids = fields.One2many("xero.bulk.task.wizard.line", "wizard_id", string="Preview")
     previewed = fields.Boolean()
     preview_summary = fields.Char(readonly=True)
-    connection_id = fields.Many2one("xero.connection", readonly=True)
+    connection_id = fields.Many2one("xero.connection", readonly=True, check_company=True)
     connection_error = fields.Text(
         readonly=True, help="Why the preview could not be checked against Xero, and what fixes it."
     )
