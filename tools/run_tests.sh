@@ -121,6 +121,14 @@ else
   status=1; odoo_failed=$((odoo_failed + 1))
 fi
 
+echo "== Upgrade of an 18.0.1.0.0 database through migrations/ (tools/check_upgrade.sh)"
+if [ -n "${XERO_TEST_TAGS:-}" ]; then
+  echo "(skipped: a partial run, XERO_TEST_TAGS=$XERO_TEST_TAGS)"
+elif ! PYTHON="$PY" XERO_TEST_LOGDIR="$LOGDIR" bash tools/check_upgrade.sh; then
+  status=1; odoo_failed=$((odoo_failed + 1))
+fi
+for log in "$LOGDIR"/upgrade-*.log; do [ -f "$log" ] && LOGS+=("$log"); done
+
 echo "== i18n/account_xero_sync.pot is current (tools/check_i18n.sh; --write regenerates it)"
 if [ -n "${XERO_TEST_TAGS:-}" ]; then
   echo "(skipped: a partial run, XERO_TEST_TAGS=$XERO_TEST_TAGS)"
