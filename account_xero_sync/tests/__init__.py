@@ -19,6 +19,7 @@ from . import (
     test_server_addresses,
     test_task,
     test_tours,
+    test_translations,
     test_webhooks,
     test_writeoffs,
 )
