@@ -6,11 +6,13 @@ Run it from the repository root.
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 
 from . import schema
+from .persist import StateFileError
 from .server import EmulatorServer
 from .state import DEFAULT_BASE_CURRENCY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_NAME
 
@@ -26,6 +28,12 @@ def parse_args(argv=None):
     parser.add_argument("--base-currency", default=DEFAULT_BASE_CURRENCY)
     parser.add_argument(
         "--seed", metavar="FILE", help="JSON SEED loaded instead of the default org"
+    )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the state in FILE across restarts: loaded at start when it exists (then "
+        "--seed is ignored), written after every change and at a clean stop",
     )
     parser.add_argument(
         "--virtual-clock", action="store_true", help="time moves only by /_emulator/clock"
@@ -51,7 +59,31 @@ def main(argv=None):
     if args.seed:
         with open(args.seed, encoding="utf-8") as handle:
             seed = json.load(handle)
-    server = EmulatorServer(
+    try:
+        server = _server(args, seed)
+    except StateFileError as exc:
+        print("xero_emulator: %s" % exc, file=sys.stderr)
+        return 2
+    print(server.banner(), flush=True)
+    logging.getLogger("xero_emulator").info(schema.status(args.openapi))
+    if args.state:
+        logging.getLogger("xero_emulator").info("state kept in %s", os.path.abspath(args.state))
+
+    def stop(_signum, _frame):
+        threading.Thread(target=server.stop, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _server(args, seed):
+    return EmulatorServer(
         host=args.host,
         port=args.port,
         virtual_clock=args.virtual_clock,
@@ -65,21 +97,8 @@ def main(argv=None):
         concurrent=args.concurrent,
         app_per_minute=args.app_per_minute,
         openapi_path=args.openapi,
+        state_path=args.state,
     )
-    print(server.banner(), flush=True)
-    logging.getLogger("xero_emulator").info(schema.status(args.openapi))
-
-    def stop(_signum, _frame):
-        threading.Thread(target=server.stop, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
 
 
 if __name__ == "__main__":

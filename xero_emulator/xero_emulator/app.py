@@ -12,9 +12,10 @@ keyed write answers 500 unprocessed and nothing is remembered.
 """
 
 import logging
+import os
 import threading
 
-from . import control, schema
+from . import control, persist, schema
 from .accounting import Accounting
 from .fault_answers import copy_response, early_answer, server_error, with_warning
 from .identity import Identity
@@ -80,6 +81,7 @@ class Emulator:
         openapi_path=None,
         idempotency_window=360.0,
         access_token_ttl=1800,
+        state_path=None,
     ):
         self.clock = Clock(virtual=virtual_clock)
         self.store = Store(self.clock)
@@ -97,6 +99,13 @@ class Emulator:
         self._seq = 0
         self.log = []
         self.reset(seed)
+        # --state FILE (persist.py): loaded when it exists (the seed was for the first start),
+        # written now otherwise, and after every call that may change something.
+        self.state_path = state_path
+        if state_path and os.path.exists(state_path):
+            persist.load(self, state_path)
+        elif state_path:
+            self.save_state()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -118,6 +127,10 @@ class Emulator:
         self.webhooks.reset()
         self.clear_log()
 
+    def save_state(self):
+        """Write the state file now (no-op without one); True when written."""
+        return bool(self.state_path) and persist.save(self, self.state_path)
+
     def schema_check(self, name, body):
         """Schema messages for a request body ([] when the spec is unavailable)."""
         try:
@@ -138,7 +151,18 @@ class Emulator:
     # -- dispatch ----------------------------------------------------------------------------
 
     def handle(self, request):
-        """Answer one request (raises DropConnection for the drop-after-write fault)."""
+        """Answer one request (raises DropConnection for the drop-after-write fault); with a
+        state file, a call that may change something is followed by a save."""
+        try:
+            return self._handle(request)
+        finally:
+            if self.state_path and (
+                request.method not in ("GET", "HEAD")
+                or request.path.lower().rstrip("/").endswith("/connect/authorize")
+            ):
+                self.save_state()
+
+    def _handle(self, request):
         lowered = request.path.lower().rstrip("/")
         if lowered == "/_emulator" or lowered.startswith("/_emulator/"):
             return control.handle(self, request)

@@ -21,6 +21,17 @@ def free_port(host="127.0.0.1"):
         return sock.getsockname()[1]
 
 
+def port_free(port, host="127.0.0.1"):
+    """True when nothing listens on ``port`` now."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def _with_project_path(env):
     """``env`` with this package's project folder first on ``PYTHONPATH``."""
     path = [PROJECT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -28,15 +39,19 @@ def _with_project_path(env):
 
 
 class EmulatorProcess:
-    """``python -m xero_emulator`` on a free loopback port, started and waited for.
+    """``python -m xero_emulator`` on a free loopback port (or ``port``), started and waited for.
 
-    ``args``: the emulator's own options (``--base-currency USD``...); ``env``: the process's
-    environment (this one's by default). ``url`` is the API, identity and login URL at once.
+    ``args``: the emulator's own options (``--base-currency USD``, ``--state FILE``...); ``env``:
+    the process's environment (this one's by default). ``url`` is the API, identity and login
+    URL at once.
     Stopped by :meth:`stop`, or at the end of a ``with`` block.
     """
 
-    def __init__(self, *args, host="127.0.0.1", env=None, timeout=20):
-        self.port = free_port(host)
+    def __init__(self, *args, host="127.0.0.1", port=None, env=None, timeout=20):
+        if port and not port_free(port, host):
+            # Another server there would answer the readiness check below in this one's place.
+            raise RuntimeError("port %d on %s is in use" % (port, host))
+        self.port = port or free_port(host)
         self.url = "http://%s:%d" % (host, self.port)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "xero_emulator", "--host", host, "--port", str(self.port)]

@@ -103,6 +103,7 @@ class EmulatorServer:
         openapi_path=None,
         idempotency_window=360.0,
         access_token_ttl=1800,
+        state_path=None,
     ):
         self.host = host
         self._port = port
@@ -119,10 +120,12 @@ class EmulatorServer:
             openapi_path=openapi_path,
             idempotency_window=idempotency_window,
             access_token_ttl=access_token_ttl,
+            state_path=state_path,
         )
         self._httpd = None
         self._thread = None
         self._stop_lock = threading.Lock()
+        self._stopping = None  # set once a stop has closed everything (and saved the state)
 
     def _bind(self):
         if self._httpd is None:
@@ -144,16 +147,25 @@ class EmulatorServer:
         self._bind().serve_forever(poll_interval=0.1)
 
     def stop(self):
-        """Stop serving and close the listening socket (safe to call twice)."""
+        """Stop serving and close the listening socket (safe to call twice); the state file,
+        when there is one, is written last."""
         with self._stop_lock:
-            httpd, thread = self._httpd, self._thread
+            httpd, thread, stopping = self._httpd, self._thread, self._stopping
             self._httpd = self._thread = None
+            if httpd is not None:
+                self._stopping = stopping = threading.Event()
         if httpd is None:
+            if stopping is not None:
+                stopping.wait(30)  # another thread's stop: return once it is done
             return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        try:
+            httpd.shutdown()
+            httpd.server_close()
+            if thread is not None:
+                thread.join(timeout=5)
+            self.emulator.save_state()
+        finally:
+            stopping.set()
 
     def __enter__(self):
         return self.start()

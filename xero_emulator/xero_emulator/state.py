@@ -126,6 +126,22 @@ class Clock:
                 self._offset = float(epoch) - time.time()
         return self.now()
 
+    def state(self):
+        """What a state file keeps (see persist.py): the offset, or the virtual time."""
+        with self._lock:
+            return {"virtual": self.virtual, "offset": self._offset, "frozen": self._frozen}
+
+    def restore(self, kept):
+        """Back to a kept `state()`: a virtual clock at its kept time, a real one at its kept
+        offset (a clock of the other kind keeps its own time)."""
+        with self._lock:
+            if bool(kept.get("virtual")) != self.virtual:
+                return
+            if self.virtual:
+                self._frozen = float(kept.get("frozen", self._frozen))
+            else:
+                self._offset = float(kept.get("offset", 0.0))
+
 
 def normalise_account(tenant_id, raw, now):
     """An Account record in Xero's shape from a seed dict (defaults filled in)."""

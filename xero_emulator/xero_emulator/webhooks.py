@@ -233,6 +233,16 @@ class Webhooks:
                 }
             )
 
+    def receivers(self):
+        """Copies of the receivers, keys included (what a state file keeps)."""
+        with self._lock:
+            return [dict(r) for r in self._receivers]
+
+    def restore_receivers(self, receivers):
+        """Receivers back from `receivers()` (queued events and the delivery log untouched)."""
+        with self._lock:
+            self._receivers = [dict(r) for r in receivers]
+
     def reset(self):
         """Forget every receiver, the queued events and the delivery log."""
         with self._lock:
