@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..handlers import payment_fetch, payment_fetch_report
+from ..handlers import payment_fetch, payment_fetch_report, payment_import
 from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
 from .common import DEMO_TENANT, OTHER_TENANT
 from .test_payments import GATEWAY_LOGGER, PAYMENT_DATE, XeroPaymentCommon
@@ -250,6 +250,24 @@ class TestFetchPayments(XeroPaymentCommon):
         self.assertEqual(line.outcome, "error")
         self.assertIn("payment method", line.message)
         self.assertEqual(self.connection.payments_fetch_retry_ids, [refused_id])
+
+    def test_a_page_is_imported_in_chunks_of_a_bounded_size(self):
+        """A page of many new payments is imported a chunk at a time (Odoo's work per chunk
+        bounded): every payment is imported and reconciled, two of one invoice in two chunks
+        included."""
+        invoices = self.invoice(100.0) | self.invoice(200.0) | self.invoice(300.0)
+        self.run_task("send_new_invoices")
+        ids = self.bank_feed(
+            (invoices[0], 40.0), (invoices[1], 230.0), (invoices[0], 75.0), (invoices[2], 30.0)
+        )
+        with patch.object(payment_import, "IMPORT_CHUNK", 2):
+            task = self.fetch()
+        self.assertEqual(task.count_created, 4)
+        self.assertTrue(all(self.fetched(x) for x in ids))
+        self.assertIn(invoices[0].payment_state, ("paid", "in_payment"))
+        self.assertIn(invoices[1].payment_state, ("paid", "in_payment"))
+        self.assertEqual(invoices[2].amount_residual, 315.0)
+        self.assertAmountsDueAgree(invoices)
 
     def test_a_fetched_payment_is_recorded_as_register_payment_records_it(self):
         """What the accountant sees on an invoice paid in Xero (its Payments button, payment
