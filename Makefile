@@ -3,13 +3,16 @@
 # (from ODOO_SRC, ../shared/odoo/odoo-18.0.tar.gz, or Odoo's nightly tarball) and wkhtmltopdf.
 # PYTHON=/path/to/python uses an interpreter that already has Odoo 18.0 instead of .venv.
 
-.PHONY: demo test test-api test-odoo env lint emulator bench reliability
+.PHONY: demo serve test test-api test-odoo env lint emulator bench reliability
 
 # The interpreter bootstrap.sh set up (it prints it); evaluated when a target runs.
 PY = $$(bash tools/bootstrap.sh)
 
-demo:  ## throwaway database + addon + bundled emulator + the monthly cycle
-	@py=$(PY) && "$$py" tools/demo.py
+demo:  ## throwaway database + addon + bundled emulator + the monthly cycle (KEEP=1: keep them for `make serve`)
+	@py=$(PY) && "$$py" tools/demo.py $(if $(KEEP),--keep)
+
+serve:  ## Odoo on http://127.0.0.1:8069 (PORT=) and the emulator, on the last database `make demo KEEP=1` kept (DB=)
+	@py=$(PY) && "$$py" tools/serve.py $(if $(DB),--db $(DB)) $(if $(PORT),--port $(PORT))
 
 bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; dealers at once; cost per record at 1,000 and 10,000 (XERO_BENCH_SIZES)
 	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py \

@@ -5,10 +5,13 @@ Creates a throwaway Odoo 18 database on 127.0.0.1 (PostgreSQL, role of the curre
 $PGUSER), installs the addon from a temporary addons folder linked to this checkout, starts the
 bundled Xero emulator on a free loopback port, connects the company to it, and runs the tasks
 of a month (tools/demo_cycle.py), printing each one's summary. The database is dropped at the
-end unless --keep is given.
+end unless --keep is given; then the emulator runs on a stable port (8765 when free) with a state
+file, both recorded in .tmp/demo/, so that `make serve` (tools/serve.py) opens the database with
+the emulator its connection points at, holding the records the month made.
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -18,7 +21,36 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "xero_emulator"))  # the package, installed or not
-from xero_emulator.process import EmulatorProcess, free_port  # noqa: E402
+from xero_emulator.process import EmulatorProcess, free_port, port_free  # noqa: E402
+
+#: What --keep leaves: ``<db>.json`` (the emulator's port, options and state file),
+#: ``<db>.emulator.json`` (that state) and ``last`` (the name of the last kept database).
+KEPT = os.path.join(ROOT, ".tmp", "demo")
+KEPT_EMULATOR_PORT = 8765
+EMULATOR_ARGS = ("--base-currency", "USD", "--org-name", "Demo Company (Dealer North)")
+LOGIN = ("admin", "admin")  # a database made by `odoo -i` without demo data
+
+
+def kept_record(db=None):
+    """What --keep recorded for ``db`` (the last kept database by default), or None."""
+    try:
+        if db is None:
+            with open(os.path.join(KEPT, "last"), encoding="utf-8") as handle:
+                db = handle.read().strip()
+        with open(os.path.join(KEPT, db + ".json"), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def save_kept_record(record, last=True):
+    """Record a kept database (and make it the last one, unless ``last`` is False)."""
+    os.makedirs(KEPT, exist_ok=True)
+    with open(os.path.join(KEPT, record["database"] + ".json"), "w", encoding="utf-8") as out:
+        json.dump(record, out, indent=1)
+    if last:
+        with open(os.path.join(KEPT, "last"), "w", encoding="utf-8") as out:
+            out.write(record["database"] + "\n")
 
 
 def fail(message):
@@ -99,12 +131,24 @@ def main():
             check=True,
             env=env,
         )
+        options, port = list(EMULATOR_ARGS), None
+        if args.keep:  # a port and a state that `make serve` finds again
+            os.makedirs(KEPT, exist_ok=True)
+            options += ["--state", os.path.join(KEPT, db + ".emulator.json")]
+            port = KEPT_EMULATOR_PORT if port_free(KEPT_EMULATOR_PORT) else free_port()
         try:
-            emulator = EmulatorProcess(
-                "--base-currency", "USD", "--org-name", "Demo Company (Dealer North)", env=env
-            )
+            emulator = EmulatorProcess(*options, port=port, env=env)
         except RuntimeError as exc:
             fail(str(exc))
+        if args.keep:
+            save_kept_record(
+                {
+                    "database": db,
+                    "emulator_port": emulator.port,
+                    "emulator_args": list(EMULATOR_ARGS),
+                    "emulator_state": options[-1],
+                }
+            )
         print(f"== Xero emulator on {emulator.url}")
         # The shell runs one line: the cycle script, with the shell's `env`.
         script = os.path.abspath(args.script)
@@ -137,7 +181,8 @@ def main():
                 ["dropdb", "-h", args.db_host, "-U", args.db_user, "--if-exists", db], check=False
             )
         else:
-            print(f"== kept database {db}")
+            print(f"== kept database {db}: `make serve` opens it with its emulator (login")
+            print(f"   {LOGIN[0]} / {LOGIN[1]}); `make serve DB={db}` once another one is kept")
 
 
 if __name__ == "__main__":

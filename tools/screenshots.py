@@ -2,13 +2,15 @@
 """README screenshots from a real Odoo in headless Chromium (Playwright, Debian's chromium).
 
 Usage: python3 tools/screenshots.py DATABASE [--out docs/screenshots]
-DATABASE is one `python3 tools/demo.py --keep` left (its tasks fill the pages). The script
-starts the bundled emulator and an Odoo server on free loopback ports, points the database's
-Xero connection at that emulator, logs in as admin and takes: the Tasks list, Customers to
+DATABASE is one `make demo KEEP=1` left (its tasks fill the pages). The script starts the
+bundled emulator (with the state the demo kept, see tools/serve.py) and an Odoo server on
+loopback ports, points the database's Xero connection at that emulator, logs in as admin and
+takes: the Tasks list, Customers to
 Send, the "Add bulk task" wizard with its preview, and a task form with its log lines.
 With --journey, only a new connection's OAuth 2.0 journey instead (a company "Journey Dealer"
 is added): the new form, the organisation to choose back from Xero's consent, Test connection.
-Needs Playwright (`pip install playwright`; it drives Debian's /usr/bin/chromium).
+Playwright comes with the set-up (requirements-test.txt); it drives Debian's /usr/bin/chromium,
+nothing is downloaded.
 """
 
 import argparse
@@ -21,7 +23,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "xero_emulator"))  # the package, installed or not
-from xero_emulator.process import EmulatorProcess, free_port  # noqa: E402
+from demo import kept_record, save_kept_record  # noqa: E402
+from xero_emulator.process import EmulatorProcess, free_port, port_free  # noqa: E402
 
 
 def wait_http(url, seconds=90):
@@ -165,7 +168,15 @@ def main():
     addons = tempfile.mkdtemp(prefix="xero_shots_")
     os.symlink(os.path.join(ROOT, "account_xero_sync"), os.path.join(addons, "account_xero_sync"))
     env = dict(os.environ, TZ="UTC")
-    emulator = EmulatorProcess("--base-currency", "USD", env=env)
+    record = kept_record(args.database)
+    if record:  # the emulator the demo kept, with the records the database links to
+        port = record["emulator_port"] if port_free(record["emulator_port"]) else None
+        emulator = EmulatorProcess(
+            *record["emulator_args"], "--state", record["emulator_state"], port=port, env=env
+        )
+        save_kept_record(dict(record, emulator_port=emulator.port), last=False)
+    else:
+        emulator = EmulatorProcess("--base-currency", "USD", env=env)
     url = emulator.url
     subprocess.run(
         [
