@@ -5,6 +5,7 @@ from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
+from ..models.xero_texts import xero_text
 from ..xero_api import errors as xero_errors
 
 _logger = logging.getLogger(__name__)
@@ -45,14 +46,14 @@ class XeroOAuthController(http.Controller):
             reason = f"{error}: {error_description}" if error_description else error
             _logger.warning("Xero authorisation refused: %s", reason)
             return request.make_response(
-                f"Xero refused the authorisation: {reason}",
+                request.env._("Xero refused the authorisation: %(reason)s", reason=reason),
                 status=400,
                 headers=[("Content-Type", "text/plain; charset=utf-8")],
             )
         try:
             connection = request.env["xero.connection"]._oauth_callback(code, state)
         except (UserError, AccessError, xero_errors.XeroError) as exc:
-            message = exc.user_message() if isinstance(exc, xero_errors.XeroError) else str(exc)
+            message = xero_text(request.env, exc)  # a XeroError's message translated
             return request.make_response(
                 message, status=400, headers=[("Content-Type", "text/plain; charset=utf-8")]
             )

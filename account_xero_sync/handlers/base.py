@@ -170,8 +170,9 @@ class XeroTaskHandler(models.AbstractModel):
         A record the handler did not answer for is an error, never silently "done".
         """
         grouped = defaultdict(lambda: self.env["xero.task.line"])
+        no_answer = ("error", None, _("No answer for this record."))
         for line in lines:
-            grouped[results.get(line.res_id, ("error", None, "No answer for this record."))] |= line
+            grouped[results.get(line.res_id, no_answer)] |= line
         for (outcome, xero_id, message), group in grouped.items():
             group._log(outcome, xero_id=xero_id or False, message=message or False)
 

@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import _, api, models
 from odoo.tools import float_compare
 
+from ..models.xero_texts import xero_text
 from ..tasks.common import Decision
 from ..xero_api import payloads
 from ..xero_api.wire import xero_day
@@ -166,7 +167,7 @@ class XeroHandlerPayments(models.AbstractModel):
             decision = plan[partial.id]
             if decision.action == "blocked":
                 results[partial.id] = ("blocked", None, decision.reason)
-                partial.xero_last_error = decision.reason
+                partial.xero_last_error = xero_text(self.env, decision.reason)
             elif decision.action == "link":
                 partial._xero_linked(decision.xero_id, decision.values)
                 results[partial.id] = ("linked", decision.xero_id, decision.reason)

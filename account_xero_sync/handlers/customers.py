@@ -1,6 +1,7 @@
 from odoo import _, api, models
 
 from ..models.res_partner import checksum, contact_key
+from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE, Decision
 from ..xero_api import payloads
 from . import org_index
@@ -124,7 +125,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 )
             except payloads.PayloadError as exc:
                 results[partner.id] = ("blocked", None, str(exc))
-                partner.xero_last_error = str(exc)
+                partner.xero_last_error = xero_text(self.env, exc)
                 continue
             if payload.get("AccountNumber", "").strip().lower() in shared:
                 payload.pop("AccountNumber")

@@ -2,6 +2,7 @@ import hashlib
 
 from odoo import _, api, models
 
+from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE, Decision, StepInterrupted
 from ..tasks.xero_task_runner import MAX_TRANSIENT_FAILURES
 from ..xero_api import errors as xero_errors
@@ -153,7 +154,7 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
         except STOPPERS:
             raise
         except xero_errors.XeroError as exc:  # refused (400, 413), gone in Xero (404)...
-            return ("error", move.xero_invoice_id, exc.user_message())
+            return ("error", move.xero_invoice_id, xero_text(self.env, exc))
         move._xero_pdf_sent(file_name, version)
         return (outcome, move.xero_invoice_id, file_name)
 
@@ -176,11 +177,11 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
             message = _(
                 "Xero did not answer %(n)s tries to attach this PDF: %(error)s",
                 n=line.attempts,
-                error=exc.user_message(),
+                error=xero_text(self.env, exc),
             )
             return ("error", move.xero_invoice_id, message)
         message = _(
             "Xero did not answer (%s): the PDF is sent again in the next step.",
-            exc.user_message(),
+            xero_text(self.env, exc),
         )
         return ("pending", move.xero_invoice_id, message)

@@ -1,6 +1,7 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
+from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE, Decision
 from ..xero_api import payloads
 from ..xero_api.documents import XERO_DOCUMENTS
@@ -252,6 +253,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         ``outcome``: ``(action or outcome, reason)`` of the customer in this preview or run.
         """
         action, reason = outcome or ("error", partner.xero_last_error or _("unknown"))
+        reason = xero_text(self.env, reason)  # a customer's payload error, translated
         name = partner.display_name
         if action == "create":
             return False, _("Customer %s will be created in Xero first.", name)

@@ -2,6 +2,7 @@ import copy
 
 from odoo import _, api, models
 
+from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE
 from ..xero_api import paging
 from ..xero_api.documents import XERO_DOCUMENTS
@@ -200,7 +201,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
                 partial._xero_linked(decision.xero_id, decision.values, writeoff)
                 results[partial.id] = ("linked", decision.xero_id, decision.reason)
             elif decision.action == "blocked":
-                partial.xero_last_error = decision.reason
+                partial.xero_last_error = xero_text(self.env, decision.reason)
                 results[partial.id] = ("blocked", None, decision.reason)
             else:  # not in Xero, or in Xero without its write-off: sent (or finished) later
                 results[partial.id] = ("skipped", None, self._not_in_xero("payments"))

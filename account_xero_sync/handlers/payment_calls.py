@@ -1,6 +1,7 @@
 from odoo import _, api, models
 
 from ..models.account_partial_reconcile import POSTED_PAYMENT_STATES
+from ..models.xero_texts import xero_text, xero_texts
 from ..tasks.common import Decision
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
@@ -98,7 +99,7 @@ class XeroHandlerPayments(models.AbstractModel):
                     _(
                         "Xero payment %(id)s could not be deleted: %(why)s",
                         id=xero_id,
-                        why=exc.user_message(),
+                        why=xero_text(self.env, exc),
                     ),
                 )
             else:
@@ -191,7 +192,7 @@ class XeroHandlerPayments(models.AbstractModel):
             cash_id = decision.xero_id if linked else ids[0]
             writeoff_id = ids[-1] if decision.values.get("writeoff") else False
             partial._xero_linked(cash_id, decision.values, writeoff_id)
-            notes = [n for n in [decision.reason, *warnings[partial.id]] if n]
+            notes = [n for n in xero_texts(self.env, [decision.reason, *warnings[partial.id]]) if n]
             results[partial.id] = (
                 "linked" if linked else "created",
                 cash_id,
@@ -294,7 +295,7 @@ class XeroHandlerPayments(models.AbstractModel):
                         _(
                             "Xero allocation %(id)s could not be deleted: %(why)s",
                             id=entry["xero_id"],
-                            why=exc.user_message(),
+                            why=xero_text(self.env, exc),
                         )
                     )
                 else:
@@ -379,7 +380,7 @@ class XeroHandlerPayments(models.AbstractModel):
             reason=_(
                 "%(name)s is not in Xero: %(why)s",
                 name=document.name,
-                why=(decision.reason if decision else document.xero_last_error)
+                why=xero_text(self.env, decision.reason if decision else document.xero_last_error)
                 or _("it could not be sent."),
             ),
         )

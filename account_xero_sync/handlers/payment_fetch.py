@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from odoo import _, api, models
 from odoo.tools.translate import LazyTranslate
 
+from ..models.xero_texts import xero_text
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
 from ..xero_api.wire import MAX_OR_TERMS, chunk_by_length, guid_where
@@ -167,7 +168,7 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
             message = _(
                 "Xero refused to read this waiting payment again (%s): it is tried at the next "
                 "fetch.",
-                exc.user_message(),
+                xero_text(self.env, exc),
             )
             self.env["xero.task.line"].create(
                 [self._line("error", {"PaymentID": xero_id}, message=message) for xero_id in chunk]

@@ -1,6 +1,7 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
+from ..models.xero_texts import xero_text, xero_texts
 from ..tasks.common import Decision
 from ..xero_api import payloads
 from ..xero_api.wire import xero_day
@@ -160,7 +161,7 @@ class XeroHandlerPayments(models.AbstractModel):
             decision = plan[partial.id]
             if decision.action == "blocked":
                 results[partial.id] = ("blocked", None, decision.reason)
-                partial.xero_last_error = decision.reason
+                partial.xero_last_error = xero_text(self.env, decision.reason)
             elif decision.action == "link" and not decision.body:
                 writeoff_id = (decision.xero or {}).get("WriteOffPaymentID") or False
                 partial._xero_linked(decision.xero_id, decision.values, writeoff_id)
@@ -416,4 +417,5 @@ class XeroHandlerPayments(models.AbstractModel):
                 )
         except payloads.PayloadError as exc:
             return Decision("blocked", reason=str(exc))
-        return Decision("create", reason="; ".join(warnings) or False, body=bodies)
+        reason = "; ".join(xero_texts(self.env, warnings)) or False
+        return Decision("create", reason=reason, body=bodies)

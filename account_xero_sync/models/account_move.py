@@ -3,14 +3,21 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
+from odoo.tools.translate import LazyTranslate
 
 from ..xero_api import payloads
 from ..xero_api.documents import XERO_DOCUMENTS
 from ..xero_api.payloads import totals as xero_totals
 from .xero_columns import write_xero_columns
+from .xero_texts import xero_texts
+
+_lt = LazyTranslate(__name__)
 
 SENDABLE_LINES = ("product", "line_section", "line_note")
-UNSUPPORTED_LINES = {"rounding": "cash rounding", "epd": "early payment discount"}
+UNSUPPORTED_LINES = {
+    "rounding": _lt("cash rounding"),
+    "epd": _lt("early payment discount"),
+}
 
 
 class AccountMove(models.Model):
@@ -163,7 +170,7 @@ class AccountMove(models.Model):
                     _(
                         "Invoice %(name)s has a %(what)s line, which is not sent to Xero.",
                         name=self.name,
-                        what=UNSUPPORTED_LINES[line.display_type],
+                        what=self.env._(UNSUPPORTED_LINES[line.display_type]),
                     )
                 )
 
@@ -337,7 +344,7 @@ class AccountMove(models.Model):
         invoice = answer["record"]
         xero_id = invoice[self._xero_document().id]
         self._xero_linked(xero_id, invoice.get("LineItems"))
-        notes = list(warnings) + list(answer.get("warnings") or [])
+        notes = xero_texts(self.env, warnings) + list(answer.get("warnings") or [])
         mismatch = check_totals and self._xero_total_mismatch(invoice)
         if mismatch:
             message = "; ".join([mismatch, *notes])

@@ -2,7 +2,7 @@ import hashlib
 import json
 import logging
 
-from odoo import fields, models
+from odoo import _, fields, models
 
 _logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class AccountMove(models.Model):
             content, kind = reports._pre_render_qweb_pdf(INVOICE_REPORT, self.ids)
             by_id = reports._get_splitted_report(INVOICE_REPORT, content, kind)
         if set(self.ids) - set(by_id):
-            raise ValueError("the rendered PDF could not be split per invoice")
+            raise ValueError(_("the rendered PDF could not be split per invoice"))
         return {move_id: by_id[move_id] for move_id in self.ids}
 
     def _xero_pdf_version(self):

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..xero_api import payloads
+from .xero_texts import xero_text, xero_texts
 
 
 def contact_key(partner_id):
@@ -112,7 +113,7 @@ class ResPartner(models.Model):
         contact = contact or {}
         self.write(
             {
-                "xero_last_error": reason,
+                "xero_last_error": xero_text(self.env, reason),
                 "xero_candidate_id": contact.get("ContactID") if candidate else False,
                 "xero_candidate_name": contact.get("Name") if candidate else False,
             }
@@ -136,7 +137,7 @@ class ResPartner(models.Model):
                 "xero_candidate_name": False,
             }
         )
-        notes = list(warnings) + list(answer.get("warnings") or [])
+        notes = xero_texts(self.env, warnings) + list(answer.get("warnings") or [])
         if payload.get("Name") and payload["Name"] != (self.name or "").strip():
             notes.append(_('Sent as "%s" (Xero names are unique).', payload["Name"]))
         outcome = "created" if action == "create" else "updated"

@@ -14,6 +14,7 @@ from ..xero_api import client as xero_client
 from ..xero_api import errors as xero_errors
 from ..xero_api import throttle as xero_throttle
 from .xero_columns import testing
+from .xero_texts import xero_text
 
 _logger = logging.getLogger(__name__)
 
@@ -383,7 +384,7 @@ class XeroConnection(models.Model):
             gateway = self._gateway()
             orgs = self._xero_call("get_organisations", gateway=gateway)
         except xero_errors.XeroError as exc:
-            message = exc.user_message()
+            message = xero_text(self.env, exc)
             self._token_state_write(
                 {
                     "last_error": message,
@@ -728,14 +729,14 @@ class XeroConnection(models.Model):
             what = _(
                 "Xero denies access to the organisation (disconnected, or a permission "
                 "missing): %s",
-                exc.user_message(),
+                xero_text(self.env, exc),
             )
         elif isinstance(exc, xero_errors.XeroTransientError):
-            what = _("the organisation could not be reached: %s", exc.user_message())
+            what = _("the organisation could not be reached: %s", xero_text(self.env, exc))
         elif isinstance(exc, xero_errors.XeroError):
-            what = exc.user_message()
+            what = xero_text(self.env, exc)
         else:
-            what = str(exc.args[0] if exc.args else exc)
+            what = str(xero_text(self.env, exc.args[0] if exc.args else exc))
         return _(
             "Xero connection of %(dealer)s: %(what)s.",
             dealer=self.company_id.name,

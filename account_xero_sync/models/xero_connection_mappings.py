@@ -6,6 +6,7 @@ from odoo.tools import html2plaintext
 
 from ..xero_api import tax_kinds
 from .xero_mapping import KIND_TARGET
+from .xero_texts import xero_text
 
 
 class XeroConnection(models.Model):
@@ -125,7 +126,7 @@ class XeroConnection(models.Model):
                     }
                 )
             else:
-                left.append(_("tax %(tax)s: %(why)s", tax=tax.name, why=why))
+                left.append(_("tax %(tax)s: %(why)s", tax=tax.name, why=xero_text(self.env, why)))
         return new, left
 
     @staticmethod

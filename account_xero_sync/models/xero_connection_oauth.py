@@ -14,6 +14,7 @@ from odoo.tools import SQL
 from ..xero_api import errors as xero_errors
 from .xero_columns import testing
 from .xero_connection_token import TOKENS_WRITTEN
+from .xero_texts import xero_text
 
 _logger = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class XeroConnection(models.Model):
         except xero_errors.XeroAuthError as exc:
             return {
                 "needs_reauth": exc.needs_reauth,
-                "last_error": exc.user_message(),
+                "last_error": xero_text(self.env, exc),
                 "error_code": exc.code or False,
             }, exc
         return {

@@ -97,7 +97,7 @@ class XeroConnection(models.Model):
             .sudo()
             .create(
                 {
-                    "name": "Xero: run tasks of %s" % conn.company_id.name,
+                    "name": _("Xero: run tasks of %(company)s", company=conn.company_id.name),
                     "model_id": self.env["ir.model"]._get_id("xero.task"),
                     "state": "code",
                     "code": "model._cron_run_tasks(%d)" % conn.id,

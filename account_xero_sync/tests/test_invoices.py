@@ -501,7 +501,8 @@ class TestInvoicePdfs(XeroInvoiceCommon):
         def pre_render(report, report_ref, res_ids=None, data=None):
             calls.append(list(res_ids))
             if unrenderable.id in res_ids:
-                raise UserError("wkhtmltopdf failed")
+                # As Odoo's report does: a UserError with a translated message.
+                raise UserError(report.env._("wkhtmltopdf failed"))
             return render(report, report_ref, res_ids=res_ids, data=data)
 
         with patch.object(Report, "_pre_render_qweb_pdf", pre_render):

@@ -83,3 +83,44 @@ class TestTranslations(TransactionCase):
         self.assertEqual(
             line.message, "La facture n'a pas de contact Xero : envoyez d'abord son client."
         )
+
+    def test_payload_warning_in_french(self):
+        """A warning the payload layer gives about what it sent (here: only the first of two
+        email addresses) reaches the user's log line translated, joined with Xero's own."""
+        partner = self.fr["res.partner"].create(
+            {"name": "Client", "email": "a@example.com; b@example.com"}
+        )
+        payload, warnings = payloads.contact_payload(partner._xero_contact_values())
+        self.assertEqual(
+            warnings, ["Several email addresses: only the first, a@example.com, was sent."]
+        )
+        answer = {"record": {"ContactID": "0d6a9b6e-0000-4000-8000-00000000c0de"}, "warnings": []}
+        outcome, contact_id, message = partner._xero_record_answer(
+            "create", payload, warnings, answer
+        )
+        self.assertEqual((outcome, contact_id), ("created", "0d6a9b6e-0000-4000-8000-00000000c0de"))
+        self.assertEqual(
+            message, "Plusieurs adresses e-mail : seule la première, a@example.com, a été envoyée."
+        )
+        english = partner.with_context(lang="en_US")
+        self.assertEqual(
+            english._xero_record_answer("update", payload, warnings, answer)[2],
+            "Several email addresses: only the first, a@example.com, was sent.",
+        )
+        # With Xero's warnings (written in the user's language by ``_batch_call``): each
+        # payload warning is translated, then all are joined.
+        answer["warnings"] = ["Xero warns: something"]
+        self.assertEqual(
+            partner._xero_record_answer("update", payload, warnings, answer)[2],
+            "Plusieurs adresses e-mail : seule la première, a@example.com, a été envoyée.; "
+            "Xero warns: something",
+        )
+        # The task log line keeps it in French.
+        task = (
+            self.fr["xero.task"]
+            .sudo()
+            .create({"company_id": self.env.company.id, "task_type": "send_customer"})
+        )
+        line = task._add_lines(partner)
+        line._log("created", message=message)
+        self.assertEqual(line.message, message)
