@@ -3,15 +3,22 @@
 connection)."""
 
 import logging
+import math
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..models.xero_connection import NEEDS_A_PERSON
+from ..xero_api import throttle as xero_throttle
 
 _logger = logging.getLogger(__name__)
 
 MODULE = "account_xero_sync"
+#: Longest throttle wait (seconds) of a cron runner's step while other dealers wait for a
+#: worker: a longer one (the minute spent) ends the run and the runner is woken when the
+#: minute turns, the worker free for them meanwhile.
+GIVE_BACK_AFTER = 3.0
 
 
 class XeroConnection(models.Model):
@@ -59,6 +66,22 @@ class XeroConnection(models.Model):
         help="Xero payments the last fetch could not import (mapping, amount due): re-read by id "
         "at the next fetch.",
     )
+    day_reserve_percent = fields.Integer(
+        string="Kept for urgent tasks (%)",
+        default=20,
+        help="Share of the organisation's Xero calls a day (5,000) that background tasks (Send "
+        "Invoice PDFs, Compare with Xero, Link Existing Xero Records) leave for urgent ones "
+        "(sends, Fetch New Payments): a background task that reaches it waits for the next "
+        "day. Urgent tasks may use the whole day.",
+    )
+
+    @api.constrains("day_reserve_percent")
+    def _check_day_reserve_percent(self):
+        for connection in self:
+            if not 0 <= connection.day_reserve_percent <= 100:
+                raise ValidationError(
+                    _("The share of Xero's calls kept for urgent tasks is from 0 to 100%.")
+                )
 
     def unlink(self):
         crons = self.sudo().runner_cron_id
@@ -67,6 +90,46 @@ class XeroConnection(models.Model):
         crons.unlink()
         actions.unlink()
         return result
+
+    def _gateway(self):
+        """The gateway, as a runner's step asks for it in its context: ``xero_day_reserve``
+        (calls of the day a background task leaves), ``xero_give_back`` (a throttle wait
+        longer than ``GIVE_BACK_AFTER`` raises, instead of holding the cron worker, when
+        another dealer's work waits for one)."""
+        gateway = super()._gateway()
+        throttle, context = gateway.throttle, self.env.context
+        if throttle and context.get("xero_day_reserve"):
+            throttle.day_reserve = context["xero_day_reserve"]
+        if throttle and context.get("xero_give_back"):
+            company = self.company_id
+            throttle.yield_after = GIVE_BACK_AFTER
+            throttle.should_yield = lambda: self.env["xero.task"]._others_wait(company)
+        return gateway
+
+    def _xero_calls_left(self):
+        """Calls left this minute, and for a background task's step (``xero_day_reserve``) no
+        more than its day still allows above the reserve: a step sized by it (Send Invoice
+        PDFs) renders no PDF it could not send today."""
+        left = super()._xero_calls_left()
+        reserve = self.env.context.get("xero_day_reserve")
+        if reserve:
+            day_left = self._xero_throttle().day_left(self.tenant_id)
+            left = min(left, max(day_left - reserve, 0))
+        return left
+
+    def _xero_throttle(self):
+        """The throttle of the organisation's calls (the ledger every worker shares), on the
+        context's ``xero_clock`` (tests) or the real one."""
+        return xero_throttle.Throttle(
+            xero_throttle.PgThrottleStore(self._side_cursor),
+            self.env.context.get("xero_clock") or xero_throttle.RealClock(),
+        )
+
+    def _xero_day_reserve(self):
+        """Calls of the organisation's day that background tasks leave for urgent ones."""
+        self.ensure_one()
+        percent = min(max(self.sudo().day_reserve_percent, 0), 100)
+        return math.ceil(xero_throttle.DAY_LIMIT * percent / 100)
 
     def _xero_trigger_runner(self, at=None):
         """Have each connection's task runner run soon, or at ``at`` (a datetime or a list).

@@ -2,13 +2,19 @@
 list shows of it (priority, one-line summary). The runner that runs it is
 ``xero_task_runner``."""
 
+from datetime import datetime, timedelta, timezone
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date
 
 from ..models.xero_texts import xero_text
+from ..xero_api import throttle as xero_throttle
 from .common import BATCH_SIZE, group_by_dealer
 from .xero_task_line import LINE_OUTCOMES, OUTCOME_WORDS
 from .xero_task_types import TASK_TYPES
+
+DAY = 86400.0
 
 
 class XeroTask(models.Model):
@@ -117,6 +123,13 @@ class XeroTask(models.Model):
         compute="_compute_summary_line",
         help="What the task did so far, in one line (the counts are optional columns).",
     )
+    eta = fields.Char(
+        string="Estimated finish",
+        compute="_compute_eta",
+        help="When the task should be done, from the records left, the organisation's Xero "
+        "calls a minute and a day (a background task leaves the day's reserve to urgent ones) "
+        "and the rate measured so far.",
+    )
 
     @api.depends("task_type", "company_id")
     def _compute_name(self):
@@ -156,6 +169,78 @@ class XeroTask(models.Model):
         for task in self:
             urgent = not task.task_type or TASK_TYPES[task.task_type].urgent
             task.priority = "urgent" if urgent else "background"
+
+    @api.depends("state", "count_total", "count_done", "date_started", "resume_at")
+    def _compute_eta(self):
+        for task in self:
+            task.eta = task._eta_text()
+
+    def _eta_text(self):
+        """The estimated finish in words ("about 3 h 20 min", "tomorrow about 09:10"), or
+        False when there is nothing to estimate (finished, not planned yet).
+
+        Calls per record and the rate are measured from the organisation's calls in the
+        throttle's ledger since the task started (one task of a dealer runs at a time); before
+        any, one call per record at the minute's limit. The day's budget: what is left of the
+        day (less the reserve for a background task), then a whole day (less the reserve)
+        each day from Xero's next day on.
+        """
+        left = self.count_total - self.count_done
+        connection = self.connection_id.sudo()
+        if self.state not in ("queued", "running") or left <= 0 or not connection.tenant_id:
+            return False
+        throttle, tenant = connection._xero_throttle(), connection.tenant_id
+        now = throttle.clock.time()
+        minute_rate = throttle.window.per_minute / 60.0  # calls a second
+        per_record, rate = 1.0, minute_rate
+        if self.date_started and self.count_done:
+            started = self.date_started.replace(tzinfo=timezone.utc).timestamp()
+            elapsed = now - started
+            calls = throttle.store.calls_since(tenant, started, now) if elapsed < DAY else 0
+            if calls and elapsed > 0:
+                per_record = calls / self.count_done
+                rate = min(calls / elapsed, minute_rate)
+        reserve = 0 if self.priority == "urgent" else connection._xero_day_reserve()
+        per_day = throttle.per_day - reserve
+        if per_day <= 0:
+            return False
+        needed = left * per_record
+        t = max(
+            now, self.resume_at.replace(tzinfo=timezone.utc).timestamp() if self.resume_at else 0
+        )
+        avail = per_day
+        if xero_throttle.day_start(t) == xero_throttle.day_start(now):
+            avail = max(throttle.day_left(tenant) - reserve, 0)
+        for _day in range(366):
+            day_end = xero_throttle.next_day_pause(t)
+            usable = min(avail, (day_end - t) * rate)
+            if needed <= usable:
+                break
+            needed -= usable
+            t, avail = day_end, per_day
+        else:
+            return False
+        return self._eta_words(now, t + needed / rate)
+
+    def _eta_words(self, now, finish):
+        """``finish`` (epoch seconds) for a person: a duration today, else the day and hour in
+        the user's time zone."""
+
+        def to_local(epoch):
+            utc = datetime.fromtimestamp(epoch, tz=timezone.utc).replace(tzinfo=None)
+            return fields.Datetime.context_timestamp(self, utc)
+
+        local_now, local_finish = to_local(now), to_local(finish)
+        if local_finish.date() == local_now.date():
+            minutes = max(round((finish - now) / 60.0), 1)
+            if minutes < 60:
+                return _("about %(minutes)s min", minutes=minutes)
+            return _("about %(hours)s h %(minutes)s min", hours=minutes // 60, minutes=minutes % 60)
+        at = local_finish.strftime("%H:%M")
+        if local_finish.date() == local_now.date() + timedelta(days=1):
+            return _("tomorrow about %(at)s", at=at)
+        day = format_date(self.env, local_finish.date())
+        return _("%(day)s about %(at)s", day=day, at=at)
 
     @api.depends(
         "state",
@@ -294,7 +379,10 @@ class XeroTask(models.Model):
             if task.state == "queued" and not task.planned:
                 task.write({"state": "cancelled", "date_finished": fields.Datetime.now()})
             elif task.state in ("queued", "running"):
-                task.cancel_requested = True
+                # A task waiting for a Xero limit (the minute, the day's reserve) is stopped by
+                # its runner now, not when the wait ends.
+                task.write({"cancel_requested": True, "resume_at": False})
+                task.connection_id._xero_trigger_runner()
         return True
 
     def action_retry_failed(self):

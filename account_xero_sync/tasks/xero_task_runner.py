@@ -9,7 +9,8 @@ from odoo.exceptions import MissingError, UserError, ValidationError
 
 from ..models.xero_columns import testing
 from ..xero_api import errors as xero_errors
-from .common import BATCH_SIZE, StepInterrupted, dealer_lock
+from ..xero_api import throttle as xero_throttle
+from .common import ADVISORY_NS, BATCH_SIZE, StepInterrupted, dealer_lock
 from .xero_task_line import OUTCOME_WORDS
 from .xero_task_types import TASK_TYPES
 
@@ -39,6 +40,12 @@ class XeroTask(models.Model):
         action *Xero: wake the dealers' task runners*) it is the sweeper: it wakes the runner
         of every dealer with runnable tasks (making the runner of a connection older than this
         version) and runs no batch itself.
+
+        A runner never sleeps long in the throttle (``xero_give_back``): when the dealer's
+        minute of Xero calls is spent, the step stops where it is, the task waits for the
+        minute's turn (``resume_at``), the run ends and the cron is triggered for then: the
+        worker serves the other dealers meanwhile. With a clock whose waits cost nothing (a
+        test's, an accelerated bench's) the step waits as before.
         """
         if connection_id is None:
             self._wake_runners()
@@ -48,9 +55,11 @@ class XeroTask(models.Model):
             self.env["ir.cron"]._notify_progress(done=0, remaining=0, deactivate=True)
             return
         company = connection.company_id
-        task = self._claim_next(company)
+        clock = self.env.context.get("xero_clock") or xero_throttle.RealClock()
+        runner = self.with_context(xero_give_back=True) if clock.real_waits else self
+        task = runner._claim_next(company)
         if task:
-            task._run_step()
+            task._run_by_runner()
         remaining = self.sudo().search_count(self._runnable_domain(company))
         self.env["ir.cron"]._notify_progress(done=1 if task else 0, remaining=remaining)
 
@@ -71,6 +80,21 @@ class XeroTask(models.Model):
         for connection in connections:
             if not connection.runner_cron_id or connection.runner_cron_id not in due.cron_id:
                 connection._xero_trigger_runner()
+
+    @api.model
+    def _others_wait(self, company):
+        """Whether another dealer than ``company`` has a runnable task that no worker is
+        running (its dealer's lock free): work a cron worker would serve instead of sleeping
+        on ``company``'s Xero limit."""
+        self.env.cr.execute(
+            "SELECT 1 FROM xero_task t WHERE t.company_id != %s "
+            "AND t.state IN ('queued', 'running') "
+            "AND (t.resume_at IS NULL OR t.resume_at <= %s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' "
+            "AND l.classid = %s AND l.objid = t.company_id AND l.objsubid = 2) LIMIT 1",
+            [company.id, fields.Datetime.now(), ADVISORY_NS],
+        )
+        return bool(self.env.cr.fetchone())
 
     def _runnable_domain(self, company=None):
         now = fields.Datetime.now()
@@ -114,6 +138,30 @@ class XeroTask(models.Model):
             if self.env.cr.fetchone():
                 return task.with_company(task.company_id)
         return self.browse()
+
+    def _run_by_runner(self):
+        """Run one step of this task claimed by its dealer's runner; return True when the task
+        has finished or waits.
+
+        A background task leaves the connection's reserve of the day's calls to urgent tasks:
+        at the reserve it waits for the next day without a step; during a step, its calls stop
+        there (``xero_day_reserve``, see ``xero_api.throttle.DayReserveReached``). An urgent
+        task may use the whole day.
+        """
+        self.ensure_one()
+        if TASK_TYPES[self.task_type].urgent or not self.connection_id:
+            return self._run_step()
+        connection = self.connection_id
+        reserve = connection._xero_day_reserve()
+        if not reserve:
+            return self._run_step()
+        throttle = connection._xero_throttle()
+        if not self.cancel_requested and throttle.day_left(connection.tenant_id) <= reserve:
+            until = xero_throttle.next_day_pause(throttle.clock.time())
+            return self._wait_rate_limit(
+                xero_throttle.DayReserveReached(until=until, reserve=reserve)
+            )
+        return self.with_context(xero_day_reserve=reserve)._run_step()
 
     def _run_step(self):
         """Run one batch of this task; return True when the task has finished."""
@@ -219,18 +267,31 @@ class XeroTask(models.Model):
         return True
 
     def _wait_rate_limit(self, exc):
+        """Wait for a Xero limit (``exc``: ``XeroRateLimited``): the task stays queued or
+        running with ``resume_at``, its message says until when, and its dealer's runner is
+        triggered for then. The day's reserve (a background task) and a runner giving its
+        worker back for the minute's turn wait in tests as well; other waits fail the task in
+        tests and under Run now (see below)."""
         until = datetime.fromtimestamp(exc.until, tz=timezone.utc).replace(tzinfo=None)
-        self.write(
-            {
-                "resume_at": until,
-                "message": _(
-                    "Xero's %(problem)s limit is reached: the task resumes at %(at)s UTC.",
-                    problem=exc.problem or "rate",
-                    at=fields.Datetime.to_string(until),
-                ),
-            }
-        )
+        at = fields.Datetime.to_string(until)
+        if isinstance(exc, xero_throttle.DayReserveReached):
+            message = _(
+                "Xero's calls left today are kept for urgent tasks (%(percent)s%% of the "
+                "day): this task resumes when Xero's day turns, at %(at)s UTC.",
+                percent=self.connection_id.day_reserve_percent,
+                at=at,
+            )
+        else:
+            message = _(
+                "Xero's %(problem)s limit is reached: the task resumes at %(at)s UTC.",
+                problem=exc.problem or "rate",
+                at=at,
+            )
+        self.write({"resume_at": until, "message": message})
         self.connection_id._xero_trigger_runner(until)
+        gave_back = self.env.context.get("xero_give_back") and exc.problem != "day"
+        if isinstance(exc, xero_throttle.DayReserveReached) or gave_back:
+            return True
         run_now = self.env.context.get("xero_run_now")
         if testing() or run_now:
             # "Run now" cannot wait: the task fails and what it did not send are errors. A

@@ -1,4 +1,5 @@
 from . import (
+    test_budget,
     test_connection,
     test_credit_notes,
     test_customers,

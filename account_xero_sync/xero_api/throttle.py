@@ -1,4 +1,5 @@
-"""Per-tenant call throttle for the Xero API: 60 calls a minute, 5 in flight (Xero's limits).
+"""Per-tenant call throttle for the Xero API: 60 calls a minute, 5 in flight (Xero's limits),
+and the day's budget (5,000 calls; a reserve of it kept for urgent work).
 
 A :class:`Throttle` asks its store whether a call may start; the decision itself is made in one
 place, :class:`Window`, from the rows the store holds for the tenant (one row per call:
@@ -14,6 +15,12 @@ which :meth:`Throttle.calls_left` tells how many calls this minute still holds.
 A row whose ``started_at`` lies in the future is a *pause mark*: no call of that tenant starts
 before it. Pauses come from Xero's own answers (``X-MinLimit-Remaining: 0``, a 429 ...), see
 :meth:`Throttle.observe` and :meth:`Throttle.pause`.
+
+The day: the calls a tenant started since the day began (UTC midnight, as
+:func:`next_day_pause` keeps Xero's day) are counted from the same rows (pause marks aside).
+A throttle given a ``day_reserve`` (background work) starts no call that would leave fewer
+than that many of the day's ``per_day`` calls: it raises :class:`DayReserveReached`, whose
+``until`` is the next day's start.
 """
 
 import re
@@ -23,6 +30,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from .errors import XeroRateLimited
+from .texts import _lt
 
 MINUTE = 60.0
 #: A call still "in flight" after this long belongs to a crashed worker: its slot frees itself
@@ -32,10 +40,18 @@ STALE_AFTER = 300.0
 KEEP_FOR = 86400.0
 #: How often a call waiting for an in-flight slot looks again.
 POLL = 0.1
+#: Xero's calls a day per organisation (1,000 on its Starter app tier).
+DAY_LIMIT = 5000
+DAY = 86400.0
 
 
 class RealClock:
-    """Wall-clock time (``time.time`` / ``time.sleep``)."""
+    """Wall-clock time (``time.time`` / ``time.sleep``).
+
+    ``real_waits``: a sleep costs its time (a cron worker that sleeps is a worker idle).
+    """
+
+    real_waits = True
 
     def time(self):
         """Current epoch seconds."""
@@ -52,6 +68,8 @@ class VirtualClock:
 
     Thread-safe. ``sleeps`` records every requested sleep (for assertions).
     """
+
+    real_waits = False
 
     def __init__(self, start=1_772_323_200.0):
         self._now = float(start)
@@ -79,6 +97,32 @@ class VirtualClock:
         """Set the time."""
         with self._lock:
             self._now = float(epoch)
+
+
+def day_start(now):
+    """When the day of ``now`` began, as the throttle counts Xero's day (UTC midnight)."""
+    today = datetime.fromtimestamp(now, tz=timezone.utc).date()
+    return datetime.combine(today, datetime.min.time(), timezone.utc).timestamp()
+
+
+class DayReserveReached(XeroRateLimited):
+    """A background call would dip into the day's calls kept for urgent work: ``until`` is
+    when the next day starts (see :func:`next_day_pause`)."""
+
+    def __init__(self, *, until, reserve=0):
+        self.reserve = reserve
+        super().__init__(
+            _lt(
+                "The last %(reserve)s of Xero's calls today are kept for urgent tasks; "
+                "background calls resume after %(at)s.",
+                reserve=reserve,
+                at=datetime.fromtimestamp(float(until), tz=timezone.utc).strftime(
+                    "%Y-%m-%d %H:%M UTC"
+                ),
+            ),
+            until=until,
+            problem="reserve",
+        )
 
 
 def next_day_pause(now):
@@ -175,7 +219,7 @@ class MemoryStore:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._rows = {}  # id -> [tenant_id, started_at, finished_at, remaining]
+        self._rows = {}  # id -> [tenant_id, started_at, finished_at, remaining, is_call]
         self._next_id = 1
 
     def try_start(self, tenant_id, now, window):
@@ -189,7 +233,7 @@ class MemoryStore:
             wait, problem = window.wait(rows, now)
             if wait > 0:
                 return None, wait, problem
-            row_id = self._insert(tenant_id, now, None)
+            row_id = self._insert(tenant_id, now, None, call=True)
             return row_id, 0, None
 
     def finish(self, row_id, now):
@@ -216,10 +260,19 @@ class MemoryStore:
             rows = [(r[1], r[3]) for r in self._rows.values() if r[0] == tenant_id]
         return window.calls_left(rows, now)
 
-    def _insert(self, tenant_id, started_at, finished_at):
+    def calls_since(self, tenant_id, since, now):
+        """How many calls of ``tenant_id`` started from ``since`` to ``now`` (no pause mark)."""
+        with self._lock:
+            return sum(
+                1
+                for r in self._rows.values()
+                if r[0] == tenant_id and r[4] and since <= r[1] <= now
+            )
+
+    def _insert(self, tenant_id, started_at, finished_at, call=False):
         row_id = self._next_id
         self._next_id += 1
-        self._rows[row_id] = [tenant_id, started_at, finished_at, None]
+        self._rows[row_id] = [tenant_id, started_at, finished_at, None, call]
         return row_id
 
 
@@ -321,6 +374,17 @@ class PgThrottleStore:
             rows = cr.fetchall()
         return window.calls_left(rows, now)
 
+    def calls_since(self, tenant_id, since, now):
+        """How many calls of ``tenant_id`` started from ``since`` to ``now``: rows with the
+        session that started them (a pause mark has none)."""
+        with self._cursor_factory() as cr:
+            cr.execute(
+                f"SELECT count(*) FROM {self.table} WHERE tenant_id = %s AND started_at >= %s "
+                "AND started_at <= %s AND backend_pid IS NOT NULL",
+                (tenant_id, since, now),
+            )
+            return cr.fetchone()[0]
+
 
 class Throttle:
     """Keeps the calls of each tenant under ``per_minute`` starts a minute and ``concurrent``
@@ -330,13 +394,33 @@ class Throttle:
     :param clock: :class:`RealClock` (default) or :class:`VirtualClock`.
     :param max_wait: longest wait (seconds) :meth:`slot` blocks for; a longer one raises
         :class:`~.errors.XeroRateLimited` so the caller can resume later.
+    :param per_day: the tenant's calls a day (default :data:`DAY_LIMIT`).
+    :param day_reserve: calls of the day no call through this throttle may dip into (the
+        reserve kept for urgent work; 0: the whole day); see :class:`DayReserveReached`.
+
+    ``yield_after`` and ``should_yield`` (a callable), when set: a wait longer than
+    ``yield_after`` seconds raises :class:`~.errors.XeroRateLimited` when ``should_yield()``
+    says so (a cron worker that other work waits for gives it back instead of sleeping).
     """
 
-    def __init__(self, store, clock=None, per_minute=60, concurrent=5, max_wait=60):
+    def __init__(
+        self,
+        store,
+        clock=None,
+        per_minute=60,
+        concurrent=5,
+        max_wait=60,
+        per_day=None,
+        day_reserve=0,
+    ):
         self.store = store
         self.clock = clock or RealClock()
         self.window = Window(per_minute, concurrent)
         self.max_wait = max_wait
+        self.per_day = per_day or DAY_LIMIT
+        self.day_reserve = day_reserve
+        self.yield_after = None
+        self.should_yield = None
 
     @contextmanager
     def slot(self, tenant_id, max_wait=None):
@@ -355,14 +439,27 @@ class Throttle:
     def acquire(self, tenant_id, max_wait=None):
         """Wait until a call may start, record it and return its row id (see :meth:`slot`)."""
         max_wait = self.max_wait if max_wait is None else max_wait
+        if self.day_reserve:
+            now = self.clock.time()
+            if self.day_left(tenant_id) <= self.day_reserve:
+                raise DayReserveReached(until=next_day_pause(now), reserve=self.day_reserve)
         while True:
             now = self.clock.time()
             row_id, wait, problem = self.store.try_start(tenant_id, now, self.window)
             if row_id is not None:
                 return row_id
-            if wait > max_wait:
+            if wait > max_wait or self._yields(wait):
                 raise XeroRateLimited(until=now + wait, problem=problem)
             self.clock.sleep(wait)
+
+    def _yields(self, wait):
+        """Whether a wait of ``wait`` seconds is given back (see ``yield_after``)."""
+        return (
+            self.yield_after is not None
+            and wait > self.yield_after
+            and self.should_yield is not None
+            and bool(self.should_yield())
+        )
 
     def observe(self, tenant_id, headers):
         """Learn from the rate headers of a Xero response (success or error).
@@ -396,3 +493,12 @@ class Throttle:
         """Calls ``tenant_id`` may still start this minute without waiting (at least 0): the
         throttle's own count, lowered by Xero's last ``X-MinLimit-Remaining``."""
         return self.store.calls_left(tenant_id, self.clock.time(), self.window)
+
+    def day_used(self, tenant_id):
+        """Calls ``tenant_id`` started since the day began (see :func:`day_start`)."""
+        now = self.clock.time()
+        return self.store.calls_since(tenant_id, day_start(now), now)
+
+    def day_left(self, tenant_id):
+        """Calls left in ``tenant_id``'s day (at least 0): ``per_day`` less :meth:`day_used`."""
+        return max(self.per_day - self.day_used(tenant_id), 0)

@@ -9,6 +9,7 @@ from xero_api.errors import XeroRateLimited
 from xero_api.throttle import (
     MINUTE,
     STALE_AFTER,
+    DayReserveReached,
     MemoryStore,
     PgThrottleStore,
     RealClock,
@@ -361,3 +362,45 @@ def test_pg_slot_of_a_killed_worker_frees_at_once(pg_table):
             break
         time.sleep(0.05)
     assert row and wait == 0
+
+
+# -- the day's budget (#25) -------------------------------------------------------------------
+
+
+def test_day_reserve_stops_background_calls_until_the_next_day():
+    """A throttle with a day reserve starts no call that would leave fewer than the reserve
+    of the day's calls; it says when the day turns; a throttle without one (urgent work)
+    uses the whole day; the next day the count starts again."""
+    clock = VirtualClock(start=1_772_323_200.0 + 10 * 3600)  # 10:00 UTC
+    store = MemoryStore()
+    background = Throttle(store, clock, per_day=20, day_reserve=5)
+    urgent = Throttle(store, clock, per_day=20)
+    assert background.day_left(TENANT) == 20
+    run_calls(background, clock, 15)
+    assert (background.day_used(TENANT), background.day_left(TENANT)) == (15, 5)
+    with pytest.raises(DayReserveReached) as info, background.slot(TENANT):
+        pass
+    assert info.value.until == next_day_pause(clock.time())
+    assert info.value.problem == "reserve" and "urgent" in info.value.user_message()
+    assert isinstance(info.value, XeroRateLimited)
+    run_calls(urgent, clock, 5)
+    assert urgent.day_left(TENANT) == 0
+    assert Throttle(store, clock, per_day=20, day_reserve=5).day_left(OTHER) == 20
+    store.pause(TENANT, clock.time() + 30)  # a pause mark is no call
+    assert background.day_used(TENANT) == 20
+    clock.set(info.value.until)
+    assert background.day_left(TENANT) == 20
+    run_calls(background, clock, 1)
+
+
+def test_day_count_shared_through_postgres(pg_table):
+    clock = VirtualClock(start=1_772_323_200.0 + 10 * 3600)
+    first, second = pg_table(), pg_table()
+    run_calls(Throttle(first, clock), clock, 3)
+    Throttle(first, clock).pause(TENANT, clock.time() + 30)
+    throttle = Throttle(second, clock, per_day=4, day_reserve=1)
+    assert throttle.day_used(TENANT) == 3
+    with pytest.raises(DayReserveReached), throttle.slot(TENANT):
+        pass
+    clock.advance(86400)
+    assert throttle.day_left(TENANT) == 4
