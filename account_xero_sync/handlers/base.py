@@ -32,6 +32,8 @@ class XeroTaskHandler(models.AbstractModel):
     # Words for the log's outcomes where Odoo's side is what happened (e.g. the fetch:
     # "created" is "imported"; translatable: ``_lt``); the others keep their own label.
     _outcome_words = {}
+    # ... and as the task's summary counts them: ``{outcome: (one, more)}`` (``OUTCOME_WORDS``).
+    _outcome_counts = {}
 
     # ------------------------------------------------------------------ entry points
 

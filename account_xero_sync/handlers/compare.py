@@ -88,11 +88,12 @@ class XeroHandlerCompare(models.AbstractModel):
         """One error line per document of ``moves`` that differs from Xero's (``found``, by
         lower-case Xero id)."""
         drafts_ok = task.connection_id.invoice_status == "DRAFT"
-        lines = []
+        lines, attentions = [], {}
         for move in moves:
             diffs = drift.differences(
                 move, found.get(move.xero_invoice_id.lower()), drafts_ok=drafts_ok
             )
+            attentions[move.id] = diffs and drift.describe(self.env, diffs)
             if diffs:
                 lines.append(
                     {
@@ -102,23 +103,32 @@ class XeroHandlerCompare(models.AbstractModel):
                         "res_name": move.display_name,
                         "outcome": "error",
                         "xero_id": move.xero_invoice_id,
-                        "message": drift.describe(self.env, diffs),
+                        "message": attentions[move.id],
                     }
                 )
         state["differ"] += len(lines)
         self.env["xero.task.line"].create(lines)
+        # Each document's Xero status as read, and what differs, in one UPDATE.
+        moves._xero_store_reads(found, attentions)
 
     @api.model
     def _report(self, state):
         checked = state["checked"]
-        text = _(
-            "Compared with Xero: %(invoices)s invoices and %(notes)s credit notes linked to Xero.",
-            invoices=checked.get("out_invoice", 0),
-            notes=checked.get("out_refund", 0),
+        invoices, notes, differ = (
+            checked.get("out_invoice", 0),
+            checked.get("out_refund", 0),
+            state["differ"],
         )
-        if state["differ"]:
+        text = _(
+            "Compared with Xero: %(invoices)s and %(notes)s linked to Xero.",
+            invoices=_("1 invoice") if invoices == 1 else _("%s invoices", invoices),
+            notes=_("1 credit note") if notes == 1 else _("%s credit notes", notes),
+        )
+        if differ:
             return "%s\n%s" % (
                 text,
-                _("%s differ from Xero (one log line each).", state["differ"]),
+                _("1 differs from Xero (see its log line).")
+                if differ == 1
+                else _("%s differ from Xero (one log line each).", differ),
             )
         return "%s\n%s" % (text, _("Odoo and Xero agree."))

@@ -65,7 +65,10 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
 
     @api.model
     def _preview_row(self, record, decision):
-        return self.env["xero.handler.invoices"]._preview_row(record, decision)
+        row = self.env["xero.handler.invoices"]._preview_row(record, decision)
+        if row.get("action") == "create":  # the invoice is in Xero: its PDF is attached
+            row["action"] = "attach"
+        return row
 
     @api.model
     def _step_size(self, task, mode):

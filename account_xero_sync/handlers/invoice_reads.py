@@ -89,7 +89,7 @@ class XeroHandlerInvoiceReads(models.AbstractModel):
         for move in taken.filtered(lambda m: m.name in existing):
             decision = self._match(move, existing[move.name], connection)
             if decision.action == "link":
-                move._xero_linked(decision.xero_id)
+                move._xero_linked(decision.xero_id, document=decision.xero)
                 results[move.id] = ("linked", decision.xero_id, decision.reason)
             else:
                 results[move.id] = ("blocked", None, decision.reason)

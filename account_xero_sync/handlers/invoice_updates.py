@@ -30,6 +30,10 @@ class XeroHandlerInvoices(models.AbstractModel):
         if not moves:
             return {}
         current = self._fetch_current(connection, [m.xero_invoice_id for m in moves])
+        # What Xero has now, recorded in one UPDATE (not found: "Not found in Xero").
+        self.env["account.move"].browse([m.id for m in moves])._xero_store_reads(
+            {xero_id.lower(): document for xero_id, document in current.items()}
+        )
         results, bodies, sent = {}, [], []
         maps = self.env["xero.mapping"]._maps(connection)
         for move in moves:
@@ -62,8 +66,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         :return: (result, None) when nothing is sent, else (None, (body, [], "void")).
         """
         status, amount_paid = cur.get("Status"), self._amount_applied(cur)
-        if status == "VOIDED":
-            move.xero_sync_state = "voided"
+        if status == "VOIDED":  # recorded by the read (``_update``)
             return ("skipped", move.xero_invoice_id, _("Already voided.")), None
         if amount_paid or status == "PAID":
             return (
@@ -111,15 +114,17 @@ class XeroHandlerInvoices(models.AbstractModel):
     @api.model
     def _record_updates(self, connection, sent, answers, results):
         """Record Xero's answers to the updates and voids ``sent`` into ``results``."""
+        voided = self.env["account.move"]
         for (move, warnings, kind), answer in zip(sent, answers, strict=True):
             if kind == "void" and not answer.get("errors"):
-                move.xero_sync_state = "voided"
+                voided |= move
                 results[move.id] = ("updated", move.xero_invoice_id, _("Voided in Xero."))
             else:
                 # A paid invoice keeps Xero's amounts: its totals are not Odoo's to compare.
                 results[move.id] = move._xero_record_answer(
                     answer, warnings, "updated", check_totals=kind == "update"
                 )
+        voided._xero_set_voided()  # one UPDATE
         updated = [
             (move, answer)
             for (move, _warnings, kind), answer in zip(sent, answers, strict=True)

@@ -87,7 +87,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             elif decision.action == "skip":
                 results[move.id] = ("skipped", decision.xero_id, decision.reason)
             elif decision.action == "link":
-                move._xero_linked(decision.xero_id)
+                move._xero_linked(decision.xero_id, document=decision.xero)
                 results[move.id] = ("linked", decision.xero_id, decision.reason)
             elif decision.action == "void":
                 voids.append(move)
@@ -97,10 +97,12 @@ class XeroHandlerInvoices(models.AbstractModel):
                 creates.append(move)
         results.update(self._create(connection, creates))
         results.update(self._update(connection, updates, voids))
-        for move in invoices:
-            outcome, _xid, message = results[move.id]
-            if outcome in ("blocked", "error"):
-                move._xero_set_error(message)
+        failed = {
+            move.id: results[move.id][2]
+            for move in invoices
+            if results[move.id][0] in ("blocked", "error")
+        }
+        invoices.browse(list(failed))._xero_store_errors(list(failed.values()))  # one UPDATE
         return results
 
     # ------------------------------------------------------------------ planning
@@ -190,6 +192,7 @@ class XeroHandlerInvoices(models.AbstractModel):
                 "link",
                 found[self._document().id],
                 _("%s already exists in Xero for this customer and total.", move.name),
+                xero=found,
             )
         return Decision(
             "blocked",
@@ -325,7 +328,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             self._as_document(payloads.void_invoice_payload(move.xero_invoice_id)) for move in wrong
         ]
         answers = self._put(connection, self._document().update, bodies)
-        voided = {}
+        voided, done, failed = {}, {}, {}
         for move, answer in zip(wrong, answers, strict=True):
             message = results[move.id][2]
             if answer.get("errors"):
@@ -334,11 +337,14 @@ class XeroHandlerInvoices(models.AbstractModel):
                     error=message,
                     why="; ".join(answer["errors"]),
                 )
+                failed[move.id] = message
             else:
-                move.xero_sync_state = "voided"
                 message = _("%s; voided in Xero, so that no wrong approved invoice stays.", message)
-            move.xero_last_error = message
+                done[move.id] = message
             voided[move.id] = ("error", move.xero_invoice_id, message)
+        Move = self.env["account.move"]
+        Move.browse(list(done))._xero_set_voided(list(done.values()))  # one UPDATE each
+        Move.browse(list(failed))._xero_store_errors(list(failed.values()))
         return voided
 
     @api.model

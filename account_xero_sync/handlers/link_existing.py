@@ -157,7 +157,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             matched.add(found[document.id])
             decision = handler._match(move, found, connection)
             if decision.action == "link":
-                move._xero_linked(decision.xero_id)
+                move._xero_linked(decision.xero_id, document=decision.xero)
                 results[move.id] = ("linked", decision.xero_id, decision.reason)
             else:
                 move._xero_set_error(decision.reason)
@@ -241,22 +241,21 @@ class XeroHandlerLinkExisting(models.AbstractModel):
 
     @api.model
     def _report(self, state):
-        labels = {
-            "contacts": _("contacts"),
-            "out_invoice": _("invoices"),
-            "out_refund": _("credit notes"),
+        labels = {  # one, more
+            "contacts": (_("1 contact"), _("%(count)s contacts")),
+            "out_invoice": (_("1 invoice"), _("%(count)s invoices")),
+            "out_refund": (_("1 credit note"), _("%(count)s credit notes")),
         }
         parts = []
-        for kind, label in labels.items():
+        for kind, (one, more) in labels.items():
             entry = state["xero_only"].get(kind) or {"count": 0, "names": []}
             if not entry["count"]:
                 continue
             listed = "; ".join(entry["names"])
             if entry["count"] > len(entry["names"]):
                 listed += _("; and %s more", entry["count"] - len(entry["names"]))
-            parts.append(
-                _("%(count)s %(kind)s: %(list)s", count=entry["count"], kind=label, list=listed)
-            )
+            counted = one if entry["count"] == 1 else more % {"count": entry["count"]}
+            parts.append(_("%(counted)s: %(list)s", counted=counted, list=listed))
         if not parts:
             return _("Only in Xero: nothing (every Xero record is linked to Odoo).")
         return _("Only in Xero (not in Odoo, nothing done): %s", " | ".join(parts))

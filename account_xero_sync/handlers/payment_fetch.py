@@ -319,6 +319,10 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
         "updated": _lt("reversed"),
         "linked": _lt("linked"),
     }
+    _outcome_counts = {
+        "created": (_lt("1 imported"), _lt("%(count)s imported")),
+        "updated": (_lt("1 reversed"), _lt("%(count)s reversed")),
+    }
 
     @api.model
     def _plan(self, task, mode):

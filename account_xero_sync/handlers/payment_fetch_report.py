@@ -135,6 +135,8 @@ class FetchReport:
             report.append(_("Amount due differs between Odoo and Xero: %s", "; ".join(differ)))
         else:
             report.append(
-                _("Amounts due: Odoo and Xero agree (%s invoices checked).", checked_count)
+                _("Amounts due: Odoo and Xero agree (1 invoice checked).")
+                if checked_count == 1
+                else _("Amounts due: Odoo and Xero agree (%s invoices checked).", checked_count)
             )
         return report

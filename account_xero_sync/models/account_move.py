@@ -20,6 +20,30 @@ UNSUPPORTED_LINES = {
 }
 
 
+XERO_SYNC_STATES = [
+    ("not_sent", "Not in Xero"),
+    ("linked", "In Xero"),
+    ("sent", "Approved in Xero"),
+    ("paid", "Paid in Xero"),
+    ("draft", "Draft in Xero"),
+    ("differs", "Differs from Xero"),
+    ("voided", "Voided in Xero"),
+    ("missing", "Not found in Xero"),
+    ("error", "Xero error"),
+]
+XERO_DOCUMENT_STATUSES = [
+    ("DRAFT", "Draft"),
+    ("SUBMITTED", "Awaiting approval"),
+    ("AUTHORISED", "Awaiting payment"),
+    ("PAID", "Paid"),
+    ("VOIDED", "Voided"),
+    ("DELETED", "Deleted"),
+    ("missing", "Not found"),
+]
+XERO_DRAFTS = ("DRAFT", "SUBMITTED")
+XERO_CANCELLED = ("VOIDED", "DELETED")
+
+
 class AccountMove(models.Model):
     """Customer invoices as Xero ACCREC invoices, with Xero's totals equal to Odoo's.
 
@@ -40,16 +64,36 @@ class AccountMove(models.Model):
         string="Xero invoice ID", copy=False, index="btree_not_null", tracking=True
     )
     xero_sync_state = fields.Selection(
-        [
-            ("not_sent", "Not in Xero"),
-            ("sent", "In Xero"),
-            ("error", "Error"),
-            ("voided", "Voided in Xero"),
-        ],
+        XERO_SYNC_STATES,
         string="Xero status",
-        default="not_sent",
+        compute="_compute_xero_sync_state",
+        store=True,
         copy=False,
         index=True,
+        help="What the addon last knew of this document in Xero: from the last send, link or "
+        "Compare with Xero.",
+    )
+    xero_document_status = fields.Selection(
+        XERO_DOCUMENT_STATUSES,
+        string="Status in Xero",
+        copy=False,
+        readonly=True,
+        help="Xero's status of the document when it was last sent, linked or compared.",
+    )
+    xero_amount_due = fields.Monetary(
+        string="Amount due in Xero",
+        currency_field="currency_id",
+        copy=False,
+        readonly=True,
+        help="What Xero said was left to pay (or to allocate) when it was last read.",
+    )
+    xero_last_read = fields.Datetime(string="Last read from Xero", copy=False, readonly=True)
+    xero_attention = fields.Text(
+        string="Needs attention",
+        copy=False,
+        readonly=True,
+        help="How Xero's document differs from what Odoo expects (a draft Odoo expects "
+        "approved, or what the last Compare with Xero found).",
     )
     xero_last_sync = fields.Datetime(string="Last sent to Xero", copy=False)
     xero_last_error = fields.Text(string="Last Xero error", copy=False)
@@ -63,6 +107,36 @@ class AccountMove(models.Model):
         help="Xero allocations of this credit note whose reconciliation was removed in Odoo: "
         "Send New Payments deletes them in Xero.",
     )
+
+    @api.depends("xero_invoice_id", "xero_document_status", "xero_last_error", "xero_attention")
+    def _compute_xero_sync_state(self):
+        """One status from what the addon stores, never "in Xero" beside an error.
+
+        Not linked: an error (the last send failed) or not in Xero. Linked: not found in Xero,
+        voided there, the last send failed, a draft in Xero, differing from Xero (Compare),
+        paid, approved; "In Xero" when the link was made without reading Xero's status.
+        """
+        for move in self:
+            status = move.xero_document_status
+            if not move.xero_invoice_id:
+                state = "error" if move.xero_last_error else "not_sent"
+            elif status == "missing":
+                state = "missing"
+            elif status in XERO_CANCELLED:
+                state = "voided"
+            elif move.xero_last_error:
+                state = "error"
+            elif status in XERO_DRAFTS:
+                state = "draft"
+            elif move.xero_attention:
+                state = "differs"
+            elif status == "PAID":
+                state = "paid"
+            elif status == "AUTHORISED":
+                state = "sent"
+            else:
+                state = "linked"
+            move.xero_sync_state = state
 
     @api.depends("xero_invoice_id", "move_type", "company_id")
     def _compute_xero_url(self):
@@ -86,7 +160,7 @@ class AccountMove(models.Model):
         """An invoice or credit note in Xero is never deleted: its Xero twin would live on,
         linked to nothing. Cancelling it is the way (Send Invoice then voids it in Xero)."""
         for move in self:
-            if move.xero_invoice_id and move.xero_sync_state != "voided":
+            if move.xero_invoice_id and move.xero_document_status not in XERO_CANCELLED:
                 raise UserError(
                     _(
                         "%s is in Xero and cannot be deleted: cancel it instead (Send Invoice "
@@ -343,27 +417,28 @@ class AccountMove(models.Model):
             return (outcome, None, message)
         invoice = answer["record"]
         xero_id = invoice[self._xero_document().id]
-        self._xero_linked(xero_id, invoice.get("LineItems"))
         notes = xero_texts(self.env, warnings) + list(answer.get("warnings") or [])
         mismatch = check_totals and self._xero_total_mismatch(invoice)
+        message = "; ".join([mismatch, *notes]) if mismatch else False
+        self._xero_linked(xero_id, invoice.get("LineItems"), invoice, notes, error=message)
         if mismatch:
-            message = "; ".join([mismatch, *notes])
-            write_xero_columns(self, {"xero_last_error": message, "xero_sync_state": "error"})
             return ("error", xero_id, message)
         return (outcome, xero_id, "; ".join(notes) or False)
 
-    def _xero_linked(self, xero_id, line_items=None):
-        """Store the link (and Xero's line ids, in the order the lines were sent)."""
+    def _xero_linked(self, xero_id, line_items=None, document=None, notes=(), error=False):
+        """Store the link (and Xero's line ids, in the order the lines were sent), with
+        Xero's status and amount due when ``document`` (Xero's answer or match) is known, and
+        ``error`` as the last error (False: the send went through)."""
         self.ensure_one()
-        write_xero_columns(
-            self,
-            {
-                "xero_invoice_id": xero_id,
-                "xero_sync_state": "sent",
-                "xero_last_sync": fields.Datetime.now(),
-                "xero_last_error": False,
-            },
-        )
+        vals = {
+            "xero_invoice_id": xero_id,
+            "xero_last_sync": fields.Datetime.now(),
+            "xero_last_error": error,
+        }
+        if document:
+            vals.update(self._xero_read_values(document, vals["xero_last_sync"]))
+            vals["xero_attention"] = self._xero_draft_attention(vals["xero_document_status"], notes)
+        write_xero_columns(self, vals)
         if line_items:
             lines = self.invoice_line_ids.filtered(lambda ln: ln.display_type in SENDABLE_LINES)
             sent = [ln for ln in lines if ln.display_type == "product" or ln.name]
@@ -378,12 +453,86 @@ class AccountMove(models.Model):
             )
 
     def _xero_set_error(self, message):
-        """Record why the last send failed; a linked invoice keeps its Xero status."""
+        """Record why the last send failed: the Xero status says so, linked or not."""
         self.ensure_one()
-        vals = {"xero_last_error": message}
-        if not self.xero_invoice_id:
-            vals["xero_sync_state"] = "error"
-        write_xero_columns(self, vals)
+        write_xero_columns(self, {"xero_last_error": message})
+
+    def _xero_read_values(self, document, now):
+        """The columns of what Xero said of this document (``document`` as Xero lists it, or
+        None when Xero has none): its status and what is left to pay or allocate."""
+        self.ensure_one()
+        if document is None:
+            return {
+                "xero_document_status": "missing",
+                "xero_amount_due": False,
+                "xero_last_read": now,
+            }
+        status = document.get("Status")
+        key = "RemainingCredit" if self.move_type == "out_refund" else "AmountDue"
+        due = document.get(key)
+        return {
+            "xero_document_status": status if status in dict(XERO_DOCUMENT_STATUSES) else False,
+            "xero_amount_due": float(due) if due is not None else False,
+            "xero_last_read": now,
+        }
+
+    def _xero_store_reads(self, documents, attentions=None):
+        """Record in one ``UPDATE`` what Xero said of each of these linked documents.
+
+        ``documents``: Xero's documents by lower-case Xero id (a document absent: Xero has
+        none). ``attentions``: when given, ``{move id: what needs attention, or False}`` (what
+        a Compare found), replacing the stored one.
+        """
+        now = fields.Datetime.now()
+        vals_list = []
+        for move in self:
+            vals = move._xero_read_values(documents.get(move.xero_invoice_id.lower()), now)
+            if attentions is not None:
+                vals["xero_attention"] = attentions.get(move.id) or False
+            vals_list.append(vals)
+        write_xero_columns(self, vals_list)
+
+    def _xero_set_voided(self, messages=None):
+        """Record, in one ``UPDATE``, that Xero voided these documents; ``messages``: why, one
+        per document, as the last error; None when the void was what Odoo asked for."""
+        if not self:
+            return
+        now = fields.Datetime.now()
+        vals = {
+            "xero_document_status": "VOIDED",
+            "xero_amount_due": False,
+            "xero_last_read": now,
+            "xero_last_sync": now,
+            "xero_attention": False,
+            "xero_last_error": False,
+        }
+        write_xero_columns(
+            self,
+            [dict(vals, xero_last_error=m) for m in messages] if messages else vals,
+        )
+
+    def _xero_store_errors(self, messages):
+        """Record, in one ``UPDATE``, why the last send of each document failed."""
+        write_xero_columns(self, [{"xero_last_error": m} for m in messages])
+
+    def _xero_draft_attention(self, status, notes):
+        """Why a document Xero keeps as a draft needs attention, or False when the dealer
+        sends drafts (or Xero has it approved)."""
+        if status not in XERO_DRAFTS:
+            return False
+        connection = (
+            self.env["xero.connection"]
+            .sudo()
+            .search([("company_id", "=", self.company_id.id)], limit=1)
+        )
+        if connection.invoice_status in XERO_DRAFTS:
+            return False
+        if notes:
+            return _(
+                "Xero keeps it as a draft, where Odoo expects it approved (AUTHORISED): %(why)s",
+                why="; ".join(notes),
+            )
+        return _("Xero keeps it as a draft, where Odoo expects it approved (AUTHORISED).")
 
     def _xero_total_mismatch(self, invoice):
         """A message when Xero's Total or TotalTax differs from Odoo's, else False."""

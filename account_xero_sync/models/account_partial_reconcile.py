@@ -41,6 +41,7 @@ class AccountPartialReconcile(models.Model):
     )
     xero_pending_action = fields.Selection(
         [("delete_then_create", "Delete in Xero, then create again")],
+        string="To finish in Xero",
         copy=False,
         help="A replacement started and not finished: the next Send Payment finishes it.",
     )

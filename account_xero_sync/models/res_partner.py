@@ -49,11 +49,36 @@ class ResPartner(models.Model):
     xero_candidate_name = fields.Char(
         string="Possible Xero contact name", company_dependent=True, copy=False
     )
+    xero_status = fields.Selection(
+        [
+            ("not_sent", "Not in Xero"),
+            ("linked", "In Xero"),
+            ("candidate", "Possible Xero contact to check"),
+            ("error", "Xero error"),
+        ],
+        string="Xero status",
+        compute="_compute_xero_status",
+        help="In the current dealer's Xero organisation, as the last send or link left it: an "
+        "error whenever the last send failed, linked or not.",
+    )
     xero_url = fields.Char(
         string="Xero contact",
         compute="_compute_xero_url",
         help="The contact in the current dealer's Xero organisation.",
     )
+
+    @api.depends_context("company")
+    @api.depends("xero_contact_id", "xero_last_error", "xero_candidate_id")
+    def _compute_xero_status(self):
+        for partner in self:
+            if partner.xero_last_error:
+                partner.xero_status = "error"
+            elif partner.xero_contact_id:
+                partner.xero_status = "linked"
+            elif partner.xero_candidate_id:
+                partner.xero_status = "candidate"
+            else:
+                partner.xero_status = "not_sent"
 
     @api.depends_context("company")
     @api.depends("xero_contact_id")

@@ -12,6 +12,7 @@ from odoo.tools import SQL
 
 from ..xero_api import client as xero_client
 from ..xero_api import errors as xero_errors
+from ..xero_api import paging as xero_paging
 from ..xero_api import throttle as xero_throttle
 from .xero_columns import testing
 from .xero_texts import xero_text
@@ -443,27 +444,28 @@ class XeroConnection(models.Model):
     # ------------------------------------------------------------------ links
 
     def _xero_link_counts(self):
-        """``[(label, count)]`` of the dealer's records linked to its organisation."""
+        """``[(text, count)]`` of the dealer's records linked to its organisation, the text
+        counting them ("1 customer", "3 payments")."""
         self.ensure_one()
         company = self.company_id
         env = self.env(su=True, context=dict(self.env.context, active_test=False))
-        return [
+        counted = [
             (label, count)
             for label, count in (
                 (
-                    _("customers"),
+                    (_("1 customer"), _("%(count)s customers")),
                     env["res.partner"]
                     .with_company(company)
                     .search_count([("xero_contact_id", "!=", False)]),
                 ),
                 (
-                    _("invoices and credit notes"),
+                    (_("1 invoice or credit note"), _("%(count)s invoices and credit notes")),
                     env["account.move"].search_count(
                         [("company_id", "=", company.id), ("xero_invoice_id", "!=", False)]
                     ),
                 ),
                 (
-                    _("payments"),
+                    (_("1 payment"), _("%(count)s payments")),
                     env["account.partial.reconcile"].search_count(
                         [
                             ("company_id", "=", company.id),
@@ -474,7 +476,10 @@ class XeroConnection(models.Model):
                     ),
                 ),
                 (
-                    _("deletions still to make in Xero"),
+                    (
+                        _("1 deletion still to make in Xero"),
+                        _("%(count)s deletions still to make in Xero"),
+                    ),
                     env["account.payment"].search_count(
                         [("company_id", "=", company.id), ("xero_removed_payments", "!=", False)]
                     )
@@ -487,6 +492,10 @@ class XeroConnection(models.Model):
                 ),
             )
             if count
+        ]
+        return [
+            (one if count == 1 else more % {"count": count}, count)
+            for (one, more), count in counted
         ]
 
     def _check_no_links(self):
@@ -502,7 +511,7 @@ class XeroConnection(models.Model):
                     "then matched or created again in the new organisation.",
                     company=self.company_id.name,
                     org=self.tenant_name or self.tenant_id,
-                    what=", ".join("%s %s" % (count, label) for label, count in counts),
+                    what=", ".join(text for text, _count in counts),
                 )
             )
 
@@ -514,6 +523,10 @@ class XeroConnection(models.Model):
             "account.move": {
                 "xero_invoice_id": None,
                 "xero_sync_state": "not_sent",
+                "xero_document_status": None,
+                "xero_amount_due": None,
+                "xero_last_read": None,
+                "xero_attention": None,
                 "xero_last_sync": None,
                 "xero_last_error": None,
                 "xero_pdf_name": None,
@@ -557,7 +570,7 @@ class XeroConnection(models.Model):
                 "payments_fetch_error": False,
             }
         )
-        cleared = ", ".join("%s %s" % (count, label) for label, count in counts) or _("nothing")
+        cleared = ", ".join(text for text, _count in counts) or _("nothing")
         self.message_post(
             body=_(
                 "All records of %(company)s unlinked from Xero organisation %(org)s: %(what)s. "
@@ -648,20 +661,9 @@ class XeroConnection(models.Model):
         return gateway.call(method, idempotency_key=idempotency_key, **kwargs)
 
     def _xero_read_all(self, method, key, **kwargs):
-        """Every item of a paged Xero list (``page`` 1, 2, ... until the last page).
-
-        The last page is known from ``pagination.pageCount`` when Xero gives it, else from a
-        page shorter than Xero's 100 items.
-        """
-        items, page = [], 1
-        while True:
-            answer = self._xero_call(method, page=page, **kwargs)
-            batch = answer.get(key) or []
-            items += batch
-            page_count = (answer.get("pagination") or {}).get("pageCount")
-            if (page >= page_count) if page_count else len(batch) < 100:
-                return items
-            page += 1
+        """Every item of a paged Xero list (``page`` 1, 2, ... until the last page: see
+        ``xero_api.paging``)."""
+        return xero_paging.read_all(self._xero_call, method, key, **kwargs)
 
     def _xero_calls_left(self):
         """Calls the organisation takes this minute without waiting, as last seen by the

@@ -11,7 +11,7 @@ from odoo.tools.misc import format_date
 from ..models.xero_texts import xero_text
 from ..xero_api import throttle as xero_throttle
 from .common import BATCH_SIZE, group_by_dealer
-from .xero_task_line import LINE_OUTCOMES, OUTCOME_WORDS
+from .xero_task_line import LINE_OUTCOMES, outcome_count
 from .xero_task_types import TASK_TYPES
 
 DAY = 86400.0
@@ -80,7 +80,12 @@ class XeroTask(models.Model):
         copy=False,
         help="Waiting for Xero's rate limit until then.",
     )
-    res_model = fields.Char(string="Records of", readonly=True)
+    res_model = fields.Char(string="Kind of records", readonly=True)
+    records_label = fields.Char(
+        string="Records",
+        compute="_compute_records_label",
+        help="What the task works on when it was started on chosen records.",
+    )
     res_ids = fields.Json(
         string="Record IDs",
         readonly=True,
@@ -119,9 +124,9 @@ class XeroTask(models.Model):
         "step to an urgent task of its dealer, then goes on where it was.",
     )
     summary_line = fields.Char(
-        string="In one line",
+        string="Results",
         compute="_compute_summary_line",
-        help="What the task did so far, in one line (the counts are optional columns).",
+        help="What the task did so far (the counts are optional columns).",
     )
     eta = fields.Char(
         string="Estimated finish",
@@ -242,6 +247,29 @@ class XeroTask(models.Model):
         day = format_date(self.env, local_finish.date())
         return _("%(day)s about %(at)s", day=day, at=at)
 
+    @api.depends("res_model", "res_ids")
+    def _compute_records_label(self):
+        for task in self:
+            count = len(task.res_ids or [])
+            if not task.res_model:
+                task.records_label = False
+            elif task.res_model == "res.partner":
+                task.records_label = (
+                    _("1 customer") if count == 1 else _("%(count)s customers", count=count)
+                )
+            elif task.res_model == "account.move":
+                task.records_label = (
+                    _("1 document") if count == 1 else _("%(count)s documents", count=count)
+                )
+            elif task.res_model == "account.payment":
+                task.records_label = (
+                    _("1 payment") if count == 1 else _("%(count)s payments", count=count)
+                )
+            else:
+                task.records_label = (
+                    _("1 record") if count == 1 else _("%(count)s records", count=count)
+                )
+
     @api.depends(
         "state",
         "message",
@@ -252,10 +280,9 @@ class XeroTask(models.Model):
     def _compute_summary_line(self):
         for task in self:
             # The task's own words, as its log and summary say them (fetch: "imported").
-            words = task._handler()._outcome_words if task.task_type else {}
+            words = task._handler()._outcome_counts if task.task_type else {}
             counts = [
-                f"{getattr(task, 'count_' + code)} "
-                f"{self.env._(words.get(code) or OUTCOME_WORDS[code])}"
+                outcome_count(self.env, code, getattr(task, "count_" + code), words)
                 for code, _l in LINE_OUTCOMES
                 if code != "pending" and getattr(task, "count_" + code)
             ]

@@ -17,16 +17,26 @@ LINE_OUTCOMES = [
     ("error", "Error"),
 ]
 _lt = LazyTranslate(__name__)
-# An outcome as the task's summary counts it ("3 created"); a handler may say it its own way
-# (``_outcome_words``).
+# An outcome as the task's summary counts it: one string for one record ("1 error"), one for
+# more ("4 errors"); a handler may say it its own way (``_outcome_counts``, same shape).
 OUTCOME_WORDS = {
-    "created": _lt("created"),
-    "updated": _lt("updated"),
-    "linked": _lt("linked"),
-    "skipped": _lt("skipped"),
-    "blocked": _lt("blocked"),
-    "error": _lt("error"),
+    "created": (_lt("1 created"), _lt("%(count)s created")),
+    "updated": (_lt("1 updated"), _lt("%(count)s updated")),
+    "linked": (_lt("1 linked"), _lt("%(count)s linked")),
+    "skipped": (_lt("1 skipped"), _lt("%(count)s skipped")),
+    "blocked": (_lt("1 blocked"), _lt("%(count)s blocked")),
+    "error": (_lt("1 error"), _lt("%(count)s errors")),
 }
+
+
+def outcome_count(env, code, count, words=None):
+    """``count`` records of outcome ``code`` in ``env``'s language ("1 error", "4 errors"),
+    in the handler's own words (its ``_outcome_counts``) when it has some for it."""
+    one, many = (words or {}).get(code) or OUTCOME_WORDS[code]
+    if count == 1:
+        return env._(one)
+    text = env._(many)
+    return text % {"count": count}
 
 
 def record_form_action(env, res_model, res_id):

@@ -11,7 +11,7 @@ from ..models.xero_columns import testing
 from ..xero_api import errors as xero_errors
 from ..xero_api import throttle as xero_throttle
 from .common import ADVISORY_NS, BATCH_SIZE, StepInterrupted, dealer_lock
-from .xero_task_line import OUTCOME_WORDS
+from .xero_task_line import outcome_count
 from .xero_task_types import TASK_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -351,9 +351,9 @@ class XeroTask(models.Model):
         self._handler()._finished(self)
 
     def _summary_text(self):
-        words = self._handler()._outcome_words
+        words = self._handler()._outcome_counts
         parts = [
-            f"{getattr(self, 'count_' + o)} {self.env._(words.get(o) or OUTCOME_WORDS[o])}"
+            outcome_count(self.env, o, getattr(self, "count_" + o), words)
             for o in OUTCOMES
             if getattr(self, "count_" + o)
         ]

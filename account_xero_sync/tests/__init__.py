@@ -14,6 +14,7 @@ from . import (
     test_onboarding,
     test_parallel,
     test_payments,
+    test_record_status,
     test_reliability,
     test_screens,
     test_screens_records,

@@ -161,7 +161,7 @@ class TestDealerGuards(XeroPaymentCommon):
         partial = self.allocations(payment)
         self.assertTrue(partial.xero_payment_id and invoice.xero_invoice_id)
         # A write, the organisation picker and the OAuth callback are all refused.
-        with self.assertRaisesRegex(UserError, "1 customers, 1 invoices and credit notes, 1 pay"):
+        with self.assertRaisesRegex(UserError, "1 customer, 1 invoice or credit note, 1 pay"):
             self.connection.tenant_id = NEW_TENANT
         choice = self.env["xero.connection.tenant"].create(
             {"connection_id": self.connection.id, "tenant_id": NEW_TENANT, "name": "New Org"}
@@ -190,7 +190,7 @@ class TestDealerGuards(XeroPaymentCommon):
         self.assertFalse(partial.xero_payment_id)
         self.assertFalse(invoice.invoice_line_ids.xero_line_item_id)
         note = self.connection.message_ids[0].body
-        self.assertIn("1 customers, 1 invoices and credit notes, 1 payments", note)
+        self.assertIn("1 customer, 1 invoice or credit note, 1 payment", note)
         # Now it may point elsewhere: the next sends create everything in the new organisation.
         # The new organisation's own custom connection.
         client_id, client_secret = client_for(NEW_TENANT)

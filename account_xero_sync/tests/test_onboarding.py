@@ -175,8 +175,8 @@ class TestOnboarding(XeroPaymentCommon):
         # What only Xero has: counted and named in the report.
         self.assertIn("Only in Xero", task.summary)
         self.assertIn("Echo Xero Only", task.report)
-        self.assertIn("1 invoices: XO-100 (Echo Xero Only, 80.5)", task.report)
-        self.assertIn("1 credit notes: XCN-1 (Echo Xero Only, 9.2)", task.report)
+        self.assertIn("1 invoice: XO-100 (Echo Xero Only, 80.5)", task.report)
+        self.assertIn("1 credit note: XCN-1 (Echo Xero Only, 9.2)", task.report)
         for known in (same.name, conflict.name, note.name, "ACME", "bravo"):
             self.assertNotIn(known, task.report)
 
@@ -249,7 +249,7 @@ class TestOnboarding(XeroPaymentCommon):
         clean = self.run_task("compare_with_xero")
         self.assertEqual(clean.state, "done")
         self.assertFalse(clean.line_ids)
-        self.assertIn("3 invoices and 1 credit notes", clean.report)
+        self.assertIn("3 invoices and 1 credit note", clean.report)
         self.assertIn("Odoo and Xero agree", clean.report)
         self.assertFalse(self.writes())
         self.assertEqual(len(self.gets("Invoices")), 1, "one page of 1,000")
@@ -303,6 +303,6 @@ class TestOnboarding(XeroPaymentCommon):
         self.emulator.clear_requests()
         task = self.run_task("fetch_new_payments")
         self.assertIn(invoice.payment_state, ("paid", "reversed"))
-        self.assertIn("Odoo and Xero agree (1 invoices checked)", task.summary)
+        self.assertIn("Odoo and Xero agree (1 invoice checked)", task.summary)
         read = [r["query"].get("IDs", "") for r in self.gets("Invoices")]
         self.assertTrue(any(invoice.xero_invoice_id in ids for ids in read))

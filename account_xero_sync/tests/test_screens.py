@@ -103,7 +103,8 @@ class TestScreens(XeroPaymentCommon):
         self.assertIn("Xero connection of %s" % self.company.name, wizard.connection_error)
         for word in words:
             self.assertIn(word, wizard.connection_error)
-        self.assertEqual(wizard.preview_summary, "Not checked.")
+        self.assertEqual(wizard.preview_summary, "Could not be checked against Xero.")
+        self.assertFalse(wizard.checked_label, "never 'checked against Xero' beside it")
         opened = wizard.action_open_connection()
         self.assertEqual(
             (opened["res_model"], opened["res_id"]), ("xero.connection", self.connection.id)

@@ -37,7 +37,7 @@ class TestTranslations(TransactionCase):
         company = self.env.company.name
         self.assertEqual(task.name, f"Envoyer les nouveaux clients · {company}")
         self.assertEqual(
-            task._summary_text(), f"Envoyer les nouveaux clients · {company}: 2 créés, 1 ignorés"
+            task._summary_text(), f"Envoyer les nouveaux clients · {company}: 2 créés, 1 ignoré"
         )
         # The same task read in English.
         english = task.with_context(lang="en_US")

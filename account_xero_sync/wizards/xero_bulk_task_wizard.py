@@ -13,6 +13,7 @@ from ..xero_api import errors as xero_errors
 PREVIEW_ACTIONS = [
     ("create", "Create in Xero"),
     ("update", "Update in Xero"),
+    ("attach", "Attach the PDF in Xero"),
     ("link", "Link to existing"),
     ("skip", "Nothing to send"),
     ("blocked", "Blocked"),
@@ -193,7 +194,8 @@ class XeroBulkTaskWizard(models.TransientModel):
                 rows = []
                 vals["connection_error"] = connection._xero_problem(exc)
             commands = [fields.Command.create(Line._from_preview(model, row)) for row in rows]
-            vals["checked_at"] = fields.Datetime.now()
+            # Not checked when Xero could not be reached: no "checked against Xero at" then.
+            vals["checked_at"] = not vals.get("connection_error") and fields.Datetime.now()
         # The wizard's own transient rows are replaced whole: their access is the wizard's
         # (its dealer's record rule), whatever the user's rights on deleting preview rows.
         self.line_ids.sudo().unlink()
@@ -205,7 +207,11 @@ class XeroBulkTaskWizard(models.TransientModel):
         labels = dict(PREVIEW_ACTIONS)
         self.preview_summary = ", ".join(
             f"{labels[a]}: {n}" for a, n in sorted(counts.items())
-        ) or (_("Not checked.") if self.connection_error else _("Nothing to send."))
+        ) or (
+            _("Could not be checked against Xero.")
+            if self.connection_error
+            else _("Nothing to send.")
+        )
 
     @api.model
     def _signature(self, handler, connection, mode):

@@ -18,6 +18,8 @@ _logger = logging.getLogger(__name__)
 
 
 def migrate(cr, version):
+    if version:
+        _xero_statuses(cr)
     if not version or not column_exists(cr, "xero_connection", "webhook_token"):
         return
     cr.execute("SELECT id FROM xero_connection WHERE webhook_token IS NULL ORDER BY id")
@@ -49,3 +51,22 @@ def _new_tokens(cr, connection_ids):
             "UPDATE xero_connection SET webhook_token = %s WHERE id = %s",
             [secrets.token_urlsafe(24), conn_id],
         )
+
+
+def _xero_statuses(cr):
+    """Issue #23: the Xero status of invoices and credit notes is computed from what the
+    addon stores. A document the earlier versions marked voided has Xero's status VOIDED;
+    every linked one gets its status computed again (an error beside a link is an error)."""
+    if not column_exists(cr, "account_move", "xero_document_status"):
+        return
+    cr.execute(
+        """UPDATE account_move SET xero_document_status = 'VOIDED'
+            WHERE xero_sync_state = 'voided' AND xero_document_status IS NULL"""
+    )
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    Move = env["account.move"]
+    moves = Move.with_context(active_test=False).search(
+        ["|", ("xero_invoice_id", "!=", False), ("xero_last_error", "!=", False)]
+    )
+    env.add_to_compute(Move._fields["xero_sync_state"], moves)
+    Move.flush_model(["xero_sync_state"])
