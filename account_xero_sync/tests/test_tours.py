@@ -161,6 +161,21 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
             login="accountman",
         )
 
+    def test_invoice_in_error_shows_its_error_status(self):
+        """An invoice Xero no longer has, after a retry: its Xero tab says "Not found in Xero"
+        beside the error, never "In Xero"."""
+        self.invoice.action_xero_send()
+        self.assertEqual(self.invoice.xero_sync_state, "sent")
+        self.emulator.reset()
+        self.emulator.control("POST", "seed", self.seed)
+        self.invoice.action_xero_send()
+        self.assertEqual(self.invoice.xero_sync_state, "missing")
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{self.invoice.id}",
+            "xero_invoice_error_tour",
+            login="accountman",
+        )
+
     def test_dealer_picker_with_two_companies_active(self):
         """Two dealers active in the company switcher: Add bulk task offers both (the current
         one preselected), and the task runs for the one picked."""

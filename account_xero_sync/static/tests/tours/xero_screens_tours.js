@@ -332,6 +332,26 @@ registry.category("web_tour.tours").add("xero_invoice_tab_tour", {
     ],
 });
 
+registry.category("web_tour.tours").add("xero_invoice_error_tour", {
+    steps: () => [
+        { content: "the invoice's Xero tab", trigger: ".o_notebook a:contains('Xero')", run: "click" },
+        {
+            content: "its status says Xero no longer has it, never In Xero",
+            trigger: ".o_form_view .o_field_widget[name='xero_sync_state']:contains('Not found in Xero')",
+            run() {
+                const status = document.querySelector(".o_form_view .o_field_widget[name='xero_sync_state']");
+                if (/^\s*(In Xero|Approved in Xero)\s*$/.test(status.textContent)) {
+                    throw new Error(`the status reads "${status.textContent}" beside an error`);
+                }
+            },
+        },
+        {
+            content: "the last error is beside it",
+            trigger: ".o_form_view .o_field_widget[name='xero_last_error']:contains('Xero has no invoice')",
+        },
+    ],
+});
+
 registry.category("web_tour.tours").add("xero_partner_tab_tour", {
     steps: () => [
         { content: "the customer's Xero tab", trigger: ".o_form_view .o_notebook a:contains('Xero')", run: "click" },
