@@ -1,19 +1,21 @@
 """The day's budget and the workers (#25): a background task leaves the connection's reserve of
 the day's Xero calls to urgent work and resumes the next day; the estimated finish of a long
-task; a runner whose minute of calls is spent gives its cron worker back."""
+task; a runner whose minute of calls is spent gives its cron worker back (in this process, and
+with a real cron worker process serving two dealers)."""
 
 import time
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from ..tasks.xero_connection_runner import GIVE_BACK_AFTER
 from ..xero_api import throttle as xero_throttle
 from ..xero_api.throttle import VirtualClock
-from .common import DEMO_TENANT
+from .common import DEMO_TENANT, XeroCommon
 from .test_invoices import XeroInvoiceCommon
+from .workers import RealWorkers
 
 DAY = 86400.0
 
@@ -243,3 +245,67 @@ class TestBudget(XeroInvoiceCommon):
         self.assertFalse(task.resume_at, "it did not give back")
         self.run_until_done(task)
         self.assertEqual(task.state, "done", task.summary)
+
+
+# Organisations of their own: the throttle's ledger of the other tests' tenants stays theirs.
+TENANT_C = "00000000-0000-4000-8000-0000000000c3"
+TENANT_D = "00000000-0000-4000-8000-0000000000d4"
+PAUSE = 45.0  # seconds left of dealer C's minute when the worker starts
+
+
+@tagged("post_install", "-at_install")
+class TestWorkerGivenBack(RealWorkers, XeroCommon, TransactionCase):
+    """One real cron worker (a separate process running Odoo's ``ir.cron`` machinery), two
+    dealers: the dealer served first has its minute of Xero calls spent, so its runner gives
+    the worker back and the other dealer is served meanwhile; the first one's cron is woken at
+    the minute's turn and finishes its task."""
+
+    tenants = (TENANT_C, TENANT_D)
+
+    def setUp(self):
+        super().setUp()
+        seed = [
+            {"tenant_id": tenant, "name": name, "base_currency": "USD"}
+            for tenant, name in ((TENANT_C, "Spent C"), (TENANT_D, "Waiting D"))
+        ]
+        self.emulator.reset({"organisations": seed})
+
+    def test_worker_serves_another_dealer_while_a_minute_is_spent(self):
+        def build(env):
+            company_c, conn_c = self.dealer(env, "Spent Dealer C", TENANT_C, 3)
+            company_d, conn_d = self.dealer(env, "Waiting Dealer D", TENANT_D, 3)
+            Task = env["xero.task"]
+            tasks = Task._queue(company_c, "send_new_customers") | Task._queue(
+                company_d, "send_new_customers"
+            )
+            # C's runner is taken first; its minute is spent for PAUSE seconds more (a pause
+            # mark in the throttle's ledger, as Xero's "X-MinLimit-Remaining: 0" leaves).
+            conn_c.runner_cron_id.priority = 0
+            conn_d.runner_cron_id.priority = 10
+            conn_c._xero_throttle().pause(TENANT_C, time.time() + PAUSE)
+            self.crons = (conn_c | conn_d).runner_cron_id.ids
+            self.task_ids = tasks.ids
+            return [company_c | company_d, conn_c.runner_cron_id | conn_d.runner_cron_id]
+
+        self.commit(build)
+        started = time.time()
+        logs = self.run_workers(self.crons, count=1, timeout=120)
+        task_c, task_d = self.read_back("xero.task", self.task_ids)
+        self.assertEqual(task_d["state"], "done", logs)
+        self.assertIn(task_c["state"], ("queued", "running"), logs)
+        self.assertTrue(task_c["resume_at"], logs)
+        turn = task_c["resume_at"]
+        self.assertLess(
+            task_d["date_finished"],
+            turn - timedelta(seconds=PAUSE / 3),
+            "D was served while C's minute was spent, not after",
+        )
+        self.assertLess(time.time() - started, PAUSE, "the worker did not sleep on C's limit")
+        # C's runner is woken at the minute's turn and finishes.
+        wait = (turn - datetime.now(timezone.utc).replace(tzinfo=None)).total_seconds()
+        time.sleep(max(wait, 0) + 1)
+        logs = self.run_workers(self.crons[:1], count=1, timeout=120)
+        (task_c,) = self.read_back("xero.task", self.task_ids[:1])
+        self.assertEqual(task_c["state"], "done", logs)
+        self.assertEqual(task_c["count_created"], 3)
+        self.assertFalse(task_c["message"], "a task that went on shows no warning")
