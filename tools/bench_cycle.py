@@ -20,7 +20,6 @@ from odoo import Command
 
 from odoo.addons.account_xero_sync.xero_api import payloads
 from odoo.addons.account_xero_sync.xero_api.sdk_client import GatewayApiClient
-from odoo.addons.account_xero_sync.xero_api.throttle import RealClock
 
 N_CUSTOMERS = int(os.environ.get("XERO_BENCH_CUSTOMERS", 1000))
 N_PAYMENTS = int(os.environ.get("XERO_BENCH_PAYMENTS", N_CUSTOMERS * 6 // 10))
@@ -31,23 +30,7 @@ N_KNOWN = int(os.environ.get("XERO_BENCH_KNOWN", 1000))  # new customers, a tent
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=30)
 
 
-class AcceleratedClock(RealClock):
-    """Real time, plus the throttle's waits, which are skipped: the emulator's clock is moved
-    on as much, so Xero's minute windows pass as they would have."""
-
-    def __init__(self):
-        self.skipped = 0.0
-
-    def time(self):
-        return time.time() + self.skipped
-
-    def sleep(self, seconds):
-        if seconds > 0:
-            self.skipped += seconds
-            emulator.advance(seconds)
-
-
-CLOCK = AcceleratedClock()
+CLOCK = cycle_common.accelerated_clock(emulator)
 MONTH = {"seconds": 0.0, "calls": 0}  # the month so far: wall time plus skipped waits, calls
 
 

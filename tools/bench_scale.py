@@ -21,7 +21,6 @@ from xero_emulator.control import EmulatorControl
 from odoo import Command
 
 from odoo.addons.account_xero_sync.xero_api.sdk_client import GatewayApiClient
-from odoo.addons.account_xero_sync.xero_api.throttle import RealClock
 
 SIZES = [int(s) for s in os.environ.get("XERO_BENCH_SIZES", "1000,10000").split(",") if s]
 PROFILE = os.environ.get("XERO_BENCH_PROFILE")
@@ -35,23 +34,7 @@ TASKS = [
 ]
 
 
-class AcceleratedClock(RealClock):
-    """Real time, plus the throttle's waits, which are skipped: the emulator's clock is moved
-    on as much, so Xero's minute windows pass as they would have (as in bench_cycle.py)."""
-
-    def __init__(self):
-        self.skipped = 0.0
-
-    def time(self):
-        return time.time() + self.skipped
-
-    def sleep(self, seconds):
-        if seconds > 0:
-            self.skipped += seconds
-            emulator.advance(seconds)
-
-
-CLOCK = AcceleratedClock()
+CLOCK = cycle_common.accelerated_clock(emulator)
 SQL = {}  # with XERO_BENCH_PROFILE: query text (its first 300 characters) -> [count, seconds]
 
 
