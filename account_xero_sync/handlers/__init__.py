@@ -1,6 +1,7 @@
 # ruff: noqa: I001 - order matters: the base before the handlers that inherit it
 from . import (
     base,
+    reader,
     customers,
     customer_writes,
     invoices,

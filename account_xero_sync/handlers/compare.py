@@ -1,5 +1,3 @@
-import copy
-
 from odoo import _, api, models
 
 from ..xero_api import paging
@@ -21,19 +19,19 @@ class XeroHandlerCompare(models.AbstractModel):
     """
 
     _name = "xero.handler.compare"
-    _inherit = "xero.task.handler"
+    _inherit = "xero.task.reader"
     _description = "Xero task handler: compare with Xero"
     _records = "account.move"
+    _phases = PHASES
 
     @api.model
-    def _plan(self, task, mode):
-        state = {"phase": PHASES[0], "page": 1, "seen": [], "checked": {}, "differ": 0}
-        task.write({"handler_state": state, "report": False})
+    def _start(self, task, mode):
+        return {"phase": PHASES[0], "page": 1, "seen": [], "checked": {}, "differ": 0}
 
     @api.model
-    def _step(self, task, mode):
-        """Compare one page of Xero's documents with the Odoo documents linked to them."""
-        state = copy.deepcopy(task.handler_state or {})
+    def _read(self, task, mode, state):
+        """Compare one page of Xero's documents with the Odoo documents linked to them; once
+        the phase's last page is read, log the linked documents Xero does not have."""
         move_type = state["phase"]
         document = XERO_DOCUMENTS[move_type]
         connection = task.connection_id
@@ -54,7 +52,6 @@ class XeroHandlerCompare(models.AbstractModel):
         state["seen"] += moves.ids
         if more:
             state["page"] += 1
-            task.handler_state = state
             return False
         missing = self.env["account.move"].search(
             self._linked_domain(task, move_type) + [("id", "not in", state["seen"])]
@@ -62,16 +59,7 @@ class XeroHandlerCompare(models.AbstractModel):
         self._log_differences(task, missing, {}, state)
         state["checked"][move_type] = len(state["seen"]) + len(missing)
         state.update(page=1, seen=[])
-        if move_type != PHASES[-1]:
-            state["phase"] = PHASES[PHASES.index(move_type) + 1]
-            task.handler_state = state
-            return False
-        task.write({"handler_state": state, "report": self._report(state)})
         return True
-
-    @api.model
-    def _preview(self, connection, mode, records=None):
-        return []  # what differs is only known by reading Xero
 
     @api.model
     def _linked_domain(self, task, move_type):
@@ -112,7 +100,7 @@ class XeroHandlerCompare(models.AbstractModel):
         moves._xero_store_reads(found, attentions)
 
     @api.model
-    def _report(self, state):
+    def _report(self, task, state):
         checked = state["checked"]
         invoices, notes, differ = (
             checked.get("out_invoice", 0),

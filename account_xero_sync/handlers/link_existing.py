@@ -1,5 +1,3 @@
-import copy
-
 from odoo import _, api, models
 
 from ..models.xero_texts import xero_text
@@ -39,24 +37,23 @@ class XeroHandlerLinkExisting(models.AbstractModel):
     """
 
     _name = "xero.handler.link_existing"
-    _inherit = "xero.task.handler"
+    _inherit = "xero.task.reader"
     _description = "Xero task handler: link existing Xero records"
     _records = "res.partner"
+    _phases = PHASES
 
     @api.model
-    def _plan(self, task, mode):
+    def _start(self, task, mode):
         """The work list: every unlinked customer, invoice, credit note and allocation of the
         dealer, whatever its date."""
         connection = task.connection_id
         for phase in PHASES:
             handler = self.env[SENDERS[phase][1]].with_context(xero_all_dates=True)
             task._add_lines(handler._candidates(connection, "new"))
-        state = {"phase": PHASES[0], "page": 1, "xero_only": {}}
-        task.write({"handler_state": state, "report": False})
+        return {"phase": PHASES[0], "page": 1, "xero_only": {}}
 
     @api.model
-    def _step(self, task, mode):
-        state = copy.deepcopy(task.handler_state or {})
+    def _read(self, task, mode, state):
         phase = state["phase"]
         if phase == "contacts":
             done = self._step_contacts(task, state)
@@ -66,16 +63,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             done = self._step_documents(task, state, phase)
         if done:  # what no Xero record matched is sent by the next send task
             self._pending(task, phase, None)._log("skipped", message=self._not_in_xero(phase))
-            if phase == PHASES[-1]:
-                task.write({"handler_state": state, "report": self._report(state)})
-                return True
-            state.update(phase=PHASES[PHASES.index(phase) + 1], page=1)
-        task.handler_state = state
-        return False
-
-    @api.model
-    def _preview(self, connection, mode, records=None):
-        return []  # what matches is only known by reading the organisation
+        return done
 
     # ------------------------------------------------------------------ phases
 
@@ -240,7 +228,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         entry["names"] = (entry["names"] + names)[:LIST_CAP]
 
     @api.model
-    def _report(self, state):
+    def _report(self, task, state):
         labels = {  # one, more
             "contacts": (_("1 contact"), _("%(count)s contacts")),
             "out_invoice": (_("1 invoice"), _("%(count)s invoices")),

@@ -66,45 +66,36 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
 
     # ------------------------------------------------------------------ task protocol
 
-    def plan(self):
-        """Start from the high-water mark, less the overlap (everything on a first fetch)."""
+    def start(self):
+        """The task's first state: from the high-water mark, less the overlap (everything on
+        a first fetch)."""
         mark = self.connection.payments_fetched_until
-        self.task.write(
-            {
-                "handler_state": {
-                    "since": (mark - OVERLAP).isoformat() if mark else None,
-                    "notes_since": (mark - OVERLAP).isoformat() if mark else None,
-                    "page": 1,
-                    "edge": [],
-                    "mark": mark.isoformat() if mark else None,
-                    "retry": None,
-                    "pages": 0,
-                    "read": 0,
-                    "known": 0,
-                    "created": 0,
-                    "linked": 0,
-                    "reversed": 0,
-                    "unknown": [],
-                    "invoices": [],
-                },
-                "report": False,
-            }
-        )
+        return {
+            "since": (mark - OVERLAP).isoformat() if mark else None,
+            "notes_since": (mark - OVERLAP).isoformat() if mark else None,
+            "page": 1,
+            "edge": [],
+            "mark": mark.isoformat() if mark else None,
+            "retry": None,
+            "pages": 0,
+            "read": 0,
+            "known": 0,
+            "created": 0,
+            "linked": 0,
+            "reversed": 0,
+            "unknown": [],
+            "invoices": [],
+        }
 
-    def step(self):
-        """Read and handle one page; return True once the last page is done."""
-        state = dict(self.task.handler_state or {})
+    def step(self, state):
+        """Read and handle one page (``state`` updated in place); True once the last page
+        is done."""
         if state.get("payments_done"):  # last phase: allocations made in Xero
-            if self._credit_notes_step(state):
-                self._finish(state)
-                return True
-            self._save(state)
-            return False
+            return self._credit_notes_step(state)
         if state.get("retry") is None:
             state["retry"] = self._take_retries()
         if state["retry"]:
             self._read_retries(state)
-            self._save(state)
             return False
         kwargs = {"where": RECEIVABLE, "page": state["page"], "page_size": PAGE_SIZE}
         if state.get("since"):
@@ -127,7 +118,6 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
         more = state["page"] < page_count if page_count is not None else len(payments) >= PAGE_SIZE
         if not more:
             state["payments_done"] = True
-            self._save(state)
             return False
         since = datetime.fromisoformat(state["since"]) if state.get("since") else None
         if newest and (since is None or newest > since):
@@ -137,11 +127,7 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
             state.update(since=newest.isoformat(), page=1, edge=edge)
         else:  # a full page modified at the same instant: go on by page number
             state.update(page=state["page"] + 1, edge=[])
-        self._save(state)
         return False
-
-    def _save(self, state):
-        self.task.handler_state = state
 
     def _take_retries(self):
         """The oldest ``RETRY_LIMIT`` waiting payments. They stay on the connection's list until
@@ -309,7 +295,7 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
     """
 
     _name = "xero.handler.payment.fetch"
-    _inherit = "xero.task.handler"
+    _inherit = "xero.task.reader"
     _description = "Xero task handler: fetch payments"
     _records = "account.payment"
     # What happened in Odoo: a payment or allocation made in Xero was imported, one Odoo had
@@ -325,17 +311,17 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
     }
 
     @api.model
-    def _plan(self, task, mode):
-        PaymentFetch(self.with_company(task.company_id), task).plan()
+    def _start(self, task, mode):
+        return PaymentFetch(self.with_company(task.company_id), task).start()
 
     @api.model
-    def _step(self, task, mode):
-        return PaymentFetch(self.with_company(task.company_id), task).step()
+    def _read(self, task, mode, state):
+        return PaymentFetch(self.with_company(task.company_id), task).step(state)
+
+    @api.model
+    def _report(self, task, state):
+        return PaymentFetch(self.with_company(task.company_id), task).report(state)
 
     @api.model
     def _finished(self, task):
         task.connection_id._xero_fetch_finished(task)
-
-    @api.model
-    def _preview(self, connection, mode, records=None):
-        return []  # what Xero holds is only known by fetching it

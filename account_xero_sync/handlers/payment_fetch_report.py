@@ -48,8 +48,8 @@ class FetchReport:
             found[move.xero_invoice_id.lower()] = {"AmountDue": 0}
         return found
 
-    def _finish(self, state):
-        """Compare Odoo's and Xero's amounts due; write the report.
+    def report(self, state):
+        """Compare Odoo's and Xero's amounts due; return the report's text.
 
         Checked: every invoice of the dealer linked to Xero and still open in Odoo (not paid,
         not reversed), plus the invoices this fetch touched, read by :meth:`_xero_amounts_due`
@@ -59,8 +59,8 @@ class FetchReport:
         checked = self._invoices_to_check(state)
         differ = self._amounts_due_differ(checked)
         report = self._report_lines(state, differ, len(checked))
-        self.task.write({"handler_state": state, "report": "\n".join(report)})
         _logger.info("Xero fetch for %s: %s", self.company.name, report[0])
+        return "\n".join(report)
 
     def _invoices_to_check(self, state):
         """The dealer's linked invoices open in Odoo and those the fetch touched, by id."""

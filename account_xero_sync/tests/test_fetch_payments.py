@@ -696,10 +696,10 @@ class TestFetchPaymentsCron(XeroPaymentCommon):
         original = PaymentFetch.step
         company_a = self.company
 
-        def step(fetch):
+        def step(fetch, state):
             if fetch.company == company_a:
                 raise RuntimeError("disk full")
-            return original(fetch)
+            return original(fetch, state)
 
         with (
             patch.object(PaymentFetch, "step", step),

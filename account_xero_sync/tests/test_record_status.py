@@ -230,19 +230,20 @@ class TestRecordStatus(XeroInvoiceCommon):
         self.assertEqual(task.summary_line, "4 created, 4 errors")
         self.assertEqual(task._summary_text(), f"{task.name}: 4 created, 4 errors")
         compare = self.env["xero.handler.compare"]
-        one = compare._report({"checked": {"out_invoice": 1, "out_refund": 1}, "differ": 1})
+        one = compare._report(task, {"checked": {"out_invoice": 1, "out_refund": 1}, "differ": 1})
         self.assertIn("1 invoice and 1 credit note linked", one)
         self.assertIn("1 differs from Xero", one)
-        many = compare._report({"checked": {"out_invoice": 3, "out_refund": 2}, "differ": 2})
+        many = compare._report(task, {"checked": {"out_invoice": 3, "out_refund": 2}, "differ": 2})
         self.assertIn("3 invoices and 2 credit notes linked", many)
         self.assertIn("2 differ from Xero", many)
         link = self.env["xero.handler.link_existing"]._report(
+            task,
             {
                 "xero_only": {
                     "contacts": {"count": 1, "names": ["Echo"]},
                     "out_invoice": {"count": 2, "names": ["A", "B"]},
                 }
-            }
+            },
         )
         self.assertIn("1 contact: Echo", link)
         self.assertIn("2 invoices: A; B", link)
