@@ -263,18 +263,8 @@ try:
         "Send New Payments", N_PAYMENTS, lambda: run("send_new_payments"), "register a payment"
     )
     print(f"    -> {task.summary}")
-    emulator.bank_payments(
-        [
-            {
-                "Invoice": {"InvoiceID": inv.xero_invoice_id},
-                "Account": {"Code": "090"},
-                "Date": date.today().isoformat(),
-                "Amount": inv.amount_total,
-                "Reference": "Bank feed",
-            }
-            for inv in invoices[N_PAYMENTS : N_PAYMENTS + N_FETCHED]
-        ],
-        tenant_id=conn.tenant_id,
+    cycle_common.pay_in_xero(
+        emulator, conn.tenant_id, invoices[N_PAYMENTS : N_PAYMENTS + N_FETCHED]
     )
     task = measure(
         "Fetch New Payments",

@@ -173,18 +173,8 @@ def month(size, conn, tax, bank, rng):
     run_steps("Send New Payments", size, "send_new_payments", paid)
     invoices = env["account.move"].browse(invoices.ids)
     for start in range(paid, paid + fetched, 1000):
-        emulator.bank_payments(
-            [
-                {
-                    "Invoice": {"InvoiceID": inv.xero_invoice_id},
-                    "Account": {"Code": "090"},
-                    "Date": date.today().isoformat(),
-                    "Amount": inv.amount_total,
-                    "Reference": "Bank feed",
-                }
-                for inv in invoices[start : min(start + 1000, paid + fetched)]
-            ],
-            tenant_id=conn.tenant_id,
+        cycle_common.pay_in_xero(
+            emulator, conn.tenant_id, invoices[start : min(start + 1000, paid + fetched)]
         )
     run_steps("Fetch New Payments", size, "fetch_new_payments", fetched)
 
