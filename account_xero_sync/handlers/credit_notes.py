@@ -38,12 +38,6 @@ class XeroHandlerCreditNotes(models.AbstractModel):
             yield {"where": where}
 
     @api.model
-    def _id_queries(self, xero_ids):
-        """``where`` filters of at most 10 ids, each read as a page (with the lines)."""
-        for where in wire.where_any(xero_ids, lambda x: 'CreditNoteID==Guid("%s")' % x):
-            yield {"where": where, "page_size": 100}
-
-    @api.model
     def _amount_applied(self, document):
         """What is allocated to invoices or refunded of this credit note."""
         return float(document.get("Total") or 0) - float(document.get("RemainingCredit") or 0)

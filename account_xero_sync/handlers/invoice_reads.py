@@ -1,7 +1,7 @@
 from odoo import api, models
 
 from ..xero_api import wire
-from . import org_index
+from . import org_index, xero_reads
 from .invoices import NUMBER_TAKEN
 
 
@@ -47,24 +47,13 @@ class XeroHandlerInvoiceReads(models.AbstractModel):
     @api.model
     def _fetch_current(self, connection, xero_ids):
         """Xero's current state of these linked documents, by id, with their lines."""
-        document, current = self._document(), {}
-        for query in self._id_queries(xero_ids):
-            for record in connection._xero_read_all(document.read, document.key, unitdp=4, **query):
-                current[record[document.id]] = record
-        return current
+        return xero_reads.documents_by_id(connection, self._move_type, xero_ids)
 
     @api.model
     def _number_queries(self, numbers):
         """The reads that find these numbers: ``InvoiceNumbers`` lists, split by length."""
         for chunk in wire.chunk_by_length(numbers, str, separator_len=3):
             yield {"invoice_numbers": chunk}
-
-    @api.model
-    def _id_queries(self, xero_ids):
-        """The reads that find these ids: ``IDs`` lists, split by length (a page, so Xero's
-        list carries the lines, needed to compare paid invoices)."""
-        for chunk in wire.chunk_by_length(xero_ids, str, separator_len=3):
-            yield {"i_ds": chunk}
 
     @api.model
     def _taken_numbers(self, connection, moves, answers):

@@ -5,17 +5,15 @@ from ..models.xero_texts import xero_text, xero_texts
 from ..tasks.common import Decision
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
-from ..xero_api.wire import guid_where, where_any
-from . import org_index
-
-LIVE_PAYMENTS = 'Status=="AUTHORISED" AND (%s)'
+from . import org_index, xero_reads
 
 
 class XeroHandlerPayments(models.AbstractModel):
     """The payments handler's Xero calls (invoices, credit notes and their payments read in
-    bulk, also used by Fetch New Payments; deletes), the preview rows of what is not an
-    allocation to send (removals to make in Xero, money waiting for an allocation), and the
-    plan of an allocation whose invoice or credit note is not in Xero yet."""
+    bulk through ``xero_reads``, the layer it shares with Fetch New Payments; deletes), the
+    preview rows of what is not an allocation to send (removals to make in Xero, money waiting
+    for an allocation), and the plan of an allocation whose invoice or credit note is not in
+    Xero yet."""
 
     _inherit = "xero.handler.payments"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: the payments' Xero calls
 
@@ -33,17 +31,14 @@ class XeroHandlerPayments(models.AbstractModel):
             fresh = bool(self.env.context.get("xero_key_salt"))
             found = org_index.task_invoices(connection, task, ids, fresh)
             ids = [i for i in ids if i.lower() not in found]
-        invoices = self.env["xero.handler.invoices"]._fetch_current(connection, ids) if ids else {}
-        found.update({key.lower(): invoice for key, invoice in invoices.items()})
+        found.update(xero_reads.by_lower_id(connection, "out_invoice", ids))
         return found
 
     @api.model
     def _fetch_credit_notes(self, connection, xero_ids):
         """Xero credit notes by id, keyed by lower-case CreditNoteID, with their remaining
         credit, allocations and refunds (``where`` of at most 10 ids a call)."""
-        ids = sorted({i for i in xero_ids if i})
-        notes = self.env["xero.handler.credit_notes"]._fetch_current(connection, ids) if ids else {}
-        return {key.lower(): note for key, note in notes.items()}
+        return xero_reads.by_lower_id(connection, "out_refund", xero_ids)
 
     @api.model
     def _fetch_live_payments(self, connection, invoice_keys):
@@ -51,17 +46,10 @@ class XeroHandlerPayments(models.AbstractModel):
         ``{lower-case InvoiceID: [payment]}``.
 
         ``where`` on Invoice.InvoiceID, at most 10 invoices a call (``wire.where_any``: Xero
-        refuses long ``OR`` chains on large organisations), each read page by page.
+        refuses long ``OR`` chains on large organisations), each read page by page
+        (``xero_reads``).
         """
-        found = {}
-        for terms in where_any(
-            sorted(invoice_keys), lambda key: guid_where("Invoice.InvoiceID", [key])
-        ):
-            where = LIVE_PAYMENTS % terms
-            for payment in connection._xero_read_all("get_payments", "Payments", where=where):
-                key = ((payment.get("Invoice") or {}).get("InvoiceID") or "").lower()
-                found.setdefault(key, []).append(payment)
-        return found
+        return xero_reads.live_payments(connection, invoice_keys)
 
     @api.model
     def _delete_payments(self, connection, removals):
@@ -147,7 +135,7 @@ class XeroHandlerPayments(models.AbstractModel):
     # ------------------------------------------------------------------ writes
 
     @api.model
-    def _create_payments(self, connection, to_send, replaced=()):
+    def _send_payments(self, connection, to_send, replaced=()):
         """Create the Xero payments of these allocations in one call: the cash, and the part
         written off when there is one. An allocation is linked only when all of its payments
         were made; what Xero took of a half-refused one is deleted again, so Xero never holds

@@ -6,7 +6,7 @@ import logging
 from odoo import _
 
 from ..xero_api.wire import chunk_by_length
-from . import drift
+from . import drift, xero_reads
 
 _logger = logging.getLogger(__name__)
 
@@ -28,10 +28,9 @@ class FetchReport:
         missing from that list that Odoo still sees as due are read by id (a PAID or VOIDED
         invoice owes nothing in Xero).
         """
-        Payments = self.env["xero.handler.payments"]
         ids = moves.mapped("xero_invoice_id")
         if len(list(chunk_by_length(ids, str, separator_len=3))) <= AMOUNT_DUE_ID_CALLS:
-            return Payments._fetch_invoices(self.connection, ids)
+            return xero_reads.by_lower_id(self.connection, "out_invoice", ids)
         found = {
             invoice["InvoiceID"].lower(): invoice
             for invoice in self.connection._xero_read_all(
@@ -43,7 +42,9 @@ class FetchReport:
         }
         missing = moves.filtered(lambda m: m.xero_invoice_id.lower() not in found)
         due = missing.filtered(lambda m: not m.currency_id.is_zero(m.amount_residual))
-        found.update(Payments._fetch_invoices(self.connection, due.mapped("xero_invoice_id")))
+        found.update(
+            xero_reads.by_lower_id(self.connection, "out_invoice", due.mapped("xero_invoice_id"))
+        )
         for move in missing - due:
             found[move.xero_invoice_id.lower()] = {"AmountDue": 0}
         return found

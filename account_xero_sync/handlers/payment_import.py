@@ -220,7 +220,7 @@ class PaymentImport:
         """Import ``queued`` together (see :meth:`_import_queued`)."""
         try:
             with self.env.cr.savepoint():
-                payments = self._create_payments(queued)
+                payments = self._register_payments(queued)
         except (UserError, ValidationError, IntegrityError):
             return [self._import_one(*item, state) for item in queued]
         partials = self._allocations_of(payments)
@@ -239,7 +239,7 @@ class PaymentImport:
     def _import_one(self, xp, invoice, journal, amount, state):
         try:
             with self.env.cr.savepoint():
-                payment = self._create_payments([(xp, invoice, journal, amount)])
+                payment = self._register_payments([(xp, invoice, journal, amount)])
                 partial = self._allocations_of(payment).get((payment.id, invoice.id))
                 if not partial:
                     raise UserError(_("The payment could not be reconciled with %s.", invoice.name))
@@ -268,7 +268,7 @@ class PaymentImport:
             ),
         )
 
-    def _create_payments(self, queued):
+    def _register_payments(self, queued):
         """Odoo's register-payment steps (``account.payment.register``: create, post; the
         reconciliation in one plan) for ``[(xero payment, invoice, journal, amount)]``, as the
         wizard runs them for a payment of a given amount whose difference is left open:
@@ -306,7 +306,7 @@ class PaymentImport:
         """What the wizard's ``_reconcile_payments`` does, in one reconciliation plan for all
         the payments (Odoo reconciles its groups one after the other, so two payments of one
         invoice are fine) instead of one ``reconcile()`` per payment. The invoices' matched
-        payments were set when the payments were made (see :meth:`_create_payments`)."""
+        payments were set when the payments were made (see :meth:`_register_payments`)."""
         Line = self.env["account.move.line"]
         open_lines = [
             ("parent_state", "=", "posted"),

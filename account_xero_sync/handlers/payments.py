@@ -168,7 +168,7 @@ class XeroHandlerPayments(models.AbstractModel):
                 results[partial.id] = ("linked", decision.xero_id, decision.reason)
             else:
                 to_send.append((partial, decision))
-        results.update(self._create_payments(connection, to_send, replaced))
+        results.update(self._send_payments(connection, to_send, replaced))
         org_index.invoices_paid(task, [d.values["document_id"] for _p, d in to_send])
         return results
 
