@@ -460,7 +460,7 @@ class TestHostileInputs(XeroAccountingCommon, AccountTestInvoicingCommon):
         self.assert_cases(task, cases, ordinary)
 
     def xero_date(self, day):
-        from ..xero_emulator.wire import day_ms_date
+        from xero_emulator.wire import day_ms_date
 
         return day_ms_date(fields.Date.from_string(day))
 
