@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from odoo import _, api, models
 
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE
 from ..xero_api import errors as xero_errors
@@ -22,8 +23,12 @@ class XeroTaskHandler(models.AbstractModel):
 
     A handler that sends Odoo records implements ``_candidates`` (what a bulk task takes),
     ``_decide`` (a ``Decision`` per record, in bulk) and ``_send_batch`` (at most one batch, in
-    as few calls as possible: ``{res_id: (outcome, xero_id, message)}``); the defaults below
-    turn them into plan, step and preview.
+    as few calls as possible: ``{res_id: Result}``); the defaults below
+    turn them into plan, step and preview. A sender whose work list holds more than its own
+    records (payments: the removals to make in Xero) hooks in with ``_work``,
+    ``_other_lines``, ``_before_send``, ``_gone_message`` and ``_preview_extras`` instead of
+    overriding the entry points. The handlers that read Xero page by page have their own
+    base, ``xero.task.reader`` (``reader.py``).
     """
 
     _name = "xero.task.handler"
@@ -39,25 +44,26 @@ class XeroTaskHandler(models.AbstractModel):
 
     @api.model
     def _plan(self, task, mode):
-        """Write the task's work list: the task's own records, else the candidates."""
-        if task.res_ids is not None and task.res_model == self._records:
-            records = self.env[self._records].browse(task.res_ids).exists()
-        else:
-            records = self._candidates(task.connection_id, mode)
-        task._add_lines(records)
+        """Write the task's work list (``_work``), in order."""
+        for records in self._work(task, mode):
+            task._add_lines(records)
 
     @api.model
     def _step(self, task, mode):
         """Send the next batch of pending records; return True when none is left."""
         lines = task._pending_lines(self._step_size(task, mode))
         if lines:
-            records = self.env[self._records].browse(lines.mapped("res_id")).exists()
-            gone = lines.filtered(lambda line: line.res_id not in records.ids)
-            gone._log("skipped", message=_("The record was deleted in Odoo."))
-            kept = self._dealer_records(task, lines, records)
+            others = self._other_lines(lines)
+            own = lines - others
+            records = self.env[self._records].browse(own.mapped("res_id")).exists()
+            gone = own.filtered(lambda line: line.res_id not in records.ids)
+            gone._log("skipped", message=self._gone_message())
+            kept = self._dealer_records(task, own, records)
+            if not self._before_send(task, mode, others, kept):
+                return False
             results = self._send_batch(task, mode, kept) if kept else {}
-            foreign = lines.filtered(lambda line: line.res_id in (records - kept).ids)
-            self._log_results(lines - gone - foreign, results)
+            foreign = own.filtered(lambda line: line.res_id in (records - kept).ids)
+            self._log_results(own - gone - foreign, results)
         return not task._pending_lines(1)
 
     @api.model
@@ -83,13 +89,17 @@ class XeroTaskHandler(models.AbstractModel):
     @api.model
     def _preview(self, connection, mode, records=None):
         """One row per record, planned batch by batch as the task would plan it."""
-        if records is None:
+        whole = records is None
+        if whole:
             records = self._candidates(connection, mode)
         rows = []
         for start in range(0, len(records), BATCH_SIZE):
             chunk = records[start : start + BATCH_SIZE]
             plan = self._decide(chunk, connection, mode, preview=True)
             rows += [self._preview_row(record, plan[record.id]) for record in chunk]
+        if whole:
+            before, after = self._preview_extras(connection, mode)
+            rows = before + rows + after
         return rows
 
     @api.model
@@ -97,6 +107,37 @@ class XeroTaskHandler(models.AbstractModel):
         """Called by the runner once ``task`` has ended (done, failed or cancelled)."""
 
     # ------------------------------------------------------------------ protocol
+
+    @api.model
+    def _work(self, task, mode):
+        """The records of the task's work list, as recordsets in the order they are done:
+        the task's own records, else the candidates."""
+        if task.res_ids is not None and task.res_model == self._records:
+            return [self.env[self._records].browse(task.res_ids).exists()]
+        return [self._candidates(task.connection_id, mode)]
+
+    @api.model
+    def _other_lines(self, lines):
+        """The pending ``lines`` of a step that are not this handler's records to send (done
+        by ``_before_send``): none by default."""
+        return lines.browse()
+
+    @api.model
+    def _before_send(self, task, mode, others, records):
+        """Called by a step before ``records`` (this dealer's) are sent, with the step's other
+        lines (``_other_lines``). :return: False to end the step there (the runner commits
+        it, and the next step takes the same lines again)."""
+        return True
+
+    @api.model
+    def _gone_message(self):
+        """The log message of a record deleted in Odoo since it was planned."""
+        return _("The record was deleted in Odoo.")
+
+    @api.model
+    def _preview_extras(self, connection, mode):
+        """Rows a bulk preview shows before and after the records' own: ``(before, after)``."""
+        return [], []
 
     @api.model
     def _candidates(self, connection, mode):
@@ -110,7 +151,7 @@ class XeroTaskHandler(models.AbstractModel):
 
     @api.model
     def _send_batch(self, task, mode, records):
-        """Send ``records`` (one batch): ``{res_id: (outcome, xero_id, message)}``."""
+        """Send ``records`` (one batch): ``{res_id: Result}``."""
         raise NotImplementedError
 
     @api.model
@@ -167,15 +208,15 @@ class XeroTaskHandler(models.AbstractModel):
 
     @api.model
     def _log_results(self, lines, results):
-        """Write outcomes on ``lines`` from ``{res_id: (outcome, xero_id, message)}``.
+        """Write outcomes on ``lines`` from ``{res_id: Result}``.
 
         A record the handler did not answer for is an error, never silently "done".
         """
         grouped = defaultdict(lambda: self.env["xero.task.line"])
-        no_answer = ("error", None, _("No answer for this record."))
+        no_answer = Result("error", None, _("No answer for this record."))
         for line in lines:
             grouped[results.get(line.res_id, no_answer)] |= line
-        for (outcome, xero_id, message), group in grouped.items():
+        for (outcome, xero_id, message), group in grouped.items():  # a Result
             group._log(outcome, xero_id=xero_id or False, message=message or False)
 
     @api.model

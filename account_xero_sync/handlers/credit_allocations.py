@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import _, api, models
 from odoo.tools import float_compare
 
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import Decision
 from ..xero_api import payloads
@@ -166,11 +167,11 @@ class XeroHandlerPayments(models.AbstractModel):
         for partial in partials:
             decision = plan[partial.id]
             if decision.action == "blocked":
-                results[partial.id] = ("blocked", None, decision.reason)
+                results[partial.id] = Result("blocked", None, decision.reason)
                 partial.xero_last_error = xero_text(self.env, decision.reason)
             elif decision.action == "link":
                 partial._xero_linked(decision.xero_id, decision.values)
-                results[partial.id] = ("linked", decision.xero_id, decision.reason)
+                results[partial.id] = Result("linked", decision.xero_id, decision.reason)
             else:
                 by_note[decision.values["credit_note_id"]].append((partial, decision))
         for note_id, items in by_note.items():
@@ -186,8 +187,10 @@ class XeroHandlerPayments(models.AbstractModel):
                 if not xero_id:
                     message = "; ".join(answer.get("errors") or [_("Xero gave no allocation id.")])
                     partial.xero_last_error = message
-                    results[partial.id] = ("error", None, message)
+                    results[partial.id] = Result("error", None, message)
                     continue
                 partial._xero_linked(xero_id, decision.values)
-                results[partial.id] = ("created", xero_id, "; ".join(answer["warnings"]) or False)
+                results[partial.id] = Result(
+                    "created", xero_id, "; ".join(answer["warnings"]) or False
+                )
         return results

@@ -1,6 +1,7 @@
 from odoo import _, api, models
 
 from ..models.res_partner import checksum, contact_key
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE, Decision
 from ..xero_api import payloads
@@ -94,7 +95,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         for partner in partners:
             decision = plan[partner.id]
             if decision.action == "skip":
-                results[partner.id] = ("skipped", partner.xero_contact_id, decision.reason)
+                results[partner.id] = Result("skipped", partner.xero_contact_id, decision.reason)
             elif decision.action in ("link", "blocked"):
                 results[partner.id] = self._apply_match(partner, decision)
             else:
@@ -108,9 +109,9 @@ class XeroHandlerCustomers(models.AbstractModel):
         contact offered for "Link to this Xero contact"): its log result."""
         if decision.action == "link":
             partner._xero_link_contact(decision.xero)
-            return ("linked", decision.xero_id, decision.reason)
+            return Result("linked", decision.xero_id, decision.reason)
         partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
-        return ("blocked", decision.xero_id if decision.candidate else None, decision.reason)
+        return Result("blocked", decision.xero_id if decision.candidate else None, decision.reason)
 
     @api.model
     def _push_contacts(self, connection, to_send):
@@ -124,14 +125,14 @@ class XeroHandlerCustomers(models.AbstractModel):
                     partner._xero_contact_values(decision.name)
                 )
             except payloads.PayloadError as exc:
-                results[partner.id] = ("blocked", None, str(exc))
+                results[partner.id] = Result("blocked", None, str(exc))
                 partner.xero_last_error = xero_text(self.env, exc)
                 continue
             if payload.get("AccountNumber", "").strip().lower() in shared:
                 payload.pop("AccountNumber")
                 warnings.append(self._account_note(partner, shared=True))
             if decision.action == "update" and partner.xero_payload_hash == checksum(payload):
-                results[partner.id] = (
+                results[partner.id] = Result(
                     "skipped",
                     partner.xero_contact_id,
                     _("Unchanged since the last send."),

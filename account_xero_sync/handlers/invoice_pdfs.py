@@ -2,6 +2,7 @@ import hashlib
 
 from odoo import _, api, models
 
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE, Decision, StepInterrupted
 from ..tasks.xero_task_runner import MAX_TRANSIENT_FAILURES
@@ -84,16 +85,16 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
                 "wkhtmltopdf is not installed on the Odoo server, so no PDF can be "
                 "made: install it (Debian package wkhtmltopdf) and run the task again."
             )
-            return {move.id: ("error", move.xero_invoice_id, message) for move in records}
+            return {move.id: Result("error", move.xero_invoice_id, message) for move in records}
         results, versions = {}, {}
         for move in records:
             if not move.xero_invoice_id:
-                results[move.id] = ("blocked", None, _("The invoice is not in Xero yet."))
+                results[move.id] = Result("blocked", None, _("The invoice is not in Xero yet."))
                 continue
             versions[move.id] = move._xero_pdf_version()
             if versions[move.id] == move.xero_pdf_checksum:
                 message = _("Xero already has this PDF.")
-                results[move.id] = ("skipped", move.xero_invoice_id, message)
+                results[move.id] = Result("skipped", move.xero_invoice_id, message)
         todo = records.filtered(lambda move: move.id not in results)
         contents = todo._xero_pdf_contents()
         lines = self.env["xero.task.line"].search(
@@ -127,7 +128,7 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
             message = _(
                 "Odoo could not make the PDF of %(name)s: %(reason)s", name=move.name, reason=reason
             )
-            return ("error", move.xero_invoice_id, message)
+            return Result("error", move.xero_invoice_id, message)
         file_name = "%s.pdf" % (move.name or "invoice").replace("/", "-")
         outcome = "updated" if move.xero_pdf_name == file_name else "created"
         try:
@@ -157,7 +158,7 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
         except STOPPERS:
             raise
         except xero_errors.XeroError as exc:  # refused (400, 413), gone in Xero (404)...
-            return ("error", move.xero_invoice_id, xero_text(self.env, exc))
+            return Result("error", move.xero_invoice_id, xero_text(self.env, exc))
         move._xero_pdf_sent(file_name, version)
         return (outcome, move.xero_invoice_id, file_name)
 
@@ -182,9 +183,9 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
                 n=line.attempts,
                 error=xero_text(self.env, exc),
             )
-            return ("error", move.xero_invoice_id, message)
+            return Result("error", move.xero_invoice_id, message)
         message = _(
             "Xero did not answer (%s): the PDF is sent again in the next step.",
             xero_text(self.env, exc),
         )
-        return ("pending", move.xero_invoice_id, message)
+        return Result("pending", move.xero_invoice_id, message)

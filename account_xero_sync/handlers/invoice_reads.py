@@ -1,5 +1,6 @@
 from odoo import api, models
 
+from ..models.xero_result import Result
 from ..xero_api import wire
 from . import org_index, xero_reads
 from .invoices import NUMBER_TAKEN
@@ -79,7 +80,7 @@ class XeroHandlerInvoiceReads(models.AbstractModel):
             decision = self._match(move, existing[move.name], connection)
             if decision.action == "link":
                 move._xero_linked(decision.xero_id, document=decision.xero)
-                results[move.id] = ("linked", decision.xero_id, decision.reason)
+                results[move.id] = Result("linked", decision.xero_id, decision.reason)
             else:
-                results[move.id] = ("blocked", None, decision.reason)
+                results[move.id] = Result("blocked", None, decision.reason)
         return results

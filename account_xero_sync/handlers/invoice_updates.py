@@ -1,5 +1,6 @@
 from odoo import _, api, models
 
+from ..models.xero_result import Result
 from ..xero_api import payloads
 
 COMPARED_LINE_FIELDS = ("Quantity", "UnitAmount", "DiscountRate", "TaxType", "TaxAmount")
@@ -39,7 +40,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         for move in moves:
             cur = current.get(move.xero_invoice_id)
             if not cur:
-                results[move.id] = (
+                results[move.id] = Result(
                     "error",
                     move.xero_invoice_id,
                     _("Xero has no invoice %s any more.", move.xero_invoice_id),
@@ -67,9 +68,9 @@ class XeroHandlerInvoices(models.AbstractModel):
         """
         status, amount_paid = cur.get("Status"), self._amount_applied(cur)
         if status == "VOIDED":  # recorded by the read (``_update``)
-            return ("skipped", move.xero_invoice_id, _("Already voided.")), None
+            return Result("skipped", move.xero_invoice_id, _("Already voided.")), None
         if amount_paid or status == "PAID":
-            return (
+            return Result(
                 "blocked",
                 move.xero_invoice_id,
                 _(
@@ -90,7 +91,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         """
         status, amount_paid = cur.get("Status"), self._amount_applied(cur)
         if status in ("VOIDED", "DELETED"):
-            return (
+            return Result(
                 "blocked",
                 move.xero_invoice_id,
                 _("The invoice is %s in Xero: it cannot be updated.", status.lower()),
@@ -101,7 +102,7 @@ class XeroHandlerInvoices(models.AbstractModel):
                 values, paid=bool(amount_paid) or status == "PAID"
             )
         except payloads.PayloadError as exc:  # Xero's totals would differ from Odoo's
-            return ("blocked", move.xero_invoice_id, str(exc)), None
+            return Result("blocked", move.xero_invoice_id, str(exc)), None
         # Only compared when paid, where Xero keeps its own amounts.
         wanted = payloads.invoice_payload(dict(values, total=None))[0]
         unsent = self._unsent_changes(wanted, cur, left_out)
@@ -118,7 +119,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         for (move, warnings, kind), answer in zip(sent, answers, strict=True):
             if kind == "void" and not answer.get("errors"):
                 voided |= move
-                results[move.id] = ("updated", move.xero_invoice_id, _("Voided in Xero."))
+                results[move.id] = Result("updated", move.xero_invoice_id, _("Voided in Xero."))
             else:
                 # A paid invoice keeps Xero's amounts: its totals are not Odoo's to compare.
                 results[move.id] = move._xero_record_answer(

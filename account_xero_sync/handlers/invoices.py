@@ -233,6 +233,9 @@ class XeroHandlerInvoices(models.AbstractModel):
         if currencies is not None and move.currency_id.name not in currencies:
             why = _("Currency %s is not enabled in the Xero organisation.", move.currency_id.name)
             return why, False
+        mismatch = self.env["xero.mapping"]._rate_mismatch_block(move, connection, maps)
+        if mismatch and move.state != "cancel":
+            return mismatch, False
         partner = move.commercial_partner_id.with_company(connection.company_id)
         note = False
         if not partner.xero_contact_id:

@@ -1,5 +1,6 @@
 from odoo import _, api, models
 
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE
 from ..xero_api import paging
@@ -106,9 +107,9 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             if decision.action in ("link", "blocked"):
                 results[partner.id] = customers._apply_match(partner, decision)
             elif decision.action == "create":
-                results[partner.id] = ("skipped", None, self._not_in_xero("contacts"))
+                results[partner.id] = Result("skipped", None, self._not_in_xero("contacts"))
             else:
-                results[partner.id] = ("skipped", decision.xero_id, decision.reason)
+                results[partner.id] = Result("skipped", decision.xero_id, decision.reason)
         self._log_results(lines, results)
         return False
 
@@ -146,10 +147,10 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             decision = handler._match(move, found, connection)
             if decision.action == "link":
                 move._xero_linked(decision.xero_id, document=decision.xero)
-                results[move.id] = ("linked", decision.xero_id, decision.reason)
+                results[move.id] = Result("linked", decision.xero_id, decision.reason)
             else:
                 move._xero_set_error(decision.reason)
-                results[move.id] = ("blocked", found[document.id], decision.reason)
+                results[move.id] = Result("blocked", found[document.id], decision.reason)
         self._log_results(lines, results)
         known = set(
             Move.search(
@@ -187,12 +188,12 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             if decision.action == "link" and not decision.body:
                 writeoff = (decision.xero or {}).get("WriteOffPaymentID") or False
                 partial._xero_linked(decision.xero_id, decision.values, writeoff)
-                results[partial.id] = ("linked", decision.xero_id, decision.reason)
+                results[partial.id] = Result("linked", decision.xero_id, decision.reason)
             elif decision.action == "blocked":
                 partial.xero_last_error = xero_text(self.env, decision.reason)
-                results[partial.id] = ("blocked", None, decision.reason)
+                results[partial.id] = Result("blocked", None, decision.reason)
             else:  # not in Xero, or in Xero without its write-off: sent (or finished) later
-                results[partial.id] = ("skipped", None, self._not_in_xero("payments"))
+                results[partial.id] = Result("skipped", None, self._not_in_xero("payments"))
         self._log_results(lines, results)
         return False
 

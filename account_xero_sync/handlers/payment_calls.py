@@ -1,6 +1,7 @@
 from odoo import _, api, models
 
 from ..models.account_partial_reconcile import POSTED_PAYMENT_STATES
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text, xero_texts
 from ..tasks.common import Decision
 from ..xero_api import errors as xero_errors
@@ -121,11 +122,11 @@ class XeroHandlerPayments(models.AbstractModel):
         for payment in payments:
             entries = payment.xero_removed_payments or []
             if not entries:
-                results[payment.id] = ("skipped", None, _("Nothing to delete in Xero."))
+                results[payment.id] = Result("skipped", None, _("Nothing to delete in Xero."))
                 continue
             left = [entry for entry in entries if not done[entry["xero_id"]][0]]
             payment.sudo().xero_removed_payments = left or False
-            results[payment.id] = (
+            results[payment.id] = Result(
                 "error" if left else "updated",
                 ", ".join(e["xero_id"] for e in entries),
                 "; ".join(done[e["xero_id"]][1] for e in entries),
@@ -175,13 +176,13 @@ class XeroHandlerPayments(models.AbstractModel):
                     self._delete_payments(connection, undo)
                 message = "; ".join(filter(None, errors[partial.id]))
                 partial.xero_last_error = message
-                results[partial.id] = ("error", None, message)
+                results[partial.id] = Result("error", None, message)
                 continue
             cash_id = decision.xero_id if linked else ids[0]
             writeoff_id = ids[-1] if decision.values.get("writeoff") else False
             partial._xero_linked(cash_id, decision.values, writeoff_id)
             notes = [n for n in xero_texts(self.env, [decision.reason, *warnings[partial.id]]) if n]
-            results[partial.id] = (
+            results[partial.id] = Result(
                 "linked" if linked else "created",
                 cash_id,
                 "; ".join(notes) or False,
@@ -219,7 +220,7 @@ class XeroHandlerPayments(models.AbstractModel):
             else:
                 message = "; ".join(failed)
                 partial.xero_last_error = message
-                results[partial.id] = ("error", None, message)
+                results[partial.id] = Result("error", None, message)
         return results
 
     # ------------------------------------------------------------------ credit note removals
@@ -295,7 +296,7 @@ class XeroHandlerPayments(models.AbstractModel):
                     )
             note.sudo().xero_removed_allocations = left or False
             outcome = "error" if left else "updated"
-            results[note.id] = (outcome, note.xero_invoice_id, "; ".join(done) or False)
+            results[note.id] = Result(outcome, note.xero_invoice_id, "; ".join(done) or False)
         return results
 
     @api.model

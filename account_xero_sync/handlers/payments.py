@@ -1,6 +1,7 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text, xero_texts
 from ..tasks.common import Decision
 from ..xero_api import payloads
@@ -28,7 +29,11 @@ class XeroHandlerPayments(models.AbstractModel):
     small task); 5 to 6 per 50 refunds or credit allocations.
 
     Replacements are crash-safe: the intent ("delete, then create", with the old id) is written
-    and committed by the runner before Xero is called (see :meth:`_step`).
+    and committed by the runner before Xero is called (see :meth:`_before_send`).
+
+    The work list also holds the removals (payments and credit notes whose Xero objects are to
+    be deleted): the base's hooks (``_work``, ``_other_lines``, ``_before_send``,
+    ``_preview_extras``) take them in; the entry points are the base's.
     """
 
     _name = "xero.handler.payments"
@@ -36,63 +41,56 @@ class XeroHandlerPayments(models.AbstractModel):
     _description = "Xero task handler: payments"
     _records = "account.partial.reconcile"
 
-    # ------------------------------------------------------------------ entry points
+    # ------------------------------------------------------------------ the base's hooks
 
     @api.model
-    def _plan(self, task, mode):
+    def _work(self, task, mode):
         """The removals first (Xero objects of allocations removed in Odoo), then the
         allocations: of the payments given (Send Payment), else every one not in Xero."""
         if mode == "one_off" and task.res_model == "account.payment":
             payments = self.env["account.payment"].browse(task.res_ids or []).exists()
-            task._add_lines(payments.filtered("xero_removed_payments"))
-            task._add_lines(payments._xero_allocations())
-            return
+            return [payments.filtered("xero_removed_payments"), payments._xero_allocations()]
+        work = super()._work(task, mode)
         if mode == "new":
-            task._add_lines(self._credit_notes_with_removals(task.connection_id))
-        super()._plan(task, mode)
+            return [self._credit_notes_with_removals(task.connection_id), *work]
+        return work
 
     @api.model
-    def _step(self, task, mode):
-        """One batch of the work list: removals, then allocations. For Send Payment, changed
-        allocations are first marked for replacement (committed by the runner before any call)."""
-        Partial = self.env["account.partial.reconcile"]
-        lines = task._pending_lines(self._step_size(task, mode))
-        own = lines.filtered(lambda line: line.res_model == Partial._name)
-        partials = Partial.browse(own.mapped("res_id")).exists()
+    def _other_lines(self, lines):
+        """The removals: lines of payments and credit notes, not of allocations."""
+        return lines.filtered(lambda line: line.res_model != self._records)
+
+    @api.model
+    def _before_send(self, task, mode, others, records):
+        """For Send Payment, changed allocations are first marked for replacement (the step
+        ends there: committed by the runner before any call); then the removals of this
+        dealer are made in Xero, before the allocations are sent."""
         for model in ("account.payment", "account.move"):
-            mine = lines.filtered(lambda line, m=model: line.res_model == m)
-            records = self.env[model].browse(mine.mapped("res_id")).exists()
-            foreign = records - self._dealer_records(task, mine, records)
-            lines -= mine.filtered(lambda line, f=foreign: line.res_id in f.ids)
-        kept = self._dealer_records(task, own, partials)
-        own -= own.filtered(lambda line: line.res_id in (partials - kept).ids)
-        partials = kept
-        if mode == "one_off" and partials._xero_mark_replacements(task.connection_id):
+            mine = others.filtered(lambda line, m=model: line.res_model == m)
+            removals = self.env[model].browse(mine.mapped("res_id")).exists()
+            foreign = removals - self._dealer_records(task, mine, removals)
+            others -= mine.filtered(lambda line, f=foreign: line.res_id in f.ids)
+        if mode == "one_off" and records._xero_mark_replacements(task.connection_id):
             return False
         for model, delete in (
             ("account.payment", self._delete_removed),
             ("account.move", self._delete_removed_allocations),
         ):
-            removal_lines = lines.filtered(lambda line, m=model: line.res_model == m)
+            removal_lines = others.filtered(lambda line, m=model: line.res_model == m)
             if removal_lines:
-                records = self.env[model].browse(removal_lines.mapped("res_id")).exists()
-                self._log_results(removal_lines, delete(records, task.connection_id))
-        if own:
-            gone = _("The allocation no longer exists in Odoo.")
-            results = dict.fromkeys(
-                set(own.mapped("res_id")) - set(partials.ids), ("skipped", None, gone)
-            )
-            if partials:
-                results.update(self._send_batch(task, mode, partials))
-            self._log_results(own, results)
-        return not task._pending_lines(1)
+                removals = self.env[model].browse(removal_lines.mapped("res_id")).exists()
+                self._log_results(removal_lines, delete(removals, task.connection_id))
+        return True
 
     @api.model
-    def _preview(self, connection, mode, records=None):
-        rows = super()._preview(connection, mode, records)
-        if records is None:
-            rows = self._removal_rows(connection) + rows + self._waiting_rows(connection)
-        return rows
+    def _gone_message(self):
+        return _("The allocation no longer exists in Odoo.")
+
+    @api.model
+    def _preview_extras(self, connection, mode):
+        """Before the allocations, the removals to make in Xero; after them, the money waiting
+        for an allocation."""
+        return self._removal_rows(connection), self._waiting_rows(connection)
 
     # ------------------------------------------------------------------ protocol
 
@@ -133,13 +131,13 @@ class XeroHandlerPayments(models.AbstractModel):
         results, todo = {}, partials.browse()
         for partial in partials:
             if partial.xero_payment_id:
-                results[partial.id] = (
+                results[partial.id] = Result(
                     "skipped",
                     partial.xero_payment_id,
                     _("Already in Xero.") if mode == "new" else _("Already in Xero, unchanged."),
                 )
             elif partial.xero_pending_action and mode != "one_off":
-                results[partial.id] = (
+                results[partial.id] = Result(
                     "skipped",
                     None,
                     _("Being replaced in Xero: Send Payment on its payment finishes it."),
@@ -160,12 +158,12 @@ class XeroHandlerPayments(models.AbstractModel):
         for partial in todo:
             decision = plan[partial.id]
             if decision.action == "blocked":
-                results[partial.id] = ("blocked", None, decision.reason)
+                results[partial.id] = Result("blocked", None, decision.reason)
                 partial.xero_last_error = xero_text(self.env, decision.reason)
             elif decision.action == "link" and not decision.body:
                 writeoff_id = (decision.xero or {}).get("WriteOffPaymentID") or False
                 partial._xero_linked(decision.xero_id, decision.values, writeoff_id)
-                results[partial.id] = ("linked", decision.xero_id, decision.reason)
+                results[partial.id] = Result("linked", decision.xero_id, decision.reason)
             else:
                 to_send.append((partial, decision))
         results.update(self._send_payments(connection, to_send, replaced))

@@ -9,6 +9,7 @@ from ..xero_api import payloads
 from ..xero_api.documents import XERO_DOCUMENTS
 from ..xero_api.payloads import totals as xero_totals
 from .xero_columns import write_xero_columns
+from .xero_result import Result
 from .xero_texts import xero_texts
 
 _lt = LazyTranslate(__name__)
@@ -414,7 +415,7 @@ class AccountMove(models.Model):
         if answer.get("errors"):
             message = "; ".join(answer["errors"])
             outcome = "blocked" if "archived" in message.lower() else "error"
-            return (outcome, None, message)
+            return Result(outcome, None, message)
         invoice = answer["record"]
         xero_id = invoice[self._xero_document().id]
         notes = xero_texts(self.env, warnings) + list(answer.get("warnings") or [])
@@ -422,8 +423,8 @@ class AccountMove(models.Model):
         message = "; ".join([mismatch, *notes]) if mismatch else False
         self._xero_linked(xero_id, invoice.get("LineItems"), invoice, notes, error=message)
         if mismatch:
-            return ("error", xero_id, message)
-        return (outcome, xero_id, "; ".join(notes) or False)
+            return Result("error", xero_id, message)
+        return Result(outcome, xero_id, "; ".join(notes) or False)
 
     def _xero_linked(self, xero_id, line_items=None, document=None, notes=(), error=False):
         """Store the link (and Xero's line ids, in the order the lines were sent), with

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..xero_api import payloads
+from .xero_result import Result
 from .xero_texts import xero_text, xero_texts
 
 
@@ -149,7 +150,7 @@ class ResPartner(models.Model):
         if answer.get("errors"):
             message = "; ".join(answer["errors"])
             self.xero_last_error = message
-            return ("error", None, message)
+            return Result("error", None, message)
         contact_id = answer["record"]["ContactID"]
         self.write(
             {
@@ -166,7 +167,7 @@ class ResPartner(models.Model):
         if payload.get("Name") and payload["Name"] != (self.name or "").strip():
             notes.append(_('Sent as "%s" (Xero names are unique).', payload["Name"]))
         outcome = "created" if action == "create" else "updated"
-        return (outcome, contact_id, "; ".join(notes) or False)
+        return Result(outcome, contact_id, "; ".join(notes) or False)
 
     # ------------------------------------------------------------------ values
 

@@ -142,18 +142,33 @@ class XeroConnection(models.Model):
         return tax_kinds.odoo_tax_kind(texts, category or None)
 
     def _store_codes(self, accounts, rates):
+        Code = self.env["xero.code"]
         wanted = [
-            ("account", a["Code"], a["Name"], a.get("AccountID"), 0.0)
+            ("account", a["Code"], a["Name"], a.get("AccountID"), 0.0, Code._account_use(a))
             for a in accounts
             if a.get("Code")
         ]
         wanted += [
-            ("bank", a.get("Code") or a.get("AccountID"), a["Name"], a.get("AccountID"), 0.0)
+            (
+                "bank",
+                a.get("Code") or a.get("AccountID"),
+                a["Name"],
+                a.get("AccountID"),
+                0.0,
+                False,
+            )
             for a in accounts
             if a.get("Type") == "BANK"
         ]
         wanted += [
-            ("tax", r["TaxType"], r["Name"], None, float(r.get("EffectiveRate") or 0))
+            (
+                "tax",
+                r["TaxType"],
+                r["Name"],
+                None,
+                float(r.get("EffectiveRate") or 0),
+                Code._tax_use(r),
+            )
             for r in rates
             if r.get("TaxType")
         ]
@@ -168,9 +183,10 @@ class XeroConnection(models.Model):
                             "name": name,
                             "xero_id": xero_id,
                             "rate": rate,
+                            "use": use,
                         }
                     )
-                    for kind, code, name, xero_id, rate in wanted
+                    for kind, code, name, xero_id, rate, use in wanted
                 ]
             }
         )
@@ -262,35 +278,79 @@ class XeroConnection(models.Model):
                 )
         return created
 
-    def _unmapped_odoo_records(self):
-        """``{kind: records}``: the dealer's records of each kind with no row (kinds with a
-        default row left out)."""
+    def _used_odoo_records(self):
+        """``{kind: records}``: the income accounts and taxes of the dealer's posted customer
+        invoices' and credit notes' product lines (one grouped query), and the journals of
+        its customer payments (one more): what a send needs mapped."""
         self.ensure_one()
         company = self.company_id
-        candidates = {
-            "account": self.env["account.account"].search(
+        Line = self.env["account.move.line"].sudo()
+        groups = Line._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("parent_state", "=", "posted"),
+                ("move_id.move_type", "in", ("out_invoice", "out_refund")),
+                ("display_type", "=", "product"),
+            ],
+            groupby=["account_id", "tax_ids"],
+        )
+        accounts = self.env["account.account"].union(*(account for account, _tax in groups))
+        taxes = self.env["account.tax"].union(*(tax for _account, tax in groups))
+        journals = (
+            self.env["account.payment"]
+            .sudo()
+            ._read_group(
                 [
-                    ("company_ids", "in", company.ids),
-                    ("account_type", "in", ("income", "income_other")),
-                ]
-            ),
-            "tax": self.env["account.tax"].search(
-                [("company_id", "=", company.id), ("type_tax_use", "=", "sale")]
-            ),
-            "journal": self.env["account.journal"].search(
-                [("company_id", "=", company.id), ("type", "in", ("bank", "cash"))]
-            ),
+                    ("company_id", "=", company.id),
+                    ("partner_type", "=", "customer"),
+                    ("state", "in", ("in_process", "paid")),
+                ],
+                groupby=["journal_id"],
+            )
+        )
+        return {
+            "account": accounts.sudo(False),
+            "tax": taxes.sudo(False),
+            "journal": self.env["account.journal"].union(*(j for (j,) in journals)).sudo(False),
         }
+
+    def _unmapped_odoo_records(self):
+        """``{kind: records}``: what the dealer's invoices, credit notes and payments use with
+        no row, or a row without a Xero code (kinds with a default row left out)."""
+        self.ensure_one()
         rows = self.mapping_ids
         result = {}
-        for kind, records in candidates.items():
+        for kind, records in self._used_odoo_records().items():
             own = rows.filtered(lambda r, k=kind: r.kind == k)
-            if own.filtered("is_default"):
+            if own.filtered(lambda r: r.is_default and r.xero_code):
                 continue
-            left = records - own[KIND_TARGET[kind]]
+            left = records - own.filtered("xero_code")[KIND_TARGET[kind]]
             if left:
                 result[kind] = left
         return result
+
+    def action_add_missing_mappings(self):
+        """A row without a Xero code for each record the dealer's documents use that has no
+        row; the manager then picks each one's Xero code. Opens the rows still to map."""
+        self._check_manager()
+        for connection in self:
+            rows = connection.mapping_ids
+            missing = connection._unmapped_odoo_records()
+            connection.write(
+                {
+                    "mapping_ids": [
+                        fields.Command.create({"kind": kind, KIND_TARGET[kind]: record.id})
+                        for kind, records in missing.items()
+                        for record in records - rows[KIND_TARGET[kind]]
+                    ]
+                }
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_xero_sync.action_xero_mapping"
+        )
+        action["domain"] = [("connection_id", "in", self.ids)]
+        action["context"] = {"search_default_to_map": 1}
+        return action
 
     def _unmapped_text(self):
         labels = {

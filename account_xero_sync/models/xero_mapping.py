@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import float_compare, float_repr, float_round
 
 MAPPING_KINDS = [
     ("account", "Income account → Xero account code"),
@@ -49,13 +50,12 @@ class XeroMapping(models.Model):
         "xero.code",
         string="Pick from Xero",
         check_company=True,
-        domain="[('connection_id', '=', connection_id), "
-        "('kind', '=', kind == 'journal' and 'bank' or kind)]",
+        domain="[('connection_id', '=', connection_id), ('fits', '=', xero_fit)]",
     )
     xero_code = fields.Char(
         string="Xero code",
-        required=True,
-        help="Account code (e.g. 200), tax type (e.g. OUTPUT2) or bank account code (e.g. 090).",
+        help="Account code (e.g. 200), tax type (e.g. OUTPUT2) or bank account code (e.g. 090). "
+        "A row without one is still to map: what uses its Odoo record stays blocked.",
     )
     xero_id = fields.Char(string="Xero ID", help="Xero's AccountID, for bank accounts.")
     xero_name = fields.Char(string="Name in Xero")
@@ -122,10 +122,47 @@ class XeroMapping(models.Model):
         """
         fields_by_kind = {"account": "account_id", "tax": "tax_id", "journal": "journal_id"}
         maps = {kind: ({}, None) for kind in fields_by_kind}
-        for row in self.search([("connection_id", "=", connection.id)]):
+        # A row without a Xero code is still to map (Add the missing rows): as if absent.
+        for row in self.search([("connection_id", "=", connection.id), ("xero_code", "!=", False)]):
             table, _default = maps[row.kind]
             if row.is_default:
                 maps[row.kind] = (table, (row.xero_code, row.xero_id))
             elif row[fields_by_kind[row.kind]]:
                 table[row[fields_by_kind[row.kind]].id] = (row.xero_code, row.xero_id)
         return maps
+
+    @api.model
+    def _rate_mismatch_text(self, tax, code, xero_rate):
+        """Why mapping the Odoo ``tax`` to the Xero tax type ``code`` of ``xero_rate`` % is
+        wrong (another rate), or False; False when a rate is unknown (a tax that is not a plain
+        percentage, Xero's rate not read yet)."""
+        if not tax or not code or xero_rate is None or tax.amount_type != "percent":
+            return False
+        if not float_compare(tax.amount, xero_rate, precision_digits=4):
+            return False
+        return self.env._(
+            "Odoo tax %(odoo)s%% is mapped to Xero %(code)s at %(xero)s%%: fix the mapping.",
+            odoo=_percent(tax.amount),
+            code=code,
+            xero=_percent(xero_rate),
+        )
+
+    @api.model
+    def _rate_mismatch_block(self, move, connection, maps):
+        """Why ``move`` cannot be sent because one of its taxes goes to a Xero tax type of
+        another rate (``_maps`` and the rates Load from Xero read), or False."""
+        taxes, default = maps["tax"]
+        rates = {c.code: c.rate for c in connection.code_ids if c.kind == "tax"}
+        for tax in move.invoice_line_ids.tax_ids:
+            code = (taxes.get(tax.id, default) or (None,))[0]
+            why = self._rate_mismatch_text(tax, code, rates.get(code))
+            if why:
+                return self.env._(
+                    "%(name)s, tax %(tax)s: %(why)s", name=move.name, tax=tax.name, why=why
+                )
+        return False
+
+
+def _percent(value):
+    """``15``, ``12.5``: a rate as a person writes it."""
+    return float_repr(float_round(value, 4), 4).rstrip("0").rstrip(".")

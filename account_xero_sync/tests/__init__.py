@@ -9,6 +9,7 @@ from . import (
     test_invoice_money,
     test_invoices,
     test_mapping_guards,
+    test_mapping_screens,
     test_oauth_journey,
     test_odoo_native,
     test_onboarding,

@@ -107,10 +107,11 @@ class TestInvoiceMoney(XeroInvoiceCommon):
         self.assertEqual((xero["Status"], xero["LineAmountTypes"]), ("AUTHORISED", "Inclusive"))
         self.assertXeroHasOdoosAmounts(move, xero)
 
-    def test_tax_xero_cannot_carry_goes_draft_with_the_difference(self):
+    def test_tax_xero_cannot_carry_is_blocked_with_both_rates(self):
         """The one case no line can fix: Xero's rate for the mapped tax type is not Odoo's, and
-        Xero takes no tax override that far from its own. The invoice goes DRAFT (never
-        approved with a wrong total), its log line names both totals; the batch goes on."""
+        Xero takes no tax override that far from its own. The invoice is blocked before it is
+        sent (never approved with a wrong total, nor left DRAFT in Xero), its log line names
+        both rates (issue #23); the batch goes on."""
         self.emulator.control(
             "POST",
             "seed",
@@ -139,12 +140,12 @@ class TestInvoiceMoney(XeroInvoiceCommon):
         good = self.per_minute_invoice()
         task = self.run_task("send_new_invoices")
         line = self.line_of(task, wrong)
-        self.assertEqual(line.outcome, "error")
-        for words in ("110.0", "115.0", "DRAFT", "difference of -5.00"):
-            self.assertIn(words, line.message)
-        xero = self.xero_invoice(wrong)
-        self.assertEqual(xero["Status"], "DRAFT")
-        self.assertEqual(wrong.xero_sync_state, "error")
+        self.assertEqual(line.outcome, "blocked")
+        self.assertIn(
+            "Odoo tax 15% is mapped to Xero OUTPUT3 at 10%: fix the mapping.", line.message
+        )
+        self.assertFalse(wrong.xero_invoice_id, "nothing sent")
+        self.assertEqual(len(self.emulator.state(DEMO_TENANT)["invoices"]), 1)
         self.assertEqual(self.line_of(task, good).outcome, "created")
         self.assertEqual(self.xero_invoice(good)["Status"], "AUTHORISED")
         approved = [

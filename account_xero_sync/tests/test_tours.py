@@ -139,10 +139,55 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
                 )
             ]
         )
+        # The warning names what the dealer's invoices use: one on the second sales tax.
+        self.init_invoice(
+            "out_invoice",
+            partner=self.alpha,
+            amounts=[50.0],
+            taxes=self.tax_sale_b,
+            post=True,
+            invoice_date=fields.Date.from_string("2026-10-31"),
+        )
         self.assertIn(self.tax_sale_b.name, self.connection.unmapped_warning)
         self.assertNotIn("Payment journals", self.connection.unmapped_warning)
         url = f"/odoo/action-account_xero_sync.action_xero_connection/{self.connection.id}"
         self.start_tour(url, "xero_settings_tour", login="accountman")
+
+    def test_mappings_screen_maps_what_is_missing(self):
+        """Configuration > Mappings (issue #23, item 3): a Xero Manager adds the rows still to
+        map (a sales tax an invoice uses), picks its Xero tax type found by code among the sales
+        rates only (never INPUT2), and the row flags Xero's 5% against Odoo's 15%."""
+        self.env["xero.code"].create(
+            [
+                {
+                    "connection_id": self.connection.id,
+                    "kind": "tax",
+                    "code": code,
+                    "name": name,
+                    "rate": rate,
+                    "use": use,
+                }
+                for code, name, rate, use in (
+                    ("OUTPUT2", "15% GST on Income", 15.0, "sale"),
+                    ("INPUT2", "15% GST on Expenses", 15.0, "purchase"),
+                    ("OUTPUT3", "5% Levy", 5.0, "sale"),
+                )
+            ]
+        )
+        self.init_invoice(
+            "out_invoice",
+            partner=self.alpha,
+            amounts=[50.0],
+            taxes=self.tax_sale_b,
+            post=True,
+            invoice_date=fields.Date.from_string("2026-10-31"),
+        )
+        self.start_tour(
+            self.tour_url("action_xero_mapping"), "xero_mappings_tour", login="accountman"
+        )
+        row = self.connection.mapping_ids.filtered(lambda m: m.tax_id == self.tax_sale_b)
+        self.assertEqual(row.xero_code, "OUTPUT3")
+        self.assertTrue(row.rate_mismatch)
 
     def test_invoice_and_partner_xero_tabs(self):
         """The invoice's Xero tab reads "Xero invoice: Open in Xero"; the customer's has a link
