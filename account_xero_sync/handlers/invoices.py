@@ -1,6 +1,7 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE, Decision
 from ..xero_api import payloads
@@ -77,18 +78,18 @@ class XeroHandlerInvoices(models.AbstractModel):
                 .with_context(xero_for_documents=True)
                 ._send_dependencies(task, "new", partners)
             )
-            customers = {pid: (outcome, message) for pid, (outcome, _x, message) in sent.items()}
+            customers = {pid: (r.outcome, r.message) for pid, r in sent.items()}
         plan = self._decide(invoices, connection, mode, customers=customers)
         results, creates, updates, voids = {}, [], [], []
         for move in invoices:
             decision = plan[move.id]
             if decision.action == "blocked":
-                results[move.id] = ("blocked", None, decision.reason)
+                results[move.id] = Result("blocked", None, decision.reason)
             elif decision.action == "skip":
-                results[move.id] = ("skipped", decision.xero_id, decision.reason)
+                results[move.id] = Result("skipped", decision.xero_id, decision.reason)
             elif decision.action == "link":
                 move._xero_linked(decision.xero_id, document=decision.xero)
-                results[move.id] = ("linked", decision.xero_id, decision.reason)
+                results[move.id] = Result("linked", decision.xero_id, decision.reason)
             elif decision.action == "void":
                 voids.append(move)
             elif decision.action == "update":
@@ -98,9 +99,9 @@ class XeroHandlerInvoices(models.AbstractModel):
         results.update(self._create(connection, creates))
         results.update(self._update(connection, updates, voids))
         failed = {
-            move.id: results[move.id][2]
+            move.id: results[move.id].message
             for move in invoices
-            if results[move.id][0] in ("blocked", "error")
+            if results[move.id].outcome in ("blocked", "error")
         }
         invoices.browse(list(failed))._xero_store_errors(list(failed.values()))  # one UPDATE
         return results
@@ -321,7 +322,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         wrong = [
             move
             for move, answer in zip(moves, answers, strict=True)
-            if results[move.id][0] == "error"
+            if results[move.id].outcome == "error"
             and (answer.get("record") or {}).get("Status") == "AUTHORISED"
             and move._xero_total_mismatch(answer["record"])
         ]
@@ -333,7 +334,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         answers = self._put(connection, self._document().update, bodies)
         voided, done, failed = {}, {}, {}
         for move, answer in zip(wrong, answers, strict=True):
-            message = results[move.id][2]
+            message = results[move.id].message
             if answer.get("errors"):
                 message = _(
                     "%(error)s; voiding it in Xero failed: %(why)s",
@@ -344,7 +345,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             else:
                 message = _("%s; voided in Xero, so that no wrong approved invoice stays.", message)
                 done[move.id] = message
-            voided[move.id] = ("error", move.xero_invoice_id, message)
+            voided[move.id] = Result("error", move.xero_invoice_id, message)
         Move = self.env["account.move"]
         Move.browse(list(done))._xero_set_voided(list(done.values()))  # one UPDATE each
         Move.browse(list(failed))._xero_store_errors(list(failed.values()))
