@@ -5,6 +5,7 @@ from . import (
     test_customers,
     test_dealer_guards,
     test_fetch_payments,
+    test_fresh_lists,
     test_hostile_inputs,
     test_invoice_money,
     test_invoices,

@@ -108,6 +108,16 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
         task = self.env["xero.task"].search([("task_type", "=", "send_new_invoices")])
         self.assertEqual((len(task), task.state), (1, "queued"))
 
+    def test_lists_are_not_stale_after_a_task(self):
+        """Invoices to Send says the customer will be created first; Send New Customers queued
+        from Customers to Send runs; the next opening of Invoices to Send no longer says so,
+        without Check again (issue #23, item 4)."""
+        self.run_queued_tasks_in_background()
+        self.start_tour(
+            self.tour_url("action_xero_task"), "xero_fresh_lists_tour", login="accountman"
+        )
+        self.assertTrue(self.alpha.with_company(self.company).xero_contact_id)
+
     def test_screens_with_a_broken_connection(self):
         """A wrong client secret: Customers and Invoices to Send open with a banner saying
         what is wrong and linking to the connection; the wizard's Preview shows it too."""

@@ -215,12 +215,18 @@ class XeroBulkTaskWizard(models.TransientModel):
 
     @api.model
     def _signature(self, handler, connection, mode):
-        """The records a preview covers as Odoo has them now: a preview checked for other
-        records (one posted or changed since) is checked again."""
+        """The records a preview covers as Odoo has them now, and what its decisions read
+        besides: a preview checked for other records (one posted or changed since), or before
+        a change of what decides for them (their customers or documents, the dealer's
+        mappings, Xero codes, taxes or connection, a task of the dealer that ended since), is
+        checked again. Read from the rows themselves (a link written by ``write_xero_columns``
+        is in its row): nothing is written to keep it, so no worker waits on another for it."""
+        self.env.flush_all()
         records = handler._candidates(connection, mode)
+        stamp = self._dealer_stamp(connection) + self._related_stamp(records)
+        stamp = hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
         if not records:
-            return "-"
-        records.flush_recordset()
+            return "-:%s" % stamp
         self.env.cr.execute(
             SQL(
                 "SELECT MAX(write_date) FROM %s WHERE id = ANY(%s)",
@@ -230,7 +236,72 @@ class XeroBulkTaskWizard(models.TransientModel):
         )
         changed = self.env.cr.fetchone()[0]
         ids = hashlib.sha256(",".join(map(str, records.ids)).encode()).hexdigest()[:16]
-        return "%s:%s:%s" % (len(records), ids, changed)
+        return "%s:%s:%s:%s" % (len(records), ids, changed, stamp)
+
+    @api.model
+    def _dealer_stamp(self, connection):
+        """What changes when the dealer's connection is written, a mapping or a Xero code is
+        created, written or deleted, a tax of the dealer changes, or a task of the dealer ends.
+        The rows' contents, not their write dates: those are the time their transaction began,
+        the same for every change of one transaction."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT md5(c::text),
+                    (SELECT md5(string_agg(m::text, ',' ORDER BY m.id))
+                       FROM xero_mapping m WHERE m.connection_id = c.id),
+                    (SELECT md5(string_agg(x::text, ',' ORDER BY x.id))
+                       FROM xero_code x WHERE x.connection_id = c.id),
+                    (SELECT md5(string_agg(t::text, ',' ORDER BY t.id))
+                       FROM account_tax t WHERE t.company_id = c.company_id),
+                    (SELECT ARRAY[COUNT(*)::text, MAX(id)::text, MAX(date_finished)::text]
+                       FROM xero_task
+                      WHERE company_id = c.company_id AND date_finished IS NOT NULL)
+                   FROM xero_connection c WHERE c.id = %s""",
+                connection.id,
+            )
+        )
+        return tuple(map(str, self.env.cr.fetchone() or ()))
+
+    @api.model
+    def _related_stamp(self, records):
+        """The contents of the records the decisions about ``records`` read besides them: a
+        document's customer (its link to Xero, name, e-mail...); an allocation's documents
+        (their links), their payments and customers."""
+        if not records or records._name not in ("account.move", "account.partial.reconcile"):
+            return ()
+        if records._name == "account.move":
+            moves = SQL("SELECT id FROM account_move WHERE id = ANY(%s)", records.ids)
+        else:
+            moves = SQL(
+                """SELECT l.move_id FROM account_move_line l
+                    JOIN account_partial_reconcile r
+                      ON l.id = r.debit_move_id OR l.id = r.credit_move_id
+                   WHERE r.id = ANY(%s)""",
+                records.ids,
+            )
+        documents = SQL("")
+        if records._name == "account.partial.reconcile":
+            documents = SQL(
+                """,
+                (SELECT md5(string_agg(m::text, ',' ORDER BY m.id)) FROM account_move m
+                  WHERE m.id IN (SELECT * FROM moves)),
+                (SELECT md5(string_agg(p::text, ',' ORDER BY p.id)) FROM account_payment p
+                  WHERE p.move_id IN (SELECT * FROM moves))"""
+            )
+        self.env.cr.execute(
+            SQL(
+                """WITH moves AS (%s)
+                SELECT (SELECT md5(string_agg(p::text, ',' ORDER BY p.id)) FROM res_partner p
+                         WHERE p.id IN (SELECT m.partner_id FROM account_move m
+                                         WHERE m.id IN (SELECT * FROM moves)
+                                        UNION
+                                        SELECT m.commercial_partner_id FROM account_move m
+                                         WHERE m.id IN (SELECT * FROM moves)))%s""",
+                moves,
+                documents,
+            )
+        )
+        return tuple(map(str, self.env.cr.fetchone()))
 
     def _recent_check(self, signature):
         """This user's preview of the same dealer, task and records checked against Xero in
