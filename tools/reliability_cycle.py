@@ -72,7 +72,7 @@ def run_until_done(conn, task_type):
             runs += 1
         elif task.state == "done":
             return tasks, runs
-        elif task.state == "done_with_errors":
+        elif task.state in ("done_with_errors", "done_blocked"):
             tasks |= Task.browse(task.action_retry_failed()["res_id"])
             env.cr.commit()
         else:

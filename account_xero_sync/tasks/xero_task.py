@@ -15,6 +15,15 @@ from .xero_task_line import LINE_OUTCOMES, outcome_count
 from .xero_task_types import TASK_TYPES
 
 DAY = 86400.0
+# A task that ran to its end, whatever its records' outcomes.
+DONE_STATES = ("done", "done_blocked", "done_with_errors")
+# What needs a person once a task has ended (``_finish``), most urgent first.
+PROBLEMS = [
+    ("connection", "Connection to Xero"),
+    ("failed", "Task failed"),
+    ("errors", "Records in error"),
+    ("blocked", "Records blocked"),
+]
 
 
 class XeroTask(models.Model):
@@ -62,6 +71,7 @@ class XeroTask(models.Model):
             ("queued", "Queued"),
             ("running", "Running"),
             ("done", "Done"),
+            ("done_blocked", "Done, some blocked"),
             ("done_with_errors", "Done with errors"),
             ("failed", "Failed"),
             ("cancelled", "Cancelled"),
@@ -106,11 +116,23 @@ class XeroTask(models.Model):
     count_skipped = fields.Integer(string="Skipped", readonly=True, copy=False)
     count_blocked = fields.Integer(string="Blocked", readonly=True, copy=False)
     count_error = fields.Integer(string="Errors", readonly=True, copy=False)
+    problem = fields.Selection(
+        PROBLEMS,
+        readonly=True,
+        copy=False,
+        help="What needs a person once the task has ended: the connection to Xero, the task "
+        "failed, records in error, records blocked. One activity per dealer and problem.",
+    )
     progress = fields.Float(compute="_compute_progress", store=True)
     retry_offered = fields.Boolean(
         compute="_compute_retry_offered",
         help="Retry failed records is offered once the task has ended with records in error "
         "(blocked ones wait for a person to fix what blocks them).",
+    )
+    resend_offered = fields.Boolean(
+        compute="_compute_resend_offered",
+        help="Send the blocked ones again is offered once the task has ended with blocked "
+        "records that a one-off send can take again.",
     )
     handler_state = fields.Json(
         copy=False, readonly=True, help="Where the handler is between steps (e.g. the fetch)."
@@ -154,7 +176,7 @@ class XeroTask(models.Model):
     @api.depends("count_total", "count_done", "state")
     def _compute_progress(self):
         for task in self:
-            if task.state in ("done", "done_with_errors"):
+            if task.state in DONE_STATES:
                 task.progress = 100.0
             else:
                 task.progress = (
@@ -168,6 +190,25 @@ class XeroTask(models.Model):
                 "queued",
                 "running",
             )
+
+    @api.depends("count_blocked", "state", "task_type")
+    def _compute_resend_offered(self):
+        for task in self:
+            task.resend_offered = (
+                bool(task.count_blocked)
+                and task.state not in ("queued", "running", "cancelled")
+                and task._resend_type() is not None
+            )
+
+    def _resend_type(self):
+        """The type *Send the blocked ones again* queues: the one-off (or PDF) send a retry
+        queues, a one-off send's own type; None for a reader (a fetch retries its blocked
+        payments by itself; Link Existing and Compare send nothing)."""
+        if not self.task_type:
+            return None
+        task_type = TASK_TYPES[self.task_type]
+        retry = task_type.retry or (self.task_type if task_type.mode == "one_off" else None)
+        return retry if retry and TASK_TYPES[retry].mode != "fetch" else None
 
     @api.depends("task_type")
     def _compute_priority(self):
@@ -292,7 +333,7 @@ class XeroTask(models.Model):
                 )
             if not counts and task.state in ("failed", "cancelled") and task.message:
                 counts = [task.message.splitlines()[0]]
-            if not counts and task.state in ("done", "done_with_errors"):
+            if not counts and task.state in DONE_STATES:
                 counts = [_("nothing to do")]
             task.summary_line = ", ".join(counts)
 
@@ -425,6 +466,45 @@ class XeroTask(models.Model):
         task_type = TASK_TYPES[self.task_type].retry or self.task_type
         task = self._queue(self.company_id, task_type, records)
         return task._action_open()
+
+    def action_resend_blocked(self):
+        """Queue the one-off send (the type *Retry failed records* queues) of the records this
+        task blocked, once what blocked them is fixed; open the new task."""
+        self.ensure_one()
+        records_model = self._handler()._records
+        task_type = self._resend_type()
+        lines = self.line_ids.filtered(
+            lambda line: line.outcome == "blocked" and line.res_model == records_model
+        )
+        records = self.env[records_model].browse(lines.mapped("res_id")).exists()
+        if not task_type or not records:
+            raise UserError(self.env._("No record of this task is blocked."))
+        return self._queue(self.company_id, task_type, records)._action_open()
+
+    def action_run_again(self):
+        """Queue a task of the same type for the same dealer (and the same records, for a
+        one-off task) once what failed it is fixed; open the new task."""
+        self.ensure_one()
+        records = None
+        if self.res_model:
+            records = self.env[self.res_model].browse(self.res_ids or []).exists()
+        return self._queue(self.company_id, self.task_type, records)._action_open()
+
+    def action_open_connection(self):
+        """Open the dealer's Xero connection (the task failed on it: its secret, its
+        authorisation, its organisation)."""
+        self.ensure_one()
+        connection = self.connection_id
+        connection.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "xero.connection",
+            "res_id": connection.id,
+            "name": connection.display_name,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     def _action_open(self):
         return {

@@ -5,7 +5,20 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
 
+from ..models.xero_columns import write_xero_columns
 from ..models.xero_texts import xero_text
+
+# The next step a blocked (or failed) line offers, by the kind of problem (``_fix_kind``).
+FIX_ACTIONS = [
+    ("map", "Map now"),
+    ("open_customer", "Open the customer"),
+    ("link_contact", "Link to the Xero contact"),
+    ("unlink_resend", "Unlink and send again"),
+]
+# The one-off send of a document whose Xero link is unlinked (Unlink and send again).
+RESEND_TYPES = {"out_invoice": "send_invoice", "out_refund": "send_credit_note"}
+# Xero no longer has the document (a voided one keeps its number in Xero: not sent again).
+GONE_IN_XERO = ("missing",)
 
 LINE_OUTCOMES = [
     ("pending", "Pending"),
@@ -99,6 +112,14 @@ class XeroTaskLine(models.Model):
         "first checks what Xero holds."
     )
     date = fields.Datetime(default=fields.Datetime.now)
+    fix_action = fields.Selection(
+        FIX_ACTIONS,
+        string="Next step",
+        compute="_compute_fix_action",
+        help="What fixes what blocked this record (or what left it in error), from the record "
+        "as it is now: map what is missing, open the customer, link the Xero contact a send "
+        "found, or unlink a document Xero no longer has and send it again.",
+    )
 
     @api.model
     def _selection_record_ref(self):
@@ -117,6 +138,115 @@ class XeroTaskLine(models.Model):
             words = line.task_id._handler()._outcome_words if line.task_id.task_type else {}
             word = words.get(line.outcome)
             line.outcome_label = self.env._(word).capitalize() if word else labels.get(line.outcome)
+
+    @api.depends("outcome", "res_model", "res_id")
+    def _compute_fix_action(self):
+        maps = {}
+        for line in self:
+            line.fix_action = False
+            if line.outcome not in ("blocked", "error") or not line.task_id.connection_id:
+                continue
+            connection = line.task_id.connection_id.sudo()
+            if connection.id not in maps:
+                maps[connection.id] = self.env["xero.mapping"].sudo()._maps(connection)
+            line.fix_action = line._fix_kind(connection, maps[connection.id])
+
+    def _fix_kind(self, connection, maps):
+        """The kind of fix this line's record needs now (a ``FIX_ACTIONS`` code, or False).
+
+        Read from the record, not from the message (which is in the language of whoever ran
+        the task): a document linked to one Xero no longer has → unlink and send again; a
+        customer (or a document's customer) not in Xero with a possible Xero contact → link
+        it; a customer blocked (not linked since) → open it; an income account, a tax or a
+        payment's journal not mapped → map it.
+        """
+        record = self.env[self.res_model].sudo().browse(self.res_id).exists()
+        if not record:
+            return False
+        record = record.with_company(connection.company_id)
+        if self.res_model == "res.partner":
+            if record.xero_candidate_id and not record.xero_contact_id:
+                return "link_contact"
+            if record.xero_contact_id and not record.xero_last_error:
+                return False  # linked since: nothing left to fix
+            return "open_customer" if self.outcome == "blocked" else False
+        if self.res_model == "account.move":
+            if (
+                record.xero_invoice_id
+                and record.xero_document_status in GONE_IN_XERO
+                and record.state == "posted"
+                and record.move_type in RESEND_TYPES
+            ):
+                return "unlink_resend"
+            if self.outcome != "blocked":
+                return False
+            partner = record.commercial_partner_id
+            if not partner.xero_contact_id and partner.xero_candidate_id:
+                return "link_contact"
+            if not partner.xero_contact_id and partner.xero_last_error:
+                return "open_customer"
+            return "map" if self._move_unmapped(record, maps) else False
+        if self.outcome == "blocked" and self.res_model in (
+            "account.partial.reconcile",
+            "account.payment",
+        ):
+            payment = (
+                record._xero_odoo_payment()
+                if self.res_model == "account.partial.reconcile"
+                else record
+            )
+            journals, default = maps["journal"]
+            journal = payment.journal_id
+            return "map" if journal and journal.id not in journals and not default else False
+        return False
+
+    @api.model
+    def _move_unmapped(self, move, maps):
+        """Whether an income account or a tax of ``move``'s product lines has no mapping."""
+        accounts, default_account = maps["account"]
+        taxes, default_tax = maps["tax"]
+        for line in move.invoice_line_ids.filtered(lambda ln: ln.display_type == "product"):
+            if line.account_id.id not in accounts and not default_account:
+                return True
+            if any(t.id not in taxes for t in line.tax_ids) and not default_tax:
+                return True
+        return False
+
+    def action_fix(self):
+        """The next step of this line (``fix_action``): open the mappings, open the customer,
+        link the Xero contact a send found, or unlink the document and send it again."""
+        self.ensure_one()
+        kind = self.fix_action
+        if not kind:
+            raise UserError(self.env._("This record needs no fix from here."))
+        if kind == "map":
+            return self.env["ir.actions.act_window"]._for_xml_id(
+                "account_xero_sync.action_xero_mapping"
+            )
+        company = self.task_id.company_id
+        record = self.env[self.res_model].browse(self.res_id).with_company(company)
+        if kind == "unlink_resend":
+            return self._unlink_and_send_again(record)
+        partner = record if self.res_model == "res.partner" else record.commercial_partner_id
+        if kind == "link_contact":
+            partner.action_xero_link_candidate()
+        return record_form_action(self.env, "res.partner", partner.id)
+
+    def _unlink_and_send_again(self, move):
+        """Forget ``move``'s link to a Xero document that is voided, deleted or gone, then
+        queue its one-off send: Xero gets it as a new document. Opens the new task."""
+        move.check_access("write")
+        connection = self.task_id.connection_id.sudo()
+        columns = connection._xero_link_columns()
+        # Its Xero status follows (a stored compute of these columns).
+        write_xero_columns(
+            move, {k: v for k, v in columns["account.move"].items() if k != "xero_sync_state"}
+        )
+        write_xero_columns(move.line_ids, columns["account.move.line"])
+        task = self.env["xero.task"]._queue(
+            self.task_id.company_id, RESEND_TYPES[move.move_type], move
+        )
+        return task._action_open()
 
     def action_open_record(self):
         """Open the customer, invoice, credit note or payment this log line is about."""

@@ -224,14 +224,14 @@ class XeroTask(models.Model):
             return self._wait_rate_limit(exc)
         if isinstance(exc, xero_errors.XeroAuthError):
             self.message = exc.user_message()
-            self._finish(failed=True)
+            self._finish(failed=True, on_connection=True)
             return True
         if isinstance(exc, TRANSIENT):
             return self._transient_failure(exc)
         if isinstance(exc, xero_errors.XeroError):
             return self._batch_failed(exc.user_message())
         if isinstance(exc, (UserError, ValidationError, MissingError)):
-            return self._batch_failed(str(exc))
+            return self._batch_failed(str(exc), getattr(exc, "xero_on_connection", False))
         _logger.error("Xero task %s: a batch failed", self.id, exc_info=exc)
         return self._batch_failed(_("Unexpected error: %s", exc))
 
@@ -243,20 +243,26 @@ class XeroTask(models.Model):
         """
         self.write({"state": "running", "date_started": fields.Datetime.now(), "resume_at": False})
         with self.env.cr.savepoint():
-            self.connection_id._xero_check_currency()
+            try:
+                self.connection_id._xero_check_currency()
+            except UserError as exc:  # the connection's organisation: fixed on the connection
+                exc.xero_on_connection = True
+                raise
             handler._plan(self, mode)
             self.planned = True
 
-    def _batch_failed(self, message):
+    def _batch_failed(self, message, on_connection=False):
         """The batch raised: its records are errors with the message, the task goes on.
 
-        A task without a work list (Fetch New Payments) fails instead. Either way the cron
-        moves on to the next task rather than retrying this batch for ever.
+        A task without a work list (Fetch New Payments, a task refused before it planned)
+        fails instead (``on_connection``: on something fixed on the connection, such as its
+        organisation's currency). Either way the cron moves on to the next task rather than
+        retrying this batch for ever.
         """
         lines = self._pending_lines(BATCH_SIZE)
         if not lines:
             self.message = message
-            self._finish(failed=True)
+            self._finish(failed=True, on_connection=on_connection)
             return True
         lines._log("error", message=message)
         self._update_counts()
@@ -322,7 +328,14 @@ class XeroTask(models.Model):
         if not testing() and self.env.context.get("xero_commit", True):
             self.env.cr.commit()  # pylint: disable=invalid-commit  # by design, as a cron does
 
-    def _finish(self, failed=False, cancelled=False, keep_pending=False):
+    def _finish(self, failed=False, cancelled=False, keep_pending=False, on_connection=False):
+        """End the task: its state (blocked records alone are *Done, some blocked*, never
+        *Done with errors*), its problem, summary and chatter message, and the activity of the
+        user who queued it (one per dealer and problem, see ``_notify_problem``).
+
+        ``on_connection``: it failed on its connection (the secret, the authorisation, the
+        organisation); the form then offers to open the connection.
+        """
         if failed and not keep_pending:
             # A failed task sends nothing more: its records waiting for a batch are errors
             # with the task's reason (never left "pending"), and Retry failed records has them.
@@ -334,21 +347,76 @@ class XeroTask(models.Model):
             state = "cancelled"
         elif failed:
             state = "failed"
+        elif self.count_error:
+            state = "done_with_errors"
+        elif self.count_blocked:
+            state = "done_blocked"
         else:
-            state = "done_with_errors" if self.count_error or self.count_blocked else "done"
+            state = "done"
+        problem = False
+        if failed:
+            problem = "connection" if on_connection else "failed"
+        elif not cancelled:
+            problem = {"done_with_errors": "errors", "done_blocked": "blocked"}.get(state, False)
         self.write(
-            {"state": state, "date_finished": fields.Datetime.now(), "cancel_requested": False}
+            {
+                "state": state,
+                "problem": problem,
+                "date_finished": fields.Datetime.now(),
+                "cancel_requested": False,
+            }
         )
         self.summary = self._summary_text()
-        if state in ("done_with_errors", "failed") and self.user_id:
-            self.activity_schedule(
-                "mail.mail_activity_data_warning",
-                user_id=self.user_id.id,
-                summary=_("Xero task ended with errors"),
-                note=self.message or self._summary_text(),
-            )
+        if problem and self.user_id:
+            self._notify_problem(problem)
         self.message_post(body=self._summary_text())
         self._handler()._finished(self)
+
+    def _notify_problem(self, problem):
+        """Tell the user who queued the task: one open activity per dealer and problem.
+
+        An open activity of the same dealer, problem and user (on an earlier task) is
+        updated (moved to this task, its note and date) instead of a new one piling up.
+        """
+        env = self.env
+        summaries = {
+            "connection": env._("Xero connection of %s needs attention", self.company_id.name),
+            "failed": env._("Xero task failed"),
+            "errors": env._("Xero task ended with errors"),
+            "blocked": env._("Xero records blocked: they wait for a fix"),
+        }
+        note = self.message if problem in ("connection", "failed") and self.message else None
+        note = note or self._summary_text()
+        activity_type = env.ref("mail.mail_activity_data_warning")
+        Activity = env["mail.activity"].sudo()
+        candidates = Activity.search(
+            [
+                ("res_model", "=", self._name),
+                ("activity_type_id", "=", activity_type.id),
+                ("user_id", "=", self.user_id.id),
+            ]
+        )
+        tasks = self.sudo().browse(candidates.mapped("res_id")).exists()
+        same = tasks.filtered(
+            lambda t: t.company_id == self.company_id and t.problem == problem and t != self
+        )
+        activity = candidates.filtered(lambda a: a.res_id in same.ids)[:1]
+        if not activity:
+            self.activity_schedule(
+                activity_type_id=activity_type.id,
+                user_id=self.user_id.id,
+                summary=summaries[problem],
+                note=note,
+            )
+            return
+        activity.write(
+            {
+                "res_id": self.id,
+                "summary": summaries[problem],
+                "note": note,
+                "date_deadline": fields.Date.context_today(self),
+            }
+        )
 
     def _summary_text(self):
         words = self._handler()._outcome_counts
@@ -357,8 +425,15 @@ class XeroTask(models.Model):
             for o in OUTCOMES
             if getattr(self, "count_" + o)
         ]
-        text = ", ".join(parts) or _("nothing to do")
+        text = ", ".join(parts)
         if self.state == "failed" and self.message:
-            text = _("failed: %(why)s (%(counts)s)", why=self.message.rstrip("."), counts=text)
+            why = self.message.rstrip(".")
+            # A task that failed before it had records did not have "nothing to do".
+            text = (
+                _("failed: %(why)s (%(counts)s)", why=why, counts=text)
+                if text
+                else self.env._("failed: %s", why)
+            )
+        text = text or _("nothing to do")
         text = f"{self.name}: {text}"
         return f"{text}\n{self.report}" if self.report else text

@@ -11,6 +11,7 @@ from . import (
     test_invoices,
     test_mapping_guards,
     test_mapping_screens,
+    test_next_steps,
     test_oauth_journey,
     test_odoo_native,
     test_onboarding,

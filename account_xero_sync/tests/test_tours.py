@@ -43,7 +43,7 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
             {
                 "company_id": cls.company.id,
                 "task_type": "link_existing_records",
-                "state": "done_with_errors",
+                "state": "done_blocked",
                 "count_total": 1234,
                 "count_done": 1234,
                 "count_linked": 1200,
@@ -90,14 +90,15 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
 
     def test_bulk_task_preview_queue_and_watch_it_finish(self):
         """Tasks list that fits; Add bulk task in a large dialog: preview, change the type,
-        preview again, queue; the task form follows the runner to "Done with errors" without a
-        reload; a click on the blocked log line opens the customer."""
+        preview again, queue; the task form follows the runner to "Done, some blocked" without
+        a reload, offers to send the blocked one again, its line offers to link the Xero contact
+        found; a click on the blocked log line opens the customer."""
         self.run_queued_tasks_in_background()
         self.start_tour(
             self.tour_url("action_xero_task"), "xero_bulk_task_tour", login="accountman"
         )
         task = self.env["xero.task"].search([("task_type", "=", "send_new_customers")])
-        self.assertEqual(task.state, "done_with_errors")
+        self.assertEqual(task.state, "done_blocked")
         self.assertTrue(self.alpha.with_company(self.company).xero_contact_id)
         self.assertFalse(self.clash.with_company(self.company).xero_contact_id)
 

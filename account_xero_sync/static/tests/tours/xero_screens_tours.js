@@ -124,7 +124,7 @@ registry.category("web_tour.tours").add("xero_bulk_task_tour", {
         },
         {
             content: "the form follows the runner to the end, without a reload",
-            trigger: ".o_form_view .o_field_xero_task_state .badge:contains('Done with errors')",
+            trigger: ".o_form_view .o_field_xero_task_state .badge:contains('Done, some blocked')",
             timeout: 30000,
         },
         {
@@ -144,6 +144,14 @@ registry.category("web_tour.tours").add("xero_bulk_task_tour", {
                     throw new Error(`offered on a task done with blocked lines: ${offered}`);
                 }
             },
+        },
+        {
+            content: "the task with a blocked record offers to send the blocked ones again",
+            trigger: ".o_form_statusbar button:contains('Send the blocked ones again')",
+        },
+        {
+            content: "the blocked line offers its next step: link the Xero contact the send found",
+            trigger: ".o_field_one2many[name='line_ids'] .o_data_row:contains('Clash Ltd') button:contains('Link to the Xero contact')",
         },
         {
             content: "a click on the blocked line",
