@@ -115,8 +115,9 @@ class TestRecordStatus(XeroInvoiceCommon):
         self.assertEqual(self.filtered("xero_error", move), move)
 
     def test_invoice_xero_keeps_as_draft(self):
-        """Xero's totals would differ (a 15% Odoo tax on a 10% Xero tax type): sent DRAFT,
-        the totals differ, the status says it is an error, with Xero's status Draft."""
+        """Xero's totals would differ (a fixed 1.50 Odoo levy on a 10% Xero tax type: no rate
+        to compare before the send, so Mappings cannot flag it): sent DRAFT, the totals
+        differ, the status says it is an error, with Xero's status Draft."""
         self.emulator.control(
             "POST",
             "seed",
@@ -137,7 +138,7 @@ class TestRecordStatus(XeroInvoiceCommon):
             },
         )
         self.connection.action_load_mappings_from_xero()
-        levy = self.tax_sale_a.copy({"name": "Levy 15%"})
+        levy = self.tax_sale_a.copy({"name": "Levy 1.50", "amount_type": "fixed", "amount": 1.5})
         self.connection.mapping_ids = [
             Command.create({"kind": "tax", "tax_id": levy.id, "xero_code": "OUTPUT3"})
         ]
