@@ -161,16 +161,7 @@ class XeroBulkTaskWizard(models.TransientModel):
         # The preview reads Odoo with the user's own rights (records the user may not read are
         # not shown); only the runner works with the system's.
         handler = self.env[task_type.handler].with_company(self.company_id)
-        records = self.env[handler._records]
-        if not records.has_access("read"):
-            raise AccessError(
-                _(
-                    "You may not read %(what)s, so you cannot preview %(task)s: an accountant "
-                    "can, or a Xero Manager can queue the task without a preview.",
-                    what=records._description,
-                    task=task_type.label,
-                )
-            )
+        self._check_preview_access(handler, task_type)
         signature = self._signature(handler, connection, task_type.mode)
         recent = not force and self._recent_check(signature)
         vals = {
@@ -183,19 +174,7 @@ class XeroBulkTaskWizard(models.TransientModel):
             commands = [fields.Command.create(data) for data in recent.line_ids._preview_data()]
             vals["checked_at"] = recent.checked_at
         else:
-            model = handler._records
-            Line = self.env["xero.bulk.task.wizard.line"]
-            # A check reads Xero now: what this process keeps of the organisation (contacts,
-            # documents by number) is brought up to date first.
-            fresh = handler.with_context(xero_fresh_contacts=True, xero_fresh_numbers=True)
-            try:
-                rows = fresh._preview(connection, task_type.mode)
-            except (xero_errors.XeroError, UserError) as exc:
-                rows = []
-                vals["connection_error"] = connection._xero_problem(exc)
-            commands = [fields.Command.create(Line._from_preview(model, row)) for row in rows]
-            # Not checked when Xero could not be reached: no "checked against Xero at" then.
-            vals["checked_at"] = not vals.get("connection_error") and fields.Datetime.now()
+            commands = self._check_now(handler, connection, task_type, vals)
         # The wizard's own transient rows are replaced whole: their access is the wizard's
         # (its dealer's record rule), whatever the user's rights on deleting preview rows.
         self.line_ids.sudo().unlink()
@@ -212,6 +191,38 @@ class XeroBulkTaskWizard(models.TransientModel):
             if self.connection_error
             else _("Nothing to send.")
         )
+
+    @api.model
+    def _check_preview_access(self, handler, task_type):
+        """Refuse a preview of records the user may not read."""
+        records = self.env[handler._records]
+        if not records.has_access("read"):
+            raise AccessError(
+                _(
+                    "You may not read %(what)s, so you cannot preview %(task)s: an accountant "
+                    "can, or a Xero Manager can queue the task without a preview.",
+                    what=records._description,
+                    task=task_type.label,
+                )
+            )
+
+    @api.model
+    def _check_now(self, handler, connection, task_type, vals):
+        """The preview's lines checked against Xero now; a Xero failure goes in ``vals`` (the
+        banner), and ``checked_at`` only when Xero could be reached."""
+        model = handler._records
+        Line = self.env["xero.bulk.task.wizard.line"]
+        # A check reads Xero now: what this process keeps of the organisation (contacts,
+        # documents by number) is brought up to date first.
+        fresh = handler.with_context(xero_fresh_contacts=True, xero_fresh_numbers=True)
+        try:
+            rows = fresh._preview(connection, task_type.mode)
+        except (xero_errors.XeroError, UserError) as exc:
+            rows = []
+            vals["connection_error"] = connection._xero_problem(exc)
+        # Not checked when Xero could not be reached: no "checked against Xero at" then.
+        vals["checked_at"] = not vals.get("connection_error") and fields.Datetime.now()
+        return [fields.Command.create(Line._from_preview(model, row)) for row in rows]
 
     @api.model
     def _signature(self, handler, connection, mode):
