@@ -117,26 +117,7 @@ def build_queries(records, build):
 
 try:
     company = env.company
-    conn = cycle_common.emulator_connection(env, company)
-    conn.action_test_connection()
-    conn.action_load_mappings_from_xero()
-    # Mapped by hand, as a manager would: sales income account to 200, bank journal to 090.
-    journals = env["account.journal"].search([("company_id", "=", company.id)])
-    sales = journals.filtered(lambda j: j.type == "sale")[:1].default_account_id
-    conn.mapping_ids = [
-        *(
-            [Command.create({"kind": "account", "account_id": sales.id, "xero_code": "200"})]
-            if sales not in conn.mapping_ids.account_id
-            else []
-        ),
-        Command.create(
-            {
-                "kind": "journal",
-                "journal_id": journals.filtered(lambda j: j.type == "bank")[:1].id,
-                "xero_code": "090",
-            }
-        ),
-    ]
+    conn, _bank = cycle_common.mapped_connection(env, company)
     env.cr.commit()
     nz = env.ref("base.nz")
     partners = baseline(

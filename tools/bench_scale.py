@@ -181,20 +181,7 @@ def month(size, conn, tax, bank, rng):
 
 try:
     company = env.company
-    conn = cycle_common.emulator_connection(env, company)
-    conn.action_test_connection()
-    conn.action_load_mappings_from_xero()
-    journals = env["account.journal"].search([("company_id", "=", company.id)])
-    sales = journals.filtered(lambda j: j.type == "sale")[:1].default_account_id
-    bank = journals.filtered(lambda j: j.type == "bank")[:1]
-    conn.mapping_ids = [
-        *(
-            [Command.create({"kind": "account", "account_id": sales.id, "xero_code": "200"})]
-            if sales not in conn.mapping_ids.account_id
-            else []
-        ),
-        Command.create({"kind": "journal", "journal_id": bank.id, "xero_code": "090"}),
-    ]
+    conn, bank = cycle_common.mapped_connection(env, company)
     env.ref("product.decimal_price").digits = 5
     tax = env["account.tax"].search(
         [("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1

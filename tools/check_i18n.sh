@@ -6,12 +6,8 @@
 #   PYTHON=.venv/bin/python bash tools/check_i18n.sh [--write] [DB]
 # --write: rewrite the checked-in .pot. DB: a database with the addon installed (else a
 # temporary one is made and dropped). Exits 1 when the .pot is out of date.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-PY=${PYTHON:-$(if [ -x .venv/bin/python ]; then echo .venv/bin/python; else echo python3; fi)}
-DB_HOST=${XERO_TEST_DB_HOST:-127.0.0.1}
-DB_USER=${XERO_TEST_DB_USER:-root}
+# shellcheck source=tools/common.sh
+source "$(dirname "$0")/common.sh"
 POT=account_xero_sync/i18n/account_xero_sync.pot
 WRITE=0
 DB=

@@ -19,12 +19,8 @@
 # 18.0.1.1.0, and that the scripts run a second time change nothing.
 # Usage, from the repository root: PYTHON=.venv/bin/python bash tools/check_upgrade.sh
 # Exits non-zero with a message saying what failed; drops its databases in any case.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-PY=${PYTHON:-$(if [ -x .venv/bin/python ]; then echo .venv/bin/python; else echo python3; fi)}
-DB_HOST=${XERO_TEST_DB_HOST:-127.0.0.1}
-DB_USER=${XERO_TEST_DB_USER:-root}
+# shellcheck source=tools/common.sh
+source "$(dirname "$0")/common.sh"
 OLD_COMMIT=f497116
 NEW_VERSION=18.0.1.1.0
 # The addon to upgrade with: this checkout's, unless XERO_UPGRADE_ADDON names another copy.

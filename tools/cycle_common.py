@@ -114,3 +114,26 @@ def pay_in_xero(emulator, tenant_id, invoices):
         ],
         tenant_id=tenant_id,
     )
+
+
+def mapped_connection(env, company):
+    """The company's connection to the emulator, tested, its codes loaded, and mapped by hand as
+    a manager would: the sales journal's income account to 200, the bank journal to 090.
+    Returns ``(connection, bank journal)``."""
+    from odoo import Command
+
+    conn = emulator_connection(env, company)
+    conn.action_test_connection()
+    conn.action_load_mappings_from_xero()
+    journals = env["account.journal"].search([("company_id", "=", company.id)])
+    sales = journals.filtered(lambda j: j.type == "sale")[:1].default_account_id
+    bank = journals.filtered(lambda j: j.type == "bank")[:1]
+    conn.mapping_ids = [
+        *(
+            [Command.create({"kind": "account", "account_id": sales.id, "xero_code": "200"})]
+            if sales not in conn.mapping_ids.account_id
+            else []
+        ),
+        Command.create({"kind": "journal", "journal_id": bank.id, "xero_code": "090"}),
+    ]
+    return conn, bank

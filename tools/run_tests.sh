@@ -6,12 +6,8 @@
 # Exits non-zero on any failure, on Odoo tests that did not run (Odoo missing included), on
 # skipped browser tests, on warnings from the addon, and on a secret (client secret, token,
 # webhook key: tools/check_secrets.py) in any log of the run. Last line: `total: N passed, N failed`.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-PY=${PYTHON:-$(if [ -x .venv/bin/python ]; then echo .venv/bin/python; else echo python3; fi)}
-DB_HOST=${XERO_TEST_DB_HOST:-127.0.0.1}
-DB_USER=${XERO_TEST_DB_USER:-root}
+# shellcheck source=tools/common.sh
+source "$(dirname "$0")/common.sh"
 ODOO_ONLY=0
 # A partial run for development: XERO_TEST_TAGS=/account_xero_sync:TestCreditNotes (Odoo's
 # --test-tags syntax) runs only those tests and skips the demo-data install; CI never sets it.
