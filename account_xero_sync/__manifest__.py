@@ -20,6 +20,7 @@
         "data/server_actions.xml",
         "data/server_actions_payments.xml",
         "views/xero_connection_views.xml",
+        "views/xero_dashboard_views.xml",
         "views/xero_webhook_views.xml",
         "views/xero_task_views.xml",
         "views/res_partner_views.xml",

@@ -4,4 +4,5 @@ from . import (
     xero_task_line,
     xero_task_runner,
     xero_connection_runner,
+    xero_connection_dashboard,
 )

@@ -3,6 +3,7 @@ from . import (
     test_connection,
     test_credit_notes,
     test_customers,
+    test_dashboard,
     test_dealer_guards,
     test_fetch_payments,
     test_fresh_lists,

@@ -274,3 +274,22 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
             (connection.tenant_id, connection.state, connection.org_currency),
             (JOURNEY_TENANT, "connected", "USD"),
         )
+
+    def test_dashboard_on_a_desktop(self):
+        """The Dashboard at 1440 px: the dealer's card, nothing cut; its count of invoices to
+        send opens Invoices to Send."""
+        self.browser_size = "1440x900"
+        self.start_tour(
+            self.tour_url("action_xero_dashboard"),
+            "xero_dashboard_desktop_tour",
+            login="accountman",
+        )
+
+    def test_dashboard_on_a_phone(self):
+        """The Dashboard at 390 px: the card fits the screen; the count opens Invoices to Send
+        as cards (what will happen and why on screen, no table running off it)."""
+        self.browser_size = "390x844"
+        self.touch_enabled = True
+        self.start_tour(
+            self.tour_url("action_xero_dashboard"), "xero_dashboard_phone_tour", login="accountman"
+        )

@@ -34,7 +34,14 @@ class XeroBulkTaskWizardScreens(models.TransientModel):
         context.update(
             xero_task_type=task_type, xero_to_send_wizard_id=wizard_ids[:1] and wizard_ids[0]
         )
-        action.update(views=[(view.id, "list")], context=context)
+        # A phone shows the cards first (the columns that matter, nothing off screen).
+        kanban = self.env.ref("account_xero_sync.xero_to_send_kanban")
+        action.update(
+            views=[(view.id, "list"), (kanban.id, "kanban")],
+            view_mode="list,kanban",
+            mobile_view_mode="kanban",
+            context=context,
+        )
         return action
 
     def _reopen(self):
