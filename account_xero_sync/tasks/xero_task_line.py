@@ -142,16 +142,28 @@ class XeroTaskLine(models.Model):
     @api.depends("outcome", "res_model", "res_id")
     def _compute_fix_action(self):
         maps = {}
+        problems = self.filtered(
+            lambda ln: ln.outcome in ("blocked", "error") and ln.task_id.connection_id
+        )
+        # The records that still exist, one query per model (not one per line).
+        alive = {}
+        for model in set(problems.mapped("res_model")):
+            ids = problems.filtered(lambda ln, m=model: ln.res_model == m).mapped("res_id")
+            alive[model] = self.env[model].sudo().browse(ids).exists()
+        alive_ids = {model: set(records._ids) for model, records in alive.items()}
+        problem_ids = set(problems._ids)
         for line in self:
             line.fix_action = False
-            if line.outcome not in ("blocked", "error") or not line.task_id.connection_id:
+            if line.id not in problem_ids or line.res_id not in alive_ids[line.res_model]:
                 continue
             connection = line.task_id.connection_id.sudo()
             if connection.id not in maps:
                 maps[connection.id] = self.env["xero.mapping"].sudo()._maps(connection)
-            line.fix_action = line._fix_kind(connection, maps[connection.id])
+            records = alive[line.res_model]
+            record = records.browse(line.res_id).with_prefetch(records._prefetch_ids)
+            line.fix_action = line._fix_kind(connection, maps[connection.id], record)
 
-    def _fix_kind(self, connection, maps):
+    def _fix_kind(self, connection, maps, record):
         """The kind of fix this line's record needs now (a ``FIX_ACTIONS`` code, or False).
 
         Read from the record, not from the message (which is in the language of whoever ran
@@ -160,9 +172,6 @@ class XeroTaskLine(models.Model):
         it; a customer blocked (not linked since) → open it; an income account, a tax or a
         payment's journal not mapped → map it.
         """
-        record = self.env[self.res_model].sudo().browse(self.res_id).exists()
-        if not record:
-            return False
         record = record.with_company(connection.company_id)
         if self.res_model == "res.partner":
             if record.xero_candidate_id and not record.xero_contact_id:
