@@ -1,10 +1,8 @@
 from odoo import _, api, models
 
-from ..xero_api import paging
 from ..xero_api.documents import XERO_DOCUMENTS
 from . import drift
 
-PAGE_SIZE = 1000  # Xero's largest page of invoices and credit notes
 PHASES = ("out_invoice", "out_refund")
 
 
@@ -34,15 +32,7 @@ class XeroHandlerCompare(models.AbstractModel):
         the phase's last page is read, log the linked documents Xero does not have."""
         move_type = state["phase"]
         document = XERO_DOCUMENTS[move_type]
-        connection = task.connection_id
-        records, more = paging.read_page(
-            connection._xero_call,
-            document.read,
-            document.key,
-            state["page"],
-            where='Type=="%s"' % document.type,
-            page_size=PAGE_SIZE,
-        )
+        records, more = self._read_documents_page(task, move_type, state["page"])
         found = {r[document.id].lower(): r for r in records}
         moves = self.env["account.move"].search(
             self._linked_domain(task, move_type)

@@ -3,11 +3,9 @@ from odoo import _, api, models
 from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE
-from ..xero_api import paging
 from ..xero_api.documents import XERO_DOCUMENTS
 from . import org_index
 
-PAGE_SIZE = 1000  # Xero's largest page of invoices and credit notes
 LIST_CAP = 20  # records only in Xero named in the report, per kind (all are counted)
 # Phases, in order: what each links, and the send task that sends what Xero does not have.
 PHASES = ("contacts", "out_invoice", "out_refund", "payments")
@@ -120,14 +118,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         handler = self.env[SENDERS[move_type][1]]
         document = XERO_DOCUMENTS[move_type]
         connection = task.connection_id
-        records, more = paging.read_page(
-            connection._xero_call,
-            document.read,
-            document.key,
-            state["page"],
-            where='Type=="%s"' % document.type,
-            page_size=PAGE_SIZE,
-        )
+        records, more = self._read_documents_page(task, move_type, state["page"])
         live = [r for r in records if handler._is_live(r)]
         by_number = {r[document.number]: r for r in live if r.get(document.number)}
         Move = self.env["account.move"]

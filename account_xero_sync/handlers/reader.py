@@ -4,6 +4,11 @@ import copy
 
 from odoo import api, models
 
+from ..xero_api import paging
+from ..xero_api.documents import XERO_DOCUMENTS
+
+DOCUMENTS_PAGE = 1000  # Xero's largest page of invoices and credit notes
+
 
 class XeroTaskReader(models.AbstractModel):
     """A handler that reads Xero page by page (Compare, Link Existing, Fetch New Payments).
@@ -62,6 +67,20 @@ class XeroTaskReader(models.AbstractModel):
     def _report(self, task, state):
         """The task's report, written once the last phase is done."""
         return False
+
+    @api.model
+    def _read_documents_page(self, task, move_type, page):
+        """One page of the organisation's documents of ``move_type`` (sales invoices or credit
+        notes): ``(records, more)``."""
+        document = XERO_DOCUMENTS[move_type]
+        return paging.read_page(
+            task.connection_id._xero_call,
+            document.read,
+            document.key,
+            page,
+            where='Type=="%s"' % document.type,
+            page_size=DOCUMENTS_PAGE,
+        )
 
     @api.model
     def _next_phase(self, state):
