@@ -39,6 +39,11 @@ class XeroHandlerInvoices(models.AbstractModel):
     def _candidates(self, connection, mode):
         """The dealer's posted documents of this kind not linked to Xero, dated from the
         connection's "Send documents dated from" (context ``xero_all_dates``: all of them)."""
+        return self.env["account.move"].search(self._candidates_domain(connection), order="id")
+
+    @api.model
+    def _candidates_domain(self, connection):
+        """The domain of ``_candidates`` (also what the dealer dashboard counts)."""
         domain = [
             ("company_id", "=", connection.company_id.id),
             ("move_type", "=", self._move_type),
@@ -47,7 +52,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         ]
         if connection.send_from_date and not self.env.context.get("xero_all_dates"):
             domain.append(("invoice_date", ">=", connection.send_from_date))
-        return self.env["account.move"].search(domain, order="id")
+        return domain
 
     @api.model
     def _preview_row(self, record, decision):

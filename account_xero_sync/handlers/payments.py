@@ -99,6 +99,13 @@ class XeroHandlerPayments(models.AbstractModel):
         """Allocations not linked to a Xero payment (nor half way through a replacement),
         made from the connection's "Send documents dated from" (the later of the payment's
         and the document's dates; context ``xero_all_dates``: all of them)."""
+        return self.env["account.partial.reconcile"].search(
+            self._candidates_domain(connection), order="id"
+        )
+
+    @api.model
+    def _candidates_domain(self, connection):
+        """The domain of ``_candidates`` (also what the dealer dashboard counts)."""
         Partial = self.env["account.partial.reconcile"]
         domain = Partial._xero_sendable_domain(connection.company_id) + [
             ("xero_payment_id", "=", False),
@@ -106,7 +113,7 @@ class XeroHandlerPayments(models.AbstractModel):
         ]
         if connection.send_from_date and not self.env.context.get("xero_all_dates"):
             domain.append(("max_date", ">=", connection.send_from_date))
-        return Partial.search(domain, order="id")
+        return domain
 
     @api.model
     def _preview_row(self, record, decision):

@@ -12,6 +12,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..xero_api import throttle as xero_throttle
+from .xero_task_types import TASK_TYPES
 
 #: The dashboard's kinds of records: the to-send list's task type, the documents' move type.
 KINDS = {
@@ -125,52 +126,18 @@ class XeroConnection(models.Model):
 
     def _xero_dash_to_send(self, kind, companies):
         """``{company id: count}`` of what each dealer's to-send list of ``kind`` lists (what
-        its task would plan)."""
+        its task would plan): the task's own candidates domain, one per dealer, OR-ed into
+        one count."""
         if kind == "customers":
             return {cid: len(ids) for cid, ids in self._xero_dash_customers(companies).items()}
-        if kind == "payments":
-            return self._xero_dash_counts(
-                "account.partial.reconcile", self._xero_dash_payments_domain(companies)
-            )
-        return self._xero_dash_counts("account.move", self._xero_dash_moves_domain(kind, companies))
+        handler = self.env[TASK_TYPES[KINDS[kind][0]].handler]
+        domains = [handler._candidates_domain(c) for c in self._xero_dash_connections(companies)]
+        model = "account.partial.reconcile" if kind == "payments" else "account.move"
+        domain = expression.OR(domains) if domains else expression.FALSE_DOMAIN
+        return self._xero_dash_counts(model, domain)
 
     def _xero_dash_connections(self, companies):
         return self.search([("company_id", "in", companies.ids)])
-
-    def _xero_dash_moves_domain(self, kind, companies):
-        """The posted documents of ``kind`` not linked to Xero, from each dealer's *Send
-        documents dated from* (as ``xero.handler.invoices._candidates``)."""
-        move_type = KINDS[kind][1]
-        per_dealer = []
-        for connection in self._xero_dash_connections(companies):
-            domain = [("company_id", "=", connection.company_id.id)]
-            if connection.send_from_date:
-                domain.append(("invoice_date", ">=", connection.send_from_date))
-            per_dealer.append(domain)
-        return expression.AND(
-            [
-                [("move_type", "=", move_type), ("state", "=", "posted")],
-                [("xero_invoice_id", "=", False)],
-                expression.OR(per_dealer) if per_dealer else expression.FALSE_DOMAIN,
-            ]
-        )
-
-    def _xero_dash_payments_domain(self, companies):
-        """The allocations each dealer's Send New Payments would send (as
-        ``xero.handler.payments._candidates``)."""
-        Partial = self.env["account.partial.reconcile"]
-        per_dealer = []
-        for connection in self._xero_dash_connections(companies):
-            domain = Partial._xero_sendable_domain(connection.company_id)
-            if connection.send_from_date:
-                domain = expression.AND([domain, [("max_date", ">=", connection.send_from_date)]])
-            per_dealer.append(domain)
-        return expression.AND(
-            [
-                [("xero_payment_id", "=", False), ("xero_pending_action", "=", False)],
-                expression.OR(per_dealer) if per_dealer else expression.FALSE_DOMAIN,
-            ]
-        )
 
     def _xero_dash_customers(self, companies):
         """``{company id: partner ids}`` each dealer's Send New Customers would send (as
