@@ -109,8 +109,15 @@ class XeroHandlerCustomers(models.AbstractModel):
         contact offered for "Link to this Xero contact"): its log result."""
         if decision.action == "link":
             partner._xero_link_contact(decision.xero)
+        else:
+            partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
+        return self._match_result(decision)
+
+    @api.model
+    def _match_result(self, decision):
+        """The log result of a match (``link`` or ``blocked``), as ``_apply_match`` logs it."""
+        if decision.action == "link":
             return Result("linked", decision.xero_id, decision.reason)
-        partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
         return Result("blocked", decision.xero_id if decision.candidate else None, decision.reason)
 
     @api.model
