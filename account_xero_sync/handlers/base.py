@@ -110,6 +110,12 @@ class XeroTaskHandler(models.AbstractModel):
         return self._preview(connection, mode), False
 
     @api.model
+    def _preview_scope(self, connection, mode):
+        """The Odoo records a bulk preview decides about (recordsets): a change to one of them
+        makes the next preview check again rather than show the last check."""
+        return [self._candidates(connection, mode)]
+
+    @api.model
     def _finished(self, task):
         """Called by the runner once ``task`` has ended (done, failed or cancelled)."""
 

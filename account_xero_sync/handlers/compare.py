@@ -70,6 +70,11 @@ class XeroHandlerCompare(models.AbstractModel):
         return rows, "\n".join(unread) or self._report(None, state)
 
     @api.model
+    def _preview_scope(self, connection, mode):
+        Move = self.env["account.move"]
+        return [Move.search(self._linked_domain(connection, t), order="id") for t in PHASES]
+
+    @api.model
     def _preview_action(self, result):
         return "differs"
 

@@ -1,3 +1,4 @@
+import contextlib
 import functools
 
 from odoo import _, api, models
@@ -114,23 +115,40 @@ class XeroHandlerLinkExisting(models.AbstractModel):
     @api.model
     def _preview_bulk(self, connection, mode):
         """What the run would link, block or leave to the send tasks, decided by the run's own
-        code on the same reads (the first ``PREVIEW_PAGES`` pages of documents of each kind);
+        code on the same reads (the first ``PREVIEW_PAGES`` pages of documents of each kind),
+        each phase with the links the run's earlier phases would have written (``_as_linked``);
         the note: what only Xero has, as the run's report says it."""
-        rows, unread, state = [], [], {"xero_only": {}}
+        state = {"xero_only": {}}
         partners = self._contact_candidates(connection, self._candidates_of("contacts", connection))
-        linking = []
+        rows, contacts = [], {}
         for start in range(0, len(partners), BATCH_SIZE):
             decided = self._decide_contacts(connection, partners[start : start + BATCH_SIZE])
             rows += self._decided_rows(partners, decided)
-            linking += [r.xero_id for r, _w in decided.values() if r.outcome == "linked"]
-        self._xero_only(state, "contacts", self._contacts_only_in_xero(connection, linking))
-        kinds = {"out_invoice": _("invoices"), "out_refund": _("credit notes")}
-        links = {}  # the documents the run would link: their allocations are decided with it
-        for move_type, what in kinds.items():
-            pending, more = (
-                self.env["account.move"].browse(self._candidates_of(move_type, connection)),
-                True,
+            contacts.update(
+                (res_id, r.xero_id) for res_id, (r, _w) in decided.items() if r.outcome == "linked"
             )
+        self._xero_only(
+            state, "contacts", self._contacts_only_in_xero(connection, contacts.values())
+        )
+        with self._as_linked(connection, "res.partner", contacts):
+            documents, links, unread = self._preview_documents(connection, state)
+            with self._as_linked(connection, "account.move", links):
+                partials = self.env["account.partial.reconcile"].browse(
+                    self._candidates_of("payments", connection)
+                )
+                for start in range(0, len(partials), BATCH_SIZE):
+                    chunk = partials[start : start + BATCH_SIZE]
+                    documents += self._decided_rows(chunk, self._decide_payments(connection, chunk))
+        return rows + documents, "\n".join([*unread, self._report(None, state)])
+
+    @api.model
+    def _preview_documents(self, connection, state):
+        """The invoices' and credit notes' rows: ``(rows, {move id: Xero id} of those the run
+        would link, notes of what was left unread)``."""
+        rows, links, unread = [], {}, []
+        kinds = {"out_invoice": _("invoices"), "out_refund": _("credit notes")}
+        for move_type, what in kinds.items():
+            pending = self.env["account.move"].browse(self._candidates_of(move_type, connection))
             for page in range(1, PREVIEW_PAGES + 1):
                 records, more = self._read_documents_page(connection, move_type, page)
                 decided, xero_only = self._decide_documents(
@@ -151,29 +169,30 @@ class XeroHandlerLinkExisting(models.AbstractModel):
                 continue
             skipped = Result("skipped", None, self._not_in_xero(move_type))
             rows += [self._preview_result_row(move, skipped) for move in pending]
-        rows += self._preview_payments(connection, links)
-        return rows, "\n".join([*unread, self._report(None, state)])
+        return rows, links, unread
+
+    @contextlib.contextmanager
+    def _as_linked(self, connection, model, links):
+        """While in this block, Odoo's cache holds the links of ``links`` (``{id: Xero id}``
+        of customers or documents) as the run would have written them by then: the preview's
+        later phases decide as the run's do. Never written: cached clean (not dirty), nothing
+        flushes them; dropped from the cache at the end."""
+        fname = {"res.partner": "xero_contact_id", "account.move": "xero_invoice_id"}[model]
+        records = self.env[model].browse(list(links)).with_company(connection.company_id)
+        field = records._fields[fname]
+        for record in records:
+            self.env.cache.set(record, field, links[record.id])
+        try:
+            yield
+        finally:
+            records.invalidate_recordset([fname], flush=False)
 
     @api.model
-    def _preview_payments(self, connection, links):
-        """The allocations' rows, decided as the run decides them once it has linked their
-        documents (``links``: ``{move id: Xero id}``): those links are put in Odoo's cache
-        only, never written (not dirty: nothing flushes them), and dropped afterwards."""
-        partials = self.env["account.partial.reconcile"].browse(
-            self._candidates_of("payments", connection)
-        )
-        moves = self.env["account.move"].browse(list(links))
-        field = moves._fields["xero_invoice_id"]
-        for move in moves:
-            self.env.cache.set(move, field, links[move.id])
-        rows = []
-        try:
-            for start in range(0, len(partials), BATCH_SIZE):
-                decided = self._decide_payments(connection, partials[start : start + BATCH_SIZE])
-                rows += self._decided_rows(partials, decided)
-        finally:
-            moves.invalidate_recordset(["xero_invoice_id"], flush=False)
-        return rows
+    def _preview_scope(self, connection, mode):
+        return [
+            self.env[SENDERS[phase][0]].browse(self._candidates_of(phase, connection))
+            for phase in PHASES
+        ]
 
     @api.model
     def _preview_action(self, result):

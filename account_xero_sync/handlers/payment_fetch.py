@@ -375,6 +375,13 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
         return rows, "\n".join(note)
 
     @api.model
+    def _preview_scope(self, connection, mode):
+        """The dealer's documents linked to Xero (a payment made or reconciled in Odoo
+        changes its invoice's amount due)."""
+        domain = [("company_id", "=", connection.company_id.id), ("xero_invoice_id", "!=", False)]
+        return [self.env["account.move"].search(domain, order="id")]
+
+    @api.model
     def _preview_action(self, result):
         """A payment on an invoice Odoo does not have: "Not imported"."""
         if result.outcome == "skipped":

@@ -240,18 +240,26 @@ class XeroBulkTaskWizard(models.TransientModel):
 
     @api.model
     def _signature(self, handler, connection, mode):
-        """The records a preview covers as Odoo has them now, and what its decisions read
-        besides: a preview checked for other records (one posted or changed since), or before
-        a change of what decides for them (their customers or documents, the dealer's
-        mappings, Xero codes, taxes or connection, a task of the dealer that ended since), is
-        checked again. Read from the rows themselves (a link written by ``write_xero_columns``
-        is in its row): nothing is written to keep it, so no worker waits on another for it."""
+        """The records a preview covers (the handler's ``_preview_scope``) as Odoo has them
+        now, and what its decisions read besides: a preview checked for other records (one
+        posted or changed since), or before a change of what decides for them (their
+        customers or documents, the dealer's mappings, Xero codes, taxes or connection, a task
+        of the dealer that ended since), is checked again. Read from the rows themselves (a
+        link written by ``write_xero_columns`` is in its row): nothing is written to keep it,
+        so no worker waits on another for it."""
         self.env.flush_all()
-        records = handler._candidates(connection, mode)
-        stamp = self._dealer_stamp(connection) + self._related_stamp(records)
+        scope = handler._preview_scope(connection, mode)
+        stamp = self._dealer_stamp(connection)
+        for records in scope:
+            stamp += self._related_stamp(records)
         stamp = hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
+        return "%s:%s" % (":".join(self._records_stamp(records) for records in scope), stamp)
+
+    @api.model
+    def _records_stamp(self, records):
+        """``records`` as Odoo has them now: how many, which, their last change."""
         if not records:
-            return "-:%s" % stamp
+            return "-"
         self.env.cr.execute(
             SQL(
                 "SELECT MAX(write_date) FROM %s WHERE id = ANY(%s)",
@@ -261,7 +269,7 @@ class XeroBulkTaskWizard(models.TransientModel):
         )
         changed = self.env.cr.fetchone()[0]
         ids = hashlib.sha256(",".join(map(str, records.ids)).encode()).hexdigest()[:16]
-        return "%s:%s:%s:%s" % (len(records), ids, changed, stamp)
+        return "%s:%s:%s" % (len(records), ids, changed)
 
     @api.model
     def _dealer_stamp(self, connection):
