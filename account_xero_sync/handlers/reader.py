@@ -135,7 +135,7 @@ class XeroTaskReader(models.AbstractModel):
             "Xero has more %(what)s than the preview reads (%(count)s): the preview shows what "
             "the first %(count)s say; the run reads them all.",
             what=what,
-            count=f"{PREVIEW_PAGES * DOCUMENTS_PAGE:,}",
+            count=format(PREVIEW_PAGES * DOCUMENTS_PAGE, ","),
         )
 
     @api.model
