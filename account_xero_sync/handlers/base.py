@@ -19,7 +19,8 @@ class XeroTaskHandler(models.AbstractModel):
     - ``_plan(task, mode)``: write the task's work list (one pending log line per record);
     - ``_step(task, mode)``: do the next batch; return True when nothing is left;
     - ``_preview(connection, mode, records=None)``: what would happen to each record, reading
-      Xero but writing nothing: ``[{res_id, name, action, reason, xero_id, ...}]``.
+      Xero but writing nothing: ``[{res_id, name, action, reason, xero_id, ...}]``;
+      ``_preview_bulk(connection, mode)``: a bulk task's, with a note: ``(rows, note)``.
 
     A handler that sends Odoo records implements ``_candidates`` (what a bulk task takes),
     ``_decide`` (a ``Decision`` per record, in bulk) and ``_send_batch`` (at most one batch, in
@@ -101,6 +102,18 @@ class XeroTaskHandler(models.AbstractModel):
             before, after = self._preview_extras(connection, mode)
             rows = before + rows + after
         return rows
+
+    @api.model
+    def _preview_bulk(self, connection, mode):
+        """A bulk task's preview (*Add bulk task*, the to-send lists): ``(rows, note)``, the
+        note what the run reports besides its lines (none for a sender)."""
+        return self._preview(connection, mode), False
+
+    @api.model
+    def _preview_scope(self, connection, mode):
+        """The Odoo records a bulk preview decides about (recordsets): a change to one of them
+        makes the next preview check again rather than show the last check."""
+        return [self._candidates(connection, mode)]
 
     @api.model
     def _finished(self, task):

@@ -109,8 +109,15 @@ class XeroHandlerCustomers(models.AbstractModel):
         contact offered for "Link to this Xero contact"): its log result."""
         if decision.action == "link":
             partner._xero_link_contact(decision.xero)
+        else:
+            partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
+        return self._match_result(decision)
+
+    @api.model
+    def _match_result(self, decision):
+        """The log result of a match (``link`` or ``blocked``), as ``_apply_match`` logs it."""
+        if decision.action == "link":
             return Result("linked", decision.xero_id, decision.reason)
-        partner._xero_set_blocked(decision.reason, decision.xero, decision.candidate)
         return Result("blocked", decision.xero_id if decision.candidate else None, decision.reason)
 
     @api.model
@@ -121,22 +128,10 @@ class XeroHandlerCustomers(models.AbstractModel):
         shared = self._shared_refs(connection, [partner for partner, _d in to_send])
         for partner, decision in to_send:
             try:
-                payload, warnings = payloads.contact_payload(
-                    partner._xero_contact_values(decision.name)
-                )
+                payload, warnings = self._contact_payload(partner, decision, shared)
             except payloads.PayloadError as exc:
                 results[partner.id] = Result("blocked", None, str(exc))
                 partner.xero_last_error = xero_text(self.env, exc)
-                continue
-            if payload.get("AccountNumber", "").strip().lower() in shared:
-                payload.pop("AccountNumber")
-                warnings.append(self._account_note(partner, shared=True))
-            if decision.action == "update" and partner.xero_payload_hash == checksum(payload):
-                results[partner.id] = Result(
-                    "skipped",
-                    partner.xero_contact_id,
-                    _("Unchanged since the last send."),
-                )
                 continue
             items.append((partner, decision.action, payload, warnings))
         for attempt in (1, 2):
@@ -163,6 +158,32 @@ class XeroHandlerCustomers(models.AbstractModel):
             retry += self._match_taken_names(connection, taken, results)
             items = retry
         return results
+
+    @api.model
+    def _contact_payload(self, partner, decision, shared):
+        """The contact as ``decision`` sends it: ``(payload, warnings)``, without an account
+        number ``shared`` by several customers. :raises PayloadError: not sendable."""
+        payload, warnings = payloads.contact_payload(partner._xero_contact_values(decision.name))
+        if payload.get("AccountNumber", "").strip().lower() in shared:
+            payload.pop("AccountNumber")
+            warnings.append(self._account_note(partner, shared=True))
+        return payload, warnings
+
+    @api.model
+    def _skip_unchanged(self, connection, partners, plan):
+        """In ``plan``, an update whose contact is what the last send sent is skipped
+        ("Unchanged since the last send."): the run sends nothing for it, its preview says so."""
+        updates = partners.filtered(lambda p: plan[p.id].action == "update")
+        shared = self._shared_refs(connection, updates) if updates else set()
+        for partner in updates:
+            try:
+                payload, _warnings = self._contact_payload(partner, plan[partner.id], shared)
+            except payloads.PayloadError:
+                continue  # blocked when sent, with why
+            if partner.xero_payload_hash == checksum(payload):
+                plan[partner.id] = Decision(
+                    "skip", partner.xero_contact_id, _("Unchanged since the last send.")
+                )
 
     @api.model
     def _website_note(self):
@@ -211,6 +232,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 unlinked |= partner
         if unlinked:
             plan.update(self._match_all(unlinked, connection))
+        self._skip_unchanged(connection, partners, plan)
         return plan
 
     @api.model

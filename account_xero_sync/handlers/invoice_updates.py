@@ -142,7 +142,8 @@ class XeroHandlerInvoices(models.AbstractModel):
 
     @api.model
     def _unsent_changes(self, wanted, current, left_out):
-        """The left-out fields whose Odoo value differs from Xero's (what a user must know)."""
+        """The left-out fields whose Odoo value differs from Xero's (what a user must know):
+        none when nothing was left out (an invoice not paid in Xero gets every change)."""
         changed = set()
         for field in left_out:
             if (
@@ -161,6 +162,8 @@ class XeroHandlerInvoices(models.AbstractModel):
             changed.update(
                 f"line {f}"
                 for f in COMPARED_LINE_FIELDS
-                if f in item and not _same(item[f], old.get(f))
+                if ("LineItems" in left_out or f"LineItems.{f}" in left_out)
+                and f in item
+                and not _same(item[f], old.get(f))
             )
         return sorted(changed)

@@ -1,3 +1,6 @@
+import contextlib
+import functools
+
 from odoo import _, api, models
 
 from ..models.xero_result import Result
@@ -5,6 +8,7 @@ from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE
 from ..xero_api.documents import XERO_DOCUMENTS
 from . import org_index
+from .reader import PREVIEW_PAGES
 
 LIST_CAP = 20  # records only in Xero named in the report, per kind (all are counted)
 # Phases, in order: what each links, and the send task that sends what Xero does not have.
@@ -47,8 +51,8 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         dealer, whatever its date."""
         connection = task.connection_id
         for phase in PHASES:
-            handler = self.env[SENDERS[phase][1]].with_context(xero_all_dates=True)
-            task._add_lines(handler._candidates(connection, "new"))
+            model = SENDERS[phase][0]
+            task._add_lines(self.env[model].browse(self._candidates_of(phase, connection)))
         return {"phase": PHASES[0], "page": 1, "xero_only": {}}
 
     @api.model
@@ -71,95 +75,27 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         """Match one batch of customers against the organisation's contacts (read whole at
         the first batch); once none is left, list the contacts no customer is linked to."""
         connection = task.connection_id
-        contacts = org_index.organisation_contacts(connection)
         lines = self._pending(task, "contacts", BATCH_SIZE)
         if not lines:
-            Partner = self.env["res.partner"].with_company(connection.company_id)
-            linked = set(
-                Partner.with_context(active_test=False)
-                .search([("xero_contact_id", "in", [c["ContactID"] for c in contacts])])
-                .mapped("xero_contact_id")
-            )
-            self._xero_only(
-                state,
-                "contacts",
-                [
-                    c.get("Name") or c["ContactID"]
-                    for c in contacts
-                    if c["ContactID"] not in linked and c.get("ContactStatus") != "ARCHIVED"
-                ],
-            )
+            self._xero_only(state, "contacts", self._contacts_only_in_xero(connection))
             return True
-        partners = (
-            self.env["res.partner"]
-            .browse(lines.mapped("res_id"))
-            .exists()
-            .with_company(connection.company_id)
-            .with_context(active_test=False)
-        )
-        customers = self.env["xero.handler.customers"]
-        plan = customers._decide(partners, connection, "new")
-        results = {}
-        for partner in partners:
-            decision = plan[partner.id]
-            if decision.action in ("link", "blocked"):
-                results[partner.id] = customers._apply_match(partner, decision)
-            elif decision.action == "create":
-                results[partner.id] = Result("skipped", None, self._not_in_xero("contacts"))
-            else:
-                results[partner.id] = Result("skipped", decision.xero_id, decision.reason)
-        self._log_results(lines, results)
+        partners = self._contact_candidates(connection, lines.mapped("res_id"))
+        self._log_results(lines, self._apply(self._decide_contacts(connection, partners)))
         return False
 
     @api.model
     def _step_documents(self, task, state, move_type):
         """Read one page of Xero's documents of this kind; link or block the Odoo documents
         of the same numbers (the send handler's ``_match``); count what only Xero has."""
-        handler = self.env[SENDERS[move_type][1]]
-        document = XERO_DOCUMENTS[move_type]
         connection = task.connection_id
-        records, more = self._read_documents_page(task, move_type, state["page"])
-        live = [r for r in records if handler._is_live(r)]
-        by_number = {r[document.number]: r for r in live if r.get(document.number)}
-        Move = self.env["account.move"]
-        moves = Move.search(
-            [
-                ("company_id", "=", connection.company_id.id),
-                ("move_type", "=", move_type),
-                ("xero_invoice_id", "=", False),
-                ("name", "in", list(by_number)),
-            ]
+        records, more = self._read_documents_page(connection, move_type, state["page"])
+        pending = self._pending(task, move_type, None)
+        decided, xero_only = self._decide_documents(
+            connection, move_type, records, set(pending.mapped("res_id"))
         )
-        lines = self._pending(task, move_type, None).filtered(lambda ln: ln.res_id in moves.ids)
-        results, matched = {}, set()
-        for move in Move.browse(lines.mapped("res_id")):
-            found = by_number[move.name]
-            matched.add(found[document.id])
-            decision = handler._match(move, found, connection)
-            if decision.action == "link":
-                move._xero_linked(decision.xero_id, document=decision.xero)
-                results[move.id] = Result("linked", decision.xero_id, decision.reason)
-            else:
-                move._xero_set_error(decision.reason)
-                results[move.id] = Result("blocked", found[document.id], decision.reason)
-        self._log_results(lines, results)
-        known = set(
-            Move.search(
-                [
-                    ("company_id", "=", connection.company_id.id),
-                    ("xero_invoice_id", "in", [r[document.id] for r in live]),
-                ]
-            ).mapped("xero_invoice_id")
-        )
-        self._xero_only(
-            state,
-            move_type,
-            [
-                "%s (%s, %s)" % (r.get(document.number), r["Contact"].get("Name"), r.get("Total"))
-                for r in live
-                if r[document.id] not in known and r[document.id] not in matched
-            ],
-        )
+        lines = pending.filtered(lambda ln: ln.res_id in decided)
+        self._log_results(lines, self._apply(decided))
+        self._xero_only(state, move_type, xero_only)
         state["page"] += 1
         return not more
 
@@ -170,23 +106,204 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         lines = self._pending(task, "payments", BATCH_SIZE)
         if not lines:
             return True
-        connection = task.connection_id
         partials = self.env["account.partial.reconcile"].browse(lines.mapped("res_id")).exists()
+        self._log_results(lines, self._apply(self._decide_payments(task.connection_id, partials)))
+        return False
+
+    # ------------------------------------------------------------------ preview
+
+    @api.model
+    def _preview_bulk(self, connection, mode):
+        """What the run would link, block or leave to the send tasks, decided by the run's own
+        code on the same reads (the first ``PREVIEW_PAGES`` pages of documents of each kind),
+        each phase with the links the run's earlier phases would have written (``_as_linked``);
+        the note: what only Xero has, as the run's report says it."""
+        state = {"xero_only": {}}
+        partners = self._contact_candidates(connection, self._candidates_of("contacts", connection))
+        rows, contacts = [], {}
+        for start in range(0, len(partners), BATCH_SIZE):
+            decided = self._decide_contacts(connection, partners[start : start + BATCH_SIZE])
+            rows += self._decided_rows(partners, decided)
+            contacts.update(
+                (res_id, r.xero_id) for res_id, (r, _w) in decided.items() if r.outcome == "linked"
+            )
+        self._xero_only(
+            state, "contacts", self._contacts_only_in_xero(connection, contacts.values())
+        )
+        with self._as_linked(connection, "res.partner", contacts):
+            documents, links, unread = self._preview_documents(connection, state)
+            with self._as_linked(connection, "account.move", links):
+                partials = self.env["account.partial.reconcile"].browse(
+                    self._candidates_of("payments", connection)
+                )
+                for start in range(0, len(partials), BATCH_SIZE):
+                    chunk = partials[start : start + BATCH_SIZE]
+                    documents += self._decided_rows(chunk, self._decide_payments(connection, chunk))
+        return rows + documents, "\n".join([*unread, self._report(None, state)])
+
+    @api.model
+    def _preview_documents(self, connection, state):
+        """The invoices' and credit notes' rows: ``(rows, {move id: Xero id} of those the run
+        would link, notes of what was left unread)``."""
+        rows, links, unread = [], {}, []
+        kinds = {"out_invoice": _("invoices"), "out_refund": _("credit notes")}
+        for move_type, what in kinds.items():
+            pending = self.env["account.move"].browse(self._candidates_of(move_type, connection))
+            for page in range(1, PREVIEW_PAGES + 1):
+                records, more = self._read_documents_page(connection, move_type, page)
+                decided, xero_only = self._decide_documents(
+                    connection, move_type, records, set(pending.ids)
+                )
+                rows += self._decided_rows(pending, decided)
+                links.update(
+                    (res_id, r.xero_id)
+                    for res_id, (r, _w) in decided.items()
+                    if r.outcome == "linked"
+                )
+                pending = pending.filtered(lambda m, d=decided: m.id not in d)
+                self._xero_only(state, move_type, xero_only)
+                if not more:
+                    break
+            if more:  # the documents not matched yet may be on the pages left to the run
+                unread.append(self._unread_note(what))
+                continue
+            skipped = Result("skipped", None, self._not_in_xero(move_type))
+            rows += [self._preview_result_row(move, skipped) for move in pending]
+        return rows, links, unread
+
+    @contextlib.contextmanager
+    def _as_linked(self, connection, model, links):
+        """While in this block, Odoo's cache holds the links of ``links`` (``{id: Xero id}``
+        of customers or documents) as the run would have written them by then: the preview's
+        later phases decide as the run's do. Never written: cached clean (not dirty), nothing
+        flushes them; dropped from the cache at the end."""
+        fname = {"res.partner": "xero_contact_id", "account.move": "xero_invoice_id"}[model]
+        records = self.env[model].browse(list(links)).with_company(connection.company_id)
+        field = records._fields[fname]
+        for record in records:
+            self.env.cache.set(record, field, links[record.id])
+        try:
+            yield
+        finally:
+            records.invalidate_recordset([fname], flush=False)
+
+    @api.model
+    def _preview_scope(self, connection, mode):
+        return [
+            self.env[SENDERS[phase][0]].browse(self._candidates_of(phase, connection))
+            for phase in PHASES
+        ]
+
+    @api.model
+    def _preview_action(self, result):
+        """Left to a send task as not in Xero: "Not in Xero"."""
+        if result.outcome == "skipped" and not result.xero_id:
+            return "not_in_xero"
+        return super()._preview_action(result)
+
+    @api.model
+    def _decided_rows(self, records, decided):
+        """The preview rows of the records of ``records`` decided (``{id: (Result, write)}``)."""
+        return [self._preview_result_row(r, decided[r.id][0]) for r in records if r.id in decided]
+
+    # ------------------------------------------------------------------ decisions (run and preview)
+
+    @api.model
+    def _decide_contacts(self, connection, partners):
+        """``{partner id: (Result, write)}``: each customer linked or blocked by the send
+        task's own match (``write``: what the run writes for it, or None), or left to it."""
+        customers = self.env["xero.handler.customers"]
+        plan = customers._decide(partners, connection, "new")
+        out = {}
+        for partner in partners:
+            decision = plan[partner.id]
+            if decision.action in ("link", "blocked"):
+                write = functools.partial(customers._apply_match, partner, decision)
+                out[partner.id] = (customers._match_result(decision), write)
+            elif decision.action == "create":
+                out[partner.id] = (Result("skipped", None, self._not_in_xero("contacts")), None)
+            else:
+                out[partner.id] = (Result("skipped", decision.xero_id, decision.reason), None)
+        return out
+
+    @api.model
+    def _decide_documents(self, connection, move_type, records, pending):
+        """Match the Odoo documents of ``pending`` (ids) with the numbers of ``records`` (one
+        page of Xero's documents of this kind, the send handler's ``_match``).
+
+        :return: ``({move id: (Result, write)}, the page's documents only Xero has)``
+        """
+        handler = self.env[SENDERS[move_type][1]]
+        document = XERO_DOCUMENTS[move_type]
+        live = [r for r in records if handler._is_live(r)]
+        by_number = {r[document.number]: r for r in live if r.get(document.number)}
+        Move = self.env["account.move"]
+        moves = Move.search(
+            [
+                ("company_id", "=", connection.company_id.id),
+                ("move_type", "=", move_type),
+                ("xero_invoice_id", "=", False),
+                ("name", "in", list(by_number)),
+                ("id", "in", list(pending)),
+            ]
+        )
+        decided, matched = {}, set()
+        for move in moves:
+            found = by_number[move.name]
+            matched.add(found[document.id])
+            decision = handler._match(move, found, connection)
+            if decision.action == "link":
+                write = functools.partial(
+                    move._xero_linked, decision.xero_id, document=decision.xero
+                )
+                decided[move.id] = (Result("linked", decision.xero_id, decision.reason), write)
+            else:
+                write = functools.partial(move._xero_set_error, decision.reason)
+                decided[move.id] = (Result("blocked", found[document.id], decision.reason), write)
+        known = set(
+            Move.search(
+                [
+                    ("company_id", "=", connection.company_id.id),
+                    ("xero_invoice_id", "in", [r[document.id] for r in live]),
+                ]
+            ).mapped("xero_invoice_id")
+        )
+        xero_only = [
+            "%s (%s, %s)" % (r.get(document.number), r["Contact"].get("Name"), r.get("Total"))
+            for r in live
+            if r[document.id] not in known and r[document.id] not in matched
+        ]
+        return decided, xero_only
+
+    @api.model
+    def _decide_payments(self, connection, partials):
+        """``{allocation id: (Result, write)}``: linked to the Xero payment (or credit note
+        allocation) Send New Payments would link it to, blocked, or left to it."""
         plan = self.env["xero.handler.payments"]._decide(partials, connection, "new", preview=True)
-        results = {}
+        out = {}
         for partial in partials:
             decision = plan[partial.id]
             if decision.action == "link" and not decision.body:
                 writeoff = (decision.xero or {}).get("WriteOffPaymentID") or False
-                partial._xero_linked(decision.xero_id, decision.values, writeoff)
-                results[partial.id] = Result("linked", decision.xero_id, decision.reason)
+                write = functools.partial(
+                    partial._xero_linked, decision.xero_id, decision.values, writeoff
+                )
+                out[partial.id] = (Result("linked", decision.xero_id, decision.reason), write)
             elif decision.action == "blocked":
-                partial.xero_last_error = xero_text(self.env, decision.reason)
-                results[partial.id] = Result("blocked", None, decision.reason)
+                reason = xero_text(self.env, decision.reason)
+                write = functools.partial(partial.write, {"xero_last_error": reason})
+                out[partial.id] = (Result("blocked", None, decision.reason), write)
             else:  # not in Xero, or in Xero without its write-off: sent (or finished) later
-                results[partial.id] = Result("skipped", None, self._not_in_xero("payments"))
-        self._log_results(lines, results)
-        return False
+                out[partial.id] = (Result("skipped", None, self._not_in_xero("payments")), None)
+        return out
+
+    @api.model
+    def _apply(self, decided):
+        """Write what ``decided`` (``{id: (Result, write)}``) says; ``{id: Result}``."""
+        for _result, write in decided.values():
+            if write:
+                write()
+        return {res_id: result for res_id, (result, _write) in decided.items()}
 
     # ------------------------------------------------------------------ helpers
 
@@ -201,6 +318,41 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             wanted = set(kind.filtered(lambda m: m.move_type == phase).ids)
             lines = lines.filtered(lambda ln: ln.res_id in wanted)
         return lines[:limit] if limit else lines
+
+    @api.model
+    def _candidates_of(self, phase, connection):
+        """The ids of the dealer's unlinked records of a phase, whatever their date (what the
+        work list holds)."""
+        handler = self.env[SENDERS[phase][1]].with_context(xero_all_dates=True)
+        return handler._candidates(connection, "new").ids
+
+    @api.model
+    def _contact_candidates(self, connection, ids):
+        """The customers of ``ids`` still in Odoo, as the customers' send reads them."""
+        return (
+            self.env["res.partner"]
+            .browse(ids)
+            .exists()
+            .with_company(connection.company_id)
+            .with_context(active_test=False)
+        )
+
+    @api.model
+    def _contacts_only_in_xero(self, connection, linking=()):
+        """The names of the organisation's contacts (not archived) no customer is linked to,
+        nor about to be (``linking``: their ids)."""
+        contacts = org_index.organisation_contacts(connection)
+        Partner = self.env["res.partner"].with_company(connection.company_id)
+        linked = set(
+            Partner.with_context(active_test=False)
+            .search([("xero_contact_id", "in", [c["ContactID"] for c in contacts])])
+            .mapped("xero_contact_id")
+        ) | set(linking)
+        return [
+            c.get("Name") or c["ContactID"]
+            for c in contacts
+            if c["ContactID"] not in linked and c.get("ContactStatus") != "ARCHIVED"
+        ]
 
     @api.model
     def _not_in_xero(self, phase):

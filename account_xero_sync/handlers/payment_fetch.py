@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from odoo import _, api, models
 from odoo.tools.translate import LazyTranslate
 
+from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..xero_api import errors as xero_errors
 from ..xero_api import payloads
@@ -33,6 +34,7 @@ from ..xero_api.wire import MAX_OR_TERMS, chunk_by_length, guid_where
 from .credit_note_fetch import CreditNoteFetch
 from .payment_fetch_report import FetchReport
 from .payment_import import PaymentImport, document_id
+from .reader import PREVIEW_PAGES
 
 _lt = LazyTranslate(__name__)
 
@@ -53,13 +55,20 @@ def utc_naive(value):
 
 
 class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
-    """One fetch task of one dealer (see the module docstring); not an ORM model."""
+    """One fetch task of one dealer (see the module docstring); not an ORM model.
 
-    def __init__(self, payments, task):
+    Without a task it is the task's preview: the same reads and decisions, nothing written
+    (no payment, link, log line, retry list or high-water mark); the log lines it would write
+    are kept in ``preview_lines``.
+    """
+
+    def __init__(self, payments, connection, task=None):
         self.env = payments.env
         self.task = task
-        self.connection = task.connection_id
-        self.company = task.company_id
+        self.connection = connection
+        self.company = connection.company_id
+        self.preview = task is None
+        self.preview_lines = []
         self._mappings = None
         self._queued = []  # Xero payments to import, created together (_import_queued)
         self._residuals = {}  # Odoo's amount due per invoice, less what is queued
@@ -112,7 +121,7 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
         }
         newest = max(stamps.values(), default=None)
         mark = self.connection.payments_fetched_until
-        if newest and (not mark or newest > mark):
+        if newest and (not mark or newest > mark) and not self.preview:
             self.connection.sudo().payments_fetched_until = newest
         page_count = (answer.get("pagination") or {}).get("pageCount")
         more = state["page"] < page_count if page_count is not None else len(payments) >= PAGE_SIZE
@@ -141,9 +150,10 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
         chunk = next(chunk_by_length(state["retry"], lambda x: guid_where("PaymentID", [x])))
         chunk = chunk[:MAX_OR_TERMS]
         state["retry"] = state["retry"][len(chunk) :]
-        conn = self.connection.sudo()  # handled in this step's transaction: off the list
-        left = [x for x in conn.payments_fetch_retry_ids or [] if x not in chunk]
-        conn.payments_fetch_retry_ids = left or False
+        if not self.preview:  # handled in this step's transaction: off the list
+            conn = self.connection.sudo()
+            left = [x for x in conn.payments_fetch_retry_ids or [] if x not in chunk]
+            conn.payments_fetch_retry_ids = left or False
         try:
             payments = self.connection._xero_read_all(
                 "get_payments", "Payments", where=guid_where("PaymentID", chunk)
@@ -156,7 +166,7 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
                 "fetch.",
                 xero_text(self.env, exc),
             )
-            self.env["xero.task.line"].create(
+            self._write_lines(
                 [self._line("error", {"PaymentID": xero_id}, message=message) for xero_id in chunk]
             )
             return
@@ -211,7 +221,14 @@ class PaymentFetch(PaymentImport, CreditNoteFetch, FetchReport):
             if line:
                 lines.append(line)
         lines += self._import_queued(state)
-        self.env["xero.task.line"].create(lines)
+        self._write_lines(lines)
+
+    def _write_lines(self, lines):
+        """Write the task's log lines (``lines``: their values); a preview keeps them."""
+        if self.preview:
+            self.preview_lines += lines
+        else:
+            self.env["xero.task.line"].create(lines)
 
     def _known_payments(self, payments):
         """What Odoo already knows of the page's payments, by lowercase Xero id.
@@ -312,15 +329,64 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
 
     @api.model
     def _start(self, task, mode):
-        return PaymentFetch(self.with_company(task.company_id), task).start()
+        return self._fetch(task.connection_id, task).start()
 
     @api.model
     def _read(self, task, mode, state):
-        return PaymentFetch(self.with_company(task.company_id), task).step(state)
+        return self._fetch(task.connection_id, task).step(state)
 
     @api.model
     def _report(self, task, state):
-        return PaymentFetch(self.with_company(task.company_id), task).report(state)
+        return self._fetch(task.connection_id, task).report(state)
+
+    @api.model
+    def _fetch(self, connection, task=None):
+        """The fetch of ``task`` (None: its preview, which writes nothing)."""
+        return PaymentFetch(self.with_company(connection.company_id), connection, task)
+
+    @api.model
+    def _preview_bulk(self, connection, mode):
+        """The payments waiting in Xero, handled by the run's own steps without writing: the
+        waiting payments read again by id, then the first ``PREVIEW_PAGES`` pages modified
+        since the last fetch. Each row is the log line the run would write (its record: the
+        Odoo invoice a payment would be imported on). The note: the run's counts, and what
+        the run does that the preview leaves (more pages, credit note allocations, amounts
+        due)."""
+        fetch = self._fetch(connection)
+        state = fetch.start()
+        while not state.get("payments_done") and state["pages"] < PREVIEW_PAGES:
+            fetch.step(state)
+        rows = [
+            self._preview_result_row(
+                (line["res_model"], line["res_id"], line["res_name"]),
+                Result(line["outcome"], line["xero_id"], line["message"]),
+            )
+            for line in fetch.preview_lines
+        ]
+        note = fetch.done_lines(state)
+        if not state.get("payments_done"):
+            note.append(self._unread_note(_("payments modified since the last fetch")))
+        note.append(
+            _(
+                "The run then also reconciles the credit note allocations made in Xero and "
+                "compares the amounts due: not previewed."
+            )
+        )
+        return rows, "\n".join(note)
+
+    @api.model
+    def _preview_scope(self, connection, mode):
+        """The dealer's documents linked to Xero (a payment made or reconciled in Odoo
+        changes its invoice's amount due)."""
+        domain = [("company_id", "=", connection.company_id.id), ("xero_invoice_id", "!=", False)]
+        return [self.env["account.move"].search(domain, order="id")]
+
+    @api.model
+    def _preview_action(self, result):
+        """A payment on an invoice Odoo does not have: "Not imported"."""
+        if result.outcome == "skipped":
+            return "not_imported"
+        return super()._preview_action(result)
 
     @api.model
     def _finished(self, task):

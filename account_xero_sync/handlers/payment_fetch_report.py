@@ -103,6 +103,19 @@ class FetchReport:
 
     def _report_lines(self, state, differ, checked_count):
         """The report's lines: what was read and done, then how the amounts due compare."""
+        report = self.done_lines(state)
+        if differ:
+            report.append(_("Amount due differs between Odoo and Xero: %s", "; ".join(differ)))
+        else:
+            report.append(
+                _("Amounts due: Odoo and Xero agree (1 invoice checked).")
+                if checked_count == 1
+                else _("Amounts due: Odoo and Xero agree (%s invoices checked).", checked_count)
+            )
+        return report
+
+    def done_lines(self, state):
+        """The report's lines of what was read and done (the preview's: what would be)."""
         report = [
             _(
                 "Read %(read)s Xero payments (%(pages)s pages): %(created)s fetched, %(linked)s "
@@ -131,13 +144,5 @@ class FetchReport:
                     count=len(state["unknown"]),
                     list=listed,
                 )
-            )
-        if differ:
-            report.append(_("Amount due differs between Odoo and Xero: %s", "; ".join(differ)))
-        else:
-            report.append(
-                _("Amounts due: Odoo and Xero agree (1 invoice checked).")
-                if checked_count == 1
-                else _("Amounts due: Odoo and Xero agree (%s invoices checked).", checked_count)
             )
         return report

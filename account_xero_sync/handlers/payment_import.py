@@ -33,7 +33,7 @@ class PaymentImport:
 
     def _line(self, outcome, xp, record=None, message=None):
         return {
-            "task_id": self.task.id,
+            "task_id": self.task.id if self.task else False,
             "res_model": record._name if record else "account.payment",
             "res_id": record.id if record else 0,
             "res_name": record.display_name if record else (xp.get("Reference") or ""),
@@ -53,6 +53,9 @@ class PaymentImport:
         """
         if payment and (not partial or partial._xero_odoo_payment() != payment):
             payment = None  # no longer this receipt's Xero payment: leave the payment alone
+        if payment and payment.state != "canceled" and self.preview:
+            state["reversed"] += 1  # the preview cannot know a cancel Odoo would refuse
+            return self._reversed_line(xp, payment)
         if payment and payment.state != "canceled":
             try:
                 with self.env.cr.savepoint():
@@ -69,12 +72,7 @@ class PaymentImport:
                     ),
                 )
             state["reversed"] += 1
-            return self._line(
-                "updated",
-                xp,
-                payment,
-                _("Deleted in Xero: %s was unreconciled and cancelled in Odoo.", payment.name),
-            )
+            return self._reversed_line(xp, payment)
         if partial and not payment and (partial.xero_writeoff_payment_id or writeoff):
             # Half of a payment with a write-off is gone: both are replaced together.
             message = _(
@@ -82,7 +80,8 @@ class PaymentImport:
                 "Send Payment on %s replaces both in Xero.",
                 partial._xero_odoo_payment().name,
             )
-            partial._xero_mark_replacement(message)
+            if not self.preview:
+                partial._xero_mark_replacement(message)
             return self._line("blocked", xp, partial, message)
         if partial and not payment:
             message = _(
@@ -90,16 +89,25 @@ class PaymentImport:
                 "again, unless it is unreconciled in Odoo."
             )
             # The deleted payment is what the next send replaces (a new idempotency key).
-            partial.write(
-                {
-                    "xero_pending_payment_id": partial.xero_payment_id,
-                    "xero_payment_id": False,
-                    "xero_last_error": message,
-                }
-            )
+            if not self.preview:
+                partial.write(
+                    {
+                        "xero_pending_payment_id": partial.xero_payment_id,
+                        "xero_payment_id": False,
+                        "xero_last_error": message,
+                    }
+                )
             return self._line("blocked", xp, partial, message)
         state["known"] += 1
         return None
+
+    def _reversed_line(self, xp, payment):
+        return self._line(
+            "updated",
+            xp,
+            payment,
+            _("Deleted in Xero: %s was unreconciled and cancelled in Odoo.", payment.name),
+        )
 
     def _ours(self, xp, partial, invoice, state):
         """Sent from Odoo (our Reference): link it if its allocation still waits for it."""
@@ -116,7 +124,8 @@ class PaymentImport:
         if values.get("writeoff"):  # Send New Payments links it with its write-off, or makes it
             state["known"] += 1
             return None
-        partial._xero_linked(xp["PaymentID"], values)
+        if not self.preview:
+            partial._xero_linked(xp["PaymentID"], values)
         state["linked"] += 1
         return self._line(
             "linked",
@@ -172,7 +181,8 @@ class PaymentImport:
         )
         if twin:
             unsent.remove(twin)
-            twin._xero_linked(xp["PaymentID"], self._sent_values(twin, xp))
+            if not self.preview:
+                twin._xero_linked(xp["PaymentID"], self._sent_values(twin, xp))
             state["linked"] += 1
             return self._line(
                 "linked",
@@ -211,6 +221,8 @@ class PaymentImport:
         fail, one by one, so each failure is on its own payment's line and the others are
         imported. :return: the log lines' values."""
         queued, self._queued, self._residuals = self._queued, [], {}
+        if self.preview:  # the run's line, on the invoice (the payment is not made)
+            return [self._imported(*item, None, state) for item in queued]
         lines = []
         for start in range(0, len(queued), IMPORT_CHUNK):
             lines += self._import_chunk(queued[start : start + IMPORT_CHUNK], state)
@@ -259,7 +271,7 @@ class PaymentImport:
         return self._line(
             "created",
             xp,
-            payment,
+            payment or invoice,
             _(
                 "Fetched from Xero: %(amount)s on %(invoice)s in %(journal)s, reconciled.",
                 amount=amount,
@@ -368,7 +380,9 @@ class PaymentImport:
 
     def _retry_later(self, xero_id):
         """Re-read ``xero_id`` at a later fetch: at the end of the list, so the waiting
-        payments take turns (see ``RETRY_LIMIT``)."""
+        payments take turns (see ``RETRY_LIMIT``). Not in a preview."""
+        if self.preview:
+            return
         conn = self.connection.sudo()
         waiting = [x for x in conn.payments_fetch_retry_ids or [] if x != xero_id]
         conn.payments_fetch_retry_ids = [*waiting, xero_id]

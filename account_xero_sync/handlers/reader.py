@@ -2,12 +2,25 @@
 
 import copy
 
-from odoo import api, models
+from odoo import _, api, models
 
+from ..models.xero_texts import xero_text
 from ..xero_api import paging
 from ..xero_api.documents import XERO_DOCUMENTS
 
 DOCUMENTS_PAGE = 1000  # Xero's largest page of invoices and credit notes
+# A preview reads at most this many pages of each kind (1,000 records a page): a large
+# organisation's preview says what it left to the run (see ``_preview_bulk``).
+PREVIEW_PAGES = 1
+# What the preview calls each outcome a reader's run logs (the wizard's actions).
+PREVIEW_ACTIONS = {
+    "linked": "link",
+    "blocked": "blocked",
+    "skipped": "skip",
+    "created": "import",
+    "updated": "reverse",
+    "error": "blocked",
+}
 
 
 class XeroTaskReader(models.AbstractModel):
@@ -24,6 +37,10 @@ class XeroTaskReader(models.AbstractModel):
 
     ``_phases``: the phases in order (the state's ``phase`` names the current one; the next
     starts at ``page`` 1); a reader without phases finishes when ``_read`` says it is done.
+
+    Its preview (``_preview_bulk``) runs the run's own decisions on one read of Xero (at most
+    ``PREVIEW_PAGES`` pages of each kind), writing nothing: each reader splits what it decides
+    (a ``Result`` per record, the run's log line) from what the run then writes.
     """
 
     _name = "xero.task.reader"
@@ -49,7 +66,13 @@ class XeroTaskReader(models.AbstractModel):
 
     @api.model
     def _preview(self, connection, mode, records=None):
-        return []  # what a reader finds is only known by reading Xero
+        return self._preview_bulk(connection, mode)[0]
+
+    @api.model
+    def _preview_bulk(self, connection, mode):
+        """What the run would log, read from Xero now and written nowhere: ``(rows, note)``,
+        the note saying what the run reports besides (and what the preview left unread)."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ protocol
 
@@ -69,17 +92,50 @@ class XeroTaskReader(models.AbstractModel):
         return False
 
     @api.model
-    def _read_documents_page(self, task, move_type, page):
+    def _read_documents_page(self, connection, move_type, page):
         """One page of the organisation's documents of ``move_type`` (sales invoices or credit
         notes): ``(records, more)``."""
         document = XERO_DOCUMENTS[move_type]
         return paging.read_page(
-            task.connection_id._xero_call,
+            connection._xero_call,
             document.read,
             document.key,
             page,
             where='Type=="%s"' % document.type,
             page_size=DOCUMENTS_PAGE,
+        )
+
+    @api.model
+    def _preview_result_row(self, record, result):
+        """The preview row of ``record`` (or ``(model, id, name)``) for the ``Result`` its run
+        would log: the same outcome (``_preview_action``) and message."""
+        model, res_id, name = (
+            (record._name, record.id, record.display_name)
+            if isinstance(record, models.BaseModel)
+            else record
+        )
+        return {
+            "res_model": model,
+            "res_id": res_id,
+            "name": name,
+            "action": self._preview_action(result),
+            "reason": xero_text(self.env, result.message) if result.message else False,
+            "xero_id": result.xero_id or False,
+        }
+
+    @api.model
+    def _preview_action(self, result):
+        """The preview's action for the outcome the run would log."""
+        return PREVIEW_ACTIONS[result.outcome]
+
+    @api.model
+    def _unread_note(self, what):
+        """The note of a preview that read only the first pages of ``what``."""
+        return _(
+            "Xero has more %(what)s than the preview reads (%(count)s): the preview shows what "
+            "the first %(count)s say; the run reads them all.",
+            what=what,
+            count=format(PREVIEW_PAGES * DOCUMENTS_PAGE, ","),
         )
 
     @api.model

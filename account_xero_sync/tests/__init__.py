@@ -24,6 +24,7 @@ from . import (
     test_screens_records,
     test_server_addresses,
     test_task,
+    test_task_previews,
     test_tours,
     test_translations,
     test_webhooks,

@@ -349,6 +349,23 @@ class TestInvoices(XeroInvoiceCommon):
         self.assertEqual(xero["Reference"], "PO-779")
         self.assertEqual(xero["LineItems"][0]["UnitAmount"], 100.0)
 
+    def test_an_unpaid_update_logs_what_was_sent(self):
+        """An invoice not paid in Xero gets every change: its log line never says "Paid in
+        Xero: these changes could not be sent" (issue #23: a retry said so of an unpaid one)."""
+        move = self.invoice([100.0])
+        move.action_xero_send()
+        move.button_draft()
+        move.invoice_line_ids.price_unit = 120.0
+        move.action_post()
+        task = self.env["xero.task"].browse(move.action_xero_send()["res_id"])
+        line = self.line_of(task, move)
+        self.assertEqual(line.outcome, "updated", line.message)
+        self.assertNotIn("could not be sent", line.message or "")
+        self.assertNotIn("Paid in Xero", line.message or "")
+        xero = self.xero_invoice(move)
+        self.assertEqual(xero["LineItems"][0]["UnitAmount"], 120.0)
+        self.assertEqual((xero["Status"], float(xero.get("AmountPaid") or 0)), ("AUTHORISED", 0.0))
+
     def test_load_mappings_from_xero(self):
         """Load from Xero maps income accounts by code and taxes by rate, and never adds a
         catch-all default: an account Xero has no code for stays unmapped, and is listed."""

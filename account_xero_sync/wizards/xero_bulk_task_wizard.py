@@ -18,6 +18,12 @@ PREVIEW_ACTIONS = [
     ("skip", "Nothing to send"),
     ("blocked", "Blocked"),
     ("waiting", "Waiting for allocation"),
+    # What the tasks that read Xero would do (Link Existing, Compare, Fetch New Payments).
+    ("not_in_xero", "Not in Xero"),
+    ("differs", "Differs from Xero"),
+    ("import", "Import from Xero"),
+    ("reverse", "Reverse in Odoo"),
+    ("not_imported", "Not imported"),
 ]
 RUN_NOW_LIMIT = 50  # "Run now" is for small tasks: one batch, answered while the user waits
 # A preview checked against Xero this recently is shown again, unless "Check again" is asked
@@ -62,6 +68,11 @@ class XeroBulkTaskWizard(models.TransientModel):
     line_ids = fields.One2many("xero.bulk.task.wizard.line", "wizard_id", string="Preview")
     previewed = fields.Boolean()
     preview_summary = fields.Char(readonly=True)
+    preview_note = fields.Text(
+        readonly=True,
+        help="What the run reports besides its lines (e.g. what only Xero has), and what the "
+        "preview did not read.",
+    )
     connection_id = fields.Many2one("xero.connection", readonly=True, check_company=True)
     connection_error = fields.Text(
         readonly=True, help="Why the preview could not be checked against Xero, and what fixes it."
@@ -96,6 +107,7 @@ class XeroBulkTaskWizard(models.TransientModel):
         self.line_ids = [fields.Command.clear()]
         self.previewed = False
         self.preview_summary = False
+        self.preview_note = False
         self.connection_error = False
         self.checked_at = False
 
@@ -172,7 +184,7 @@ class XeroBulkTaskWizard(models.TransientModel):
         }
         if recent:
             commands = [fields.Command.create(data) for data in recent.line_ids._preview_data()]
-            vals["checked_at"] = recent.checked_at
+            vals.update(checked_at=recent.checked_at, preview_note=recent.preview_note)
         else:
             commands = self._check_now(handler, connection, task_type, vals)
         # The wizard's own transient rows are replaced whole: their access is the wizard's
@@ -189,6 +201,8 @@ class XeroBulkTaskWizard(models.TransientModel):
         ) or (
             _("Could not be checked against Xero.")
             if self.connection_error
+            else _("Nothing to do.")
+            if self.preview_note
             else _("Nothing to send.")
         )
 
@@ -216,9 +230,9 @@ class XeroBulkTaskWizard(models.TransientModel):
         # documents by number) is brought up to date first.
         fresh = handler.with_context(xero_fresh_contacts=True, xero_fresh_numbers=True)
         try:
-            rows = fresh._preview(connection, task_type.mode)
+            rows, vals["preview_note"] = fresh._preview_bulk(connection, task_type.mode)
         except (xero_errors.XeroError, UserError) as exc:
-            rows = []
+            rows, vals["preview_note"] = [], False
             vals["connection_error"] = connection._xero_problem(exc)
         # Not checked when Xero could not be reached: no "checked against Xero at" then.
         vals["checked_at"] = not vals.get("connection_error") and fields.Datetime.now()
@@ -226,18 +240,26 @@ class XeroBulkTaskWizard(models.TransientModel):
 
     @api.model
     def _signature(self, handler, connection, mode):
-        """The records a preview covers as Odoo has them now, and what its decisions read
-        besides: a preview checked for other records (one posted or changed since), or before
-        a change of what decides for them (their customers or documents, the dealer's
-        mappings, Xero codes, taxes or connection, a task of the dealer that ended since), is
-        checked again. Read from the rows themselves (a link written by ``write_xero_columns``
-        is in its row): nothing is written to keep it, so no worker waits on another for it."""
+        """The records a preview covers (the handler's ``_preview_scope``) as Odoo has them
+        now, and what its decisions read besides: a preview checked for other records (one
+        posted or changed since), or before a change of what decides for them (their
+        customers or documents, the dealer's mappings, Xero codes, taxes or connection, a task
+        of the dealer that ended since), is checked again. Read from the rows themselves (a
+        link written by ``write_xero_columns`` is in its row): nothing is written to keep it,
+        so no worker waits on another for it."""
         self.env.flush_all()
-        records = handler._candidates(connection, mode)
-        stamp = self._dealer_stamp(connection) + self._related_stamp(records)
+        scope = handler._preview_scope(connection, mode)
+        stamp = self._dealer_stamp(connection)
+        for records in scope:
+            stamp += self._related_stamp(records)
         stamp = hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
+        return "%s:%s" % (":".join(self._records_stamp(records) for records in scope), stamp)
+
+    @api.model
+    def _records_stamp(self, records):
+        """``records`` as Odoo has them now: how many, which, their last change."""
         if not records:
-            return "-:%s" % stamp
+            return "-"
         self.env.cr.execute(
             SQL(
                 "SELECT MAX(write_date) FROM %s WHERE id = ANY(%s)",
@@ -247,7 +269,7 @@ class XeroBulkTaskWizard(models.TransientModel):
         )
         changed = self.env.cr.fetchone()[0]
         ids = hashlib.sha256(",".join(map(str, records.ids)).encode()).hexdigest()[:16]
-        return "%s:%s:%s:%s" % (len(records), ids, changed, stamp)
+        return "%s:%s:%s" % (len(records), ids, changed)
 
     @api.model
     def _dealer_stamp(self, connection):
