@@ -486,6 +486,68 @@ class TestInvoicePdfs(XeroInvoiceCommon):
             self.assertEqual(len(self.attachments_of(move)), 1, move.name)
             self.assertEqual(len(self.pdf_requests(move, "PUT")), 1, "sent once")
 
+    def test_a_fetch_queued_behind_hundreds_of_pdfs_is_served_at_the_next_step(self):
+        """Issue #25 at the size it was filed for: a Send Invoice PDFs task of 200 invoices is
+        sending (one upload per call, a step as many as Xero's minute takes) when Fetch New
+        Payments is queued; the dealer runner's next step is the fetch, which imports the
+        payment made in Xero; then the PDFs go on, and each of the 200 reaches Xero exactly
+        once. The invoices' PDFs are the ones Odoo keeps after Send & Print (rendering 200
+        here would only measure wkhtmltopdf; Xero's minute, which a real runner waits for,
+        is test_budget's subject: here the organisation takes 1,000 calls a minute)."""
+        self.emulator.control("POST", "limits", {"per_minute": 1000})
+        moves = self.env["account.move"].browse(
+            [self.invoice([10.0 + n / 100]).id for n in range(200)]
+        )
+        self.run_task("send_new_invoices")
+        self.env["ir.attachment"].create(
+            [
+                {
+                    "name": "%s.pdf" % move.name.replace("/", "_"),
+                    "raw": b"%PDF-1.4 stored invoice " + move.name.encode(),
+                    "mimetype": "application/pdf",
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "res_field": "invoice_pdf_report_file",
+                }
+                for move in moves
+            ]
+        )
+        moves.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        paid = moves[137]
+        Task = self.env["xero.task"].with_context(xero_clock=VirtualClock(time.time()))
+        pdfs = Task._queue(self.company, "send_invoice_pdfs")
+        Task._cron_run_tasks(self.connection.id)  # the runner's first step: PDFs
+        sent = pdfs.count_done
+        self.assertTrue(0 < sent < 200, "one step sends part of the PDFs: %s" % sent)
+        payment = {
+            "Invoice": {"InvoiceID": paid.xero_invoice_id},
+            "Account": {"Code": "090"},
+            "Date": "2026-11-01",
+            "Amount": 10.0,
+        }  # a payment arrives in Xero meanwhile
+        body = {"tenant_id": DEMO_TENANT, "payments": [payment]}
+        self.emulator.control("POST", "bank_payments", body)
+        fetch = Task._queue(self.company, "fetch_new_payments")
+        Task._cron_run_tasks(self.connection.id)  # the runner's next step is the fetch's
+        self.assertNotEqual(fetch.state, "queued", "the fetch ran at the next step")
+        for _step in range(10):  # and the steps after it, until it is done
+            self.assertEqual(pdfs.count_done, sent, "the PDFs waited for the fetch")
+            if fetch.state != "running":
+                break
+            Task._cron_run_tasks(self.connection.id)
+        self.assertEqual(fetch.state, "done", fetch.summary)
+        self.assertEqual(paid.payment_state, "partial", "the payment made in Xero is in Odoo")
+        self.run_runner(self.connection)
+        self.assertEqual((pdfs.state, pdfs.count_created), ("done", 200), pdfs.summary)
+        puts = {}
+        for request in self.emulator.requests("PUT"):
+            if "/Attachments/" in request["path"]:
+                puts[request["path"]] = puts.get(request["path"], 0) + 1
+        self.assertEqual(len(puts), 200, "one upload per invoice")
+        self.assertEqual(set(puts.values()), {1}, "each PDF sent exactly once")
+        for move in moves:
+            self.assertEqual(len(self.attachments_of(move)), 1, move.name)
+
     def test_missing_wkhtmltopdf_reported(self):
         move = self.invoice([100.0])
         self.run_task("send_new_invoices")

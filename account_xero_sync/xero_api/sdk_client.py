@@ -2,6 +2,8 @@
 of the SDK's HTTP errors to :mod:`.errors`."""
 
 import json
+import os
+import threading
 import time
 from decimal import Decimal
 
@@ -27,6 +29,38 @@ REAUTH_ERRORS = frozenset(
 )
 
 
+_POOLS = {}  # {process id: urllib3.PoolManager}, see _shared_pool_manager
+_POOLS_LOCK = threading.Lock()
+
+
+def _shared_pool_manager(built):
+    """The process's one ``urllib3.PoolManager``, shared by every gateway (``built``, the one
+    the SDK's ``RESTClientObject`` has just made, becomes it the first time).
+
+    A gateway is made per Xero call; with a pool manager each, every call opened a new
+    connection (a new TLS handshake with Xero) and left the old one open until garbage
+    collection, holding a server thread meanwhile. Shared, the connections to an API host stay
+    open and are reused across calls, threads and connections (PoolManager is thread-safe).
+    Keyed by process id: a forked worker never uses its parent's sockets.
+
+    Its pools get no urllib3 retries: urllib3's default ``Retry(3)`` re-sends GET/PUT on 429
+    after sleeping Retry-After (hours for the day limit) and re-sends on resets without the
+    gateway knowing. New pools take their ``retries`` from ``connection_pool_kw`` (it is part
+    of the pool key); ``clear()`` drops any pool made before.
+    """
+    pid = os.getpid()
+    with _POOLS_LOCK:
+        pool_manager = _POOLS.get(pid)
+        if pool_manager is None:
+            _POOLS.clear()  # a parent's, inherited by fork: its sockets are not ours
+            pool_manager = _POOLS[pid] = built
+            pool_manager.connection_pool_kw["retries"] = urllib3.Retry(
+                total=0, respect_retry_after_header=False
+            )
+            pool_manager.clear()
+        return pool_manager
+
+
 class GatewayApiClient(ApiClient):
     """ApiClient with a default timeout and null-tolerant response reading."""
 
@@ -34,15 +68,7 @@ class GatewayApiClient(ApiClient):
         super().__init__(configuration, **kwargs)
         self.default_timeout = timeout
         self.last_response = None
-        pool_manager = self.rest_client.pool_manager
-        # rest.RESTClientObject builds a urllib3.PoolManager whose pools get urllib3's default
-        # Retry(3): it re-sends GET/PUT on 429 after sleeping Retry-After (hours for the day
-        # limit) and re-sends on resets without us knowing. New pools take their `retries` from
-        # connection_pool_kw (and it is part of the pool key); clear() drops any existing pool.
-        pool_manager.connection_pool_kw["retries"] = urllib3.Retry(
-            total=0, respect_retry_after_header=False
-        )
-        pool_manager.clear()
+        self.rest_client.pool_manager = _shared_pool_manager(self.rest_client.pool_manager)
 
     #: Seconds spent in HTTP calls by every client of the process (read by ``make bench`` to
     #: tell Odoo's own time from the time spent waiting for Xero).

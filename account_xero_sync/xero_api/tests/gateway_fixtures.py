@@ -33,6 +33,7 @@ class StubXero:
         self.script = []
         self.default = (200, {"Organisations": []}, {}, 0, False)
         self.requests = []
+        self.connections = 0  # TCP connections accepted
         self.lock = threading.Lock()
         stub = self
 
@@ -44,6 +45,11 @@ class StubXero:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                with stub.lock:
+                    stub.connections += 1
 
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)

@@ -407,6 +407,16 @@ def test_gateways_with_different_urls_coexist(stub):
     )
 
 
+def test_gateways_reuse_one_connection(stub):
+    """A gateway is made per call (``xero.connection._gateway``): ten calls through ten
+    gateways go over one kept-alive connection, not ten (a TLS handshake each with Xero, and
+    a socket left open per call)."""
+    for _n in range(10):
+        make_gateway(stub.url).call("get_organisations")
+    assert len(stub.requests) == 10
+    assert stub.connections == 1
+
+
 def test_authorize_url(stub):
     gateway = make_gateway(stub.url)
     url = gateway.authorize_url("https://odoo.example/cb", None, "st4te")
