@@ -1,5 +1,7 @@
 """What Fetch New Payments does with each Xero payment (see :mod:`.payment_fetch`)."""
 
+from functools import cached_property
+
 from psycopg2 import IntegrityError
 
 from odoo import Command, _
@@ -310,7 +312,10 @@ class PaymentImport:
             }
             to_process.append({"create_vals": vals, "to_reconcile": receivable, "batch": {}})
         payments = Register._init_payments(to_process)
-        Register._post_payments(to_process)
+        # A payment's journal entry (made as it is posted) has only the lines the payment
+        # itself computes: no taxes, terms or rounding lines to sync, as for the entries Odoo
+        # itself makes with ``skip_invoice_sync`` (reversed entries, cash basis entries).
+        Register.with_context(skip_invoice_sync=True)._post_payments(to_process)
         self._reconcile_all(to_process)
         return payments
 
@@ -334,7 +339,9 @@ class PaymentImport:
                         lambda line, a=account: line.account_id == a
                     )
                 )
-        Line._reconcile_plan(plan)
+        # Reconciling changes no invoice line Odoo syncs (taxes, terms, rounding): only the
+        # lines' residuals and the partials; the invoices are posted, so nothing to sync.
+        Line.with_context(skip_invoice_sync=True)._reconcile_plan(plan)
 
     def _allocations_of(self, payments):
         """``{(payment id, invoice id): allocation}`` of these payments (one read)."""
@@ -344,9 +351,14 @@ class PaymentImport:
             found.setdefault(key, partial)
         return found
 
+    @cached_property
+    def _payment_maps(self):
+        """The connection's mappings, read once per step (see ``xero.mapping._maps``)."""
+        return self.env["xero.mapping"]._maps(self.connection)
+
     def _sent_values(self, partial, xp):
         """What Odoo would send for ``partial`` (so Send Payment sees no change), else Xero's."""
-        maps = self.env["xero.mapping"]._maps(self.connection)
+        maps = self._payment_maps
         try:
             return partial._xero_payment_values(maps["journal"], maps["account"][0])
         except payloads.PayloadError:

@@ -5,8 +5,8 @@ from unittest.mock import patch
 from xero_emulator.control import EmulatorControl
 from xero_emulator.process import EmulatorProcess
 
-from odoo import Command
-from odoo.tests import TransactionCase
+from odoo import Command, fields
+from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.account_xero_sync.handlers import org_index
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
@@ -18,6 +18,8 @@ APP_CLIENT_ID = "emulator-app"  # the emulator's OAuth 2.0 app (authorization co
 APP_CLIENT_SECRET = "emulator-app-secret"
 DEMO_TENANT = "00000000-0000-4000-8000-000000000001"
 OTHER_TENANT = "00000000-0000-4000-8000-000000000002"  # a second dealer's organisation
+INVOICE_DATE = "2026-10-31"
+PAYMENT_DATE = "2026-11-05"
 
 
 def client_for(tenant, auth_mode=None):
@@ -271,3 +273,74 @@ class XeroAccountingCommon(XeroCommon):
         super().setUp()
         self.emulator.reset()
         self.emulator.control("POST", "seed", self.seed)
+
+
+class XeroSecondDealerMixin:
+    """Before a class based on :class:`XeroAccountingCommon` (and ``AccountTestInvoicingCommon``):
+    dealer A (``company``) and dealer B (``dealer_b``, its ``company_data``; ``company_b``,
+    ``connection_b``), with its own chart and organisation (``OTHER_TENANT``), mapped as a
+    manager would; ``dealer_b_values``: more values of B's connection."""
+
+    dealer_b_values = {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT, **cls.dealer_b_values)
+        cls.company_b = cls.dealer_b["company"]
+        cls.connection_b = cls.dealer_b["connection"]
+
+    def sell(self, partner, company=None, move_type="out_invoice"):
+        """A posted invoice (or credit note) of 100 of ``company`` (default: dealer A) with
+        its mapped sales tax, dated ``INVOICE_DATE``."""
+        data = self.dealer_b if company == self.company_b else self.company_data
+        return self.init_invoice(
+            move_type,
+            partner=partner,
+            amounts=[100.0],
+            taxes=self.tax_sale_a if data is self.company_data else data["default_tax_sale"],
+            post=True,
+            invoice_date=fields.Date.from_string(INVOICE_DATE),
+            company=data["company"],
+        )
+
+
+class XeroListsMixin:
+    """Before a class based on :class:`XeroAccountingCommon` (and ``AccountTestInvoicingCommon``)
+    that opens the to-send lists and the bulk wizard: ``accountant``, an accountant who is a Xero
+    User (login ``accountant_login``); ``Wizard``, the bulk wizard whose retries and waits take
+    no real time."""
+
+    accountant_login = "xero_lists_accountant"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = new_test_user(
+            cls.env,
+            cls.accountant_login,
+            groups="account.group_account_invoice,account_xero_sync.group_xero_user",
+            company_ids=[cls.company.id],
+            company_id=cls.company.id,
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.Wizard = self.env["xero.bulk.task.wizard"].with_context(
+            xero_clock=VirtualClock(time.time())
+        )
+
+    def xero_calls(self):
+        """The calls the emulator has logged on Xero's API since it was last cleared."""
+        return self.emulator.requests(path="/api.xro")
+
+    def sale(self, partner=None, taxes=None, currency=None):
+        """A posted invoice of 100 (default: ``partner_a``, the mapped sales tax)."""
+        return self.init_invoice(
+            "out_invoice",
+            partner=partner or self.partner_a,
+            amounts=[100.0],
+            taxes=taxes or self.tax_sale_a,
+            currency=currency,
+            post=True,
+        )

@@ -4,15 +4,14 @@ computed for all cards in one go."""
 
 import time
 
-from odoo import fields
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account_xero_sync.xero_api import payloads
 from odoo.addons.account_xero_sync.xero_api import throttle as xero_throttle
 from odoo.addons.account_xero_sync.xero_api.documents import XERO_DOCUMENTS
 
-from .common import OTHER_TENANT
-from .test_payments import INVOICE_DATE, XeroPaymentCommon
+from .common import XeroSecondDealerMixin
+from .test_payments import XeroPaymentCommon
 
 KINDS = ("customers", "invoices", "credit_notes", "payments")
 CANDIDATES = {
@@ -24,27 +23,8 @@ CANDIDATES = {
 
 
 @tagged("post_install", "-at_install")
-class TestDashboard(XeroPaymentCommon):
+class TestDashboard(XeroSecondDealerMixin, XeroPaymentCommon):
     """Dealer A (Demo Company) and dealer B (its own organisation)."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT)
-        cls.company_b = cls.dealer_b["company"]
-        cls.connection_b = cls.dealer_b["connection"]
-
-    def sell(self, partner, company=None, move_type="out_invoice"):
-        data = self.dealer_b if company == self.company_b else self.company_data
-        return self.init_invoice(
-            move_type,
-            partner=partner,
-            amounts=[100.0],
-            taxes=self.tax_sale_a if data is self.company_data else data["default_tax_sale"],
-            post=True,
-            invoice_date=fields.Date.from_string(INVOICE_DATE),
-            company=data["company"],
-        )
 
     def cards(self, user=None, companies=None):
         """The Dashboard's cards as a new request reads them."""

@@ -6,7 +6,14 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import APP_CLIENT_ID, APP_CLIENT_SECRET, DEMO_TENANT, OTHER_TENANT, client_for
+from .common import (
+    APP_CLIENT_ID,
+    APP_CLIENT_SECRET,
+    DEMO_TENANT,
+    OTHER_TENANT,
+    XeroSecondDealerMixin,
+    client_for,
+)
 from .test_connection import follow_authorize
 from .test_payments import INVOICE_DATE, XeroPaymentCommon
 
@@ -14,34 +21,18 @@ NEW_TENANT = "00000000-0000-4000-8000-000000000003"
 
 
 @tagged("post_install", "-at_install")
-class TestDealerGuards(XeroPaymentCommon):
+class TestDealerGuards(XeroSecondDealerMixin, XeroPaymentCommon):
     """Dealer A (Demo Company) and dealer B (its own organisation), both with a chart."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT)
-        cls.company_b = cls.dealer_b["company"]
-        cls.connection_b = cls.dealer_b["connection"]
         cls.seed["organisations"].append(
             {
                 "tenant_id": NEW_TENANT,
                 "name": "New Org",
                 "base_currency": cls.company.currency_id.name,
             }
-        )
-
-    def sell(self, partner, company=None, move_type="out_invoice"):
-        """A posted invoice (or credit note) of ``company`` (default: dealer A)."""
-        data = self.dealer_b if company == self.company_b else self.company_data
-        return self.init_invoice(
-            move_type,
-            partner=partner,
-            amounts=[100.0],
-            taxes=self.tax_sale_a if data is self.company_data else data["default_tax_sale"],
-            post=True,
-            invoice_date=fields.Date.from_string(INVOICE_DATE),
-            company=data["company"],
         )
 
     def contacts(self, tenant=DEMO_TENANT):

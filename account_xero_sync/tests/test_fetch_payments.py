@@ -8,7 +8,7 @@ from odoo.tools import mute_logger
 
 from ..handlers import payment_fetch, payment_fetch_report, payment_import
 from ..handlers.payment_fetch import RETRY_LIMIT, PaymentFetch
-from .common import DEMO_TENANT, OTHER_TENANT
+from .common import DEMO_TENANT, OTHER_TENANT, XeroSecondDealerMixin
 from .test_payments import GATEWAY_LOGGER, PAYMENT_DATE, XeroPaymentCommon
 
 UNKNOWN_TENANT = "00000000-0000-4000-8000-00000000dead"
@@ -559,13 +559,8 @@ class TestFetchPayments(XeroPaymentCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestFetchPaymentsCron(XeroPaymentCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.dealer_b = cls.setup_dealer("Dealer B", OTHER_TENANT, auto_fetch_payments=True)
-        cls.company_b = cls.dealer_b["company"]
-        cls.connection_b = cls.dealer_b["connection"]
+class TestFetchPaymentsCron(XeroSecondDealerMixin, XeroPaymentCommon):
+    dealer_b_values = {"auto_fetch_payments": True}
 
     def hourly_fetch(self):
         """The scheduled action, then each dealer's runner, as their crons would run."""

@@ -2,41 +2,28 @@
 connection or a link, or a task that ends, makes the next opening of a to-send list or of the
 wizard's Preview check again; an unchanged state reuses the last check (no Xero call)."""
 
-import time
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..models.xero_columns import write_xero_columns
-from ..xero_api.throttle import VirtualClock
+from .common import XeroListsMixin
 from .test_payments import XeroPaymentCommon
 
 TO_SEND = "Invoices to Send"
 
 
 @tagged("post_install", "-at_install")
-class TestFreshLists(XeroPaymentCommon):
+class TestFreshLists(XeroListsMixin, XeroPaymentCommon):
     default_tax_mapping = False  # an unmapped tax blocks its invoice
+    accountant_login = "xero_fresh_accountant"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.accountant = new_test_user(
-            cls.env,
-            "xero_fresh_accountant",
-            groups="account.group_account_invoice,account_xero_sync.group_xero_user",
-            company_ids=[cls.company.id],
-            company_id=cls.company.id,
-        )
         # The same rate as the sales tax mapped to OUTPUT2, under another name: not mapped.
         cls.levy = cls.tax_sale_a.copy({"name": "Fresh Levy"})
-
-    def setUp(self):
-        super().setUp()
-        self.Wizard = self.env["xero.bulk.task.wizard"].with_context(
-            xero_clock=VirtualClock(time.time())
-        )
 
     def to_send(self, task_type="send_new_invoices", name=TO_SEND):
         """Open a to-send list as the menu does, as an accountant: ``{res_id: row}``, whether
@@ -55,18 +42,6 @@ class TestFreshLists(XeroPaymentCommon):
         rows = self.env["xero.bulk.task.wizard.line"].search(action["domain"])
         self.assertEqual(len(reused), 1)
         return {row.res_id: row for row in rows}, not reused[0], len(self.xero_calls())
-
-    def xero_calls(self):
-        return self.emulator.requests(path="/api.xro")
-
-    def sale(self, partner=None, taxes=None):
-        return self.init_invoice(
-            "out_invoice",
-            partner=partner or self.partner_a,
-            amounts=[100.0],
-            taxes=taxes or self.tax_sale_a,
-            post=True,
-        )
 
     def assertReused(self, opened, what):
         _rows, checked, calls = opened

@@ -12,11 +12,15 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from ..models.account_payment import XERO_PAYMENT_STATES
 from ..xero_api import payloads
 from ..xero_api.wire import chunk_by_length
-from .common import DEMO_TENANT, WorkerKilled, XeroAccountingCommon
+from .common import (
+    DEMO_TENANT,
+    INVOICE_DATE,
+    PAYMENT_DATE,
+    WorkerKilled,
+    XeroAccountingCommon,
+)
 
 GATEWAY_LOGGER = "odoo.addons.account_xero_sync.xero_api.client"
-INVOICE_DATE = "2026-10-31"
-PAYMENT_DATE = "2026-11-05"
 
 
 class XeroPaymentCommon(XeroAccountingCommon, AccountTestInvoicingCommon):

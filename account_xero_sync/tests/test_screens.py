@@ -5,12 +5,12 @@ import time
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from ..wizards import xero_bulk_task_wizard
 from ..xero_api.throttle import VirtualClock
-from .common import CLIENT_SECRET
+from .common import CLIENT_SECRET, XeroListsMixin
 from .test_fetch_payments import TestFetchPayments
 from .test_payments import GATEWAY_LOGGER, XeroPaymentCommon
 
@@ -18,28 +18,15 @@ TO_SEND = "Invoices to Send"
 
 
 @tagged("post_install", "-at_install")
-class TestScreens(XeroPaymentCommon):
+class TestScreens(XeroListsMixin, XeroPaymentCommon):
     default_tax_mapping = False  # an unmapped tax blocks its invoice
+    accountant_login = "xero_screens_accountant"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.accountant = new_test_user(
-            cls.env,
-            "xero_screens_accountant",
-            groups="account.group_account_invoice,account_xero_sync.group_xero_user",
-            company_ids=[cls.company.id],
-            company_id=cls.company.id,
-        )
         cls.levy = cls.tax_sale_a.copy({"name": "Levy 12%", "amount": 12.0})
         cls.chf = cls.setup_other_currency("CHF", rates=[("2019-01-01", 1.5)])
-
-    def setUp(self):
-        super().setUp()
-        # Retries and waits of the gateway take no real time.
-        self.Wizard = self.env["xero.bulk.task.wizard"].with_context(
-            xero_clock=VirtualClock(time.time())
-        )
 
     def to_send(self, task_type="send_new_invoices", name=TO_SEND, user=None):
         """Open a to-send list as the menu does: (its action, its rows)."""
@@ -47,19 +34,6 @@ class TestScreens(XeroPaymentCommon):
         action = Wizard._action_to_send(task_type, name)
         rows = self.env["xero.bulk.task.wizard.line"].search(action["domain"])
         return action, rows
-
-    def xero_calls(self):
-        return self.emulator.requests(path="/api.xro")
-
-    def sale(self, partner=None, taxes=None, currency=None):
-        return self.init_invoice(
-            "out_invoice",
-            partner=partner or self.partner_a,
-            amounts=[100.0],
-            taxes=taxes or self.tax_sale_a,
-            currency=currency,
-            post=True,
-        )
 
     # ------------------------------------------------------------------ problem 2
 

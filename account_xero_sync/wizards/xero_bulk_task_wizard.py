@@ -463,18 +463,7 @@ class XeroBulkTaskWizardLine(models.TransientModel):
     def _from_preview(self, model, row):
         order = [a for a, _l in PREVIEW_ACTIONS]
         vals = {"res_model": row.get("res_model", model), "action_sort": order.index(row["action"])}
-        for key in (
-            "res_id",
-            "name",
-            "partner_id",
-            "action",
-            "reason",
-            "xero_id",
-            "currency_id",
-            "amount_total",
-            "amount_allocated",
-            "invoice_id",
-        ):
-            if row.get(key) is not None:
+        for key in PREVIEW_FIELDS:  # the row's other columns, as the preview gives them
+            if key not in vals and row.get(key) is not None:
                 vals[key] = row[key]
         return vals
