@@ -3,7 +3,8 @@
 ``python cron_worker.py OPTIONS_JSON`` loads the database's registry, says it is ready (a file
 in ``barrier``), waits for the go (the file ``go`` there), then runs ``ir.cron._process_jobs``
 (what Odoo's cron threads run: each ready job acquired ``FOR NO KEY UPDATE SKIP LOCKED``, its
-server action run and committed) until none of the given crons is ready, or the deadline.
+server action run and committed) until none of the given crons is ready or triggered for the
+next two seconds, or the deadline.
 Only those crons: the test database's other scheduled actions are left alone.
 
 Options: ``db``, ``addons_path``, ``db_host``, ``db_port``, ``db_user``, ``db_password``,
@@ -65,7 +66,8 @@ def main():
         IrCron._process_jobs(db)
         with registry.cursor() as cr:
             ready = ready_jobs(cr)
-        if not ready and opts.get("until_stopped") and not os.path.exists(stop):
+            soon = not ready and due_soon(cr, crons)
+        if soon or (not ready and opts.get("until_stopped") and not os.path.exists(stop)):
             time.sleep(0.05)
             continue
         if not ready:
@@ -84,6 +86,17 @@ def main():
         sys.stdout.flush()
         time.sleep(0.1)
     return 3
+
+
+def due_soon(cr, crons):
+    """Whether one of ``crons`` is triggered for the next two seconds (a runner that ended its
+    turn, see ``_cron_run_tasks``): such a worker is not done yet."""
+    cr.execute(
+        "SELECT 1 FROM ir_cron_trigger WHERE cron_id IN %s "
+        "AND call_at <= (now() at time zone 'UTC') + interval '2 seconds' LIMIT 1",
+        [tuple(crons)],
+    )
+    return bool(cr.fetchone())
 
 
 def base_options(dbname, barrier, deadline):
