@@ -3,7 +3,7 @@
 # (from ODOO_SRC, ../shared/odoo/odoo-18.0.tar.gz, or Odoo's nightly tarball) and wkhtmltopdf.
 # PYTHON=/path/to/python uses an interpreter that already has Odoo 18.0 instead of .venv.
 
-.PHONY: demo serve test test-api test-odoo env lint emulator bench reliability
+.PHONY: demo serve test test-api test-odoo env lint emulator bench bench-workers reliability
 
 # The interpreter bootstrap.sh set up (it prints it); evaluated when a target runs.
 PY = $$(bash tools/bootstrap.sh)
@@ -18,6 +18,9 @@ bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; de
 	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py \
 		&& "$$py" tools/demo.py --script tools/dealers_cycle.py \
 		&& "$$py" tools/demo.py --script tools/bench_scale.py
+
+bench-workers:  ## many dealers, few workers: 20 dealers' PDFs on two cron worker processes, Xero's minute on an accelerated clock (about 12 minutes; XERO_BENCH_DEALERS, XERO_BENCH_PDFS, XERO_BENCH_CLOCK)
+	@py=$(PY) && "$$py" tools/demo.py --script tools/workers_cycle.py
 
 reliability:  ## docs/reliability.md's "Reliability, measured": real worker processes, kill -9, races, a fault storm
 	@py=$(PY) && "$$py" tools/demo.py --script tools/reliability_cycle.py

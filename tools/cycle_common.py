@@ -52,12 +52,15 @@ def emulator_connection(env, company, **vals):
     )
 
 
-def start_workers(env, crons_per_worker, timeout=900, accelerate=()):
+def start_workers(env, crons_per_worker, timeout=900, accelerate=(), **options):
     """Cron worker processes, one per list of cron ids, released together once all are
     ready: ``(processes, time of the release, their log files)``. ``accelerate``: per worker,
-    the tenant whose throttle waits it skips (see cron_worker.py), or None."""
+    the tenant whose throttle waits it skips (see cron_worker.py), or None; ``options``: more
+    of cron_worker.py's options (``minute``, ``until_stopped``), for every worker."""
     barrier = tempfile.mkdtemp()
-    opts = _worker_module().base_options(env.cr.dbname, barrier, time.time() + timeout)
+    opts = dict(
+        _worker_module().base_options(env.cr.dbname, barrier, time.time() + timeout), **options
+    )
     procs, logs = [], []
     accelerate = list(accelerate) or [None] * len(crons_per_worker)
     for n, (crons, tenant) in enumerate(zip(crons_per_worker, accelerate, strict=True)):

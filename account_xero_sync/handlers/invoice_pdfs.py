@@ -8,6 +8,8 @@ from ..tasks.common import BATCH_SIZE, Decision, StepInterrupted
 from ..tasks.xero_task_runner import MAX_TRANSIENT_FAILURES
 from ..xero_api import errors as xero_errors
 
+#: PDFs of a step while other dealers wait for a cron worker.
+SHARED_STEP = 10
 #: Errors that stop a step (the rest of it waits); any other Xero error is one PDF's own.
 STOPPERS = (xero_errors.XeroRateLimited, xero_errors.XeroAuthError, xero_errors.XeroTransientError)
 
@@ -74,8 +76,14 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
     @api.model
     def _step_size(self, task, mode):
         """As many PDFs (one call each) as the organisation's minute still takes, as last seen
-        by the throttle, so that a step never waits for Xero's limit: 1 to ``BATCH_SIZE``."""
-        return max(1, min(BATCH_SIZE, task.connection_id._xero_calls_left()))
+        by the throttle, so that a step never waits for Xero's limit: 1 to ``BATCH_SIZE``; at
+        most ``SHARED_STEP`` while another dealer's task waits for a cron worker (a step is
+        the dealer's turn, see ``_cron_run_tasks``: 50 uploads would hold the worker for half
+        a minute at Xero's pace)."""
+        size = max(1, min(BATCH_SIZE, task.connection_id._xero_calls_left()))
+        if size > SHARED_STEP and self.env["xero.task"]._others_wait(task.company_id):
+            size = SHARED_STEP
+        return size
 
     @api.model
     def _send_batch(self, task, mode, records):

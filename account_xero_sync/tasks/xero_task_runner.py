@@ -2,7 +2,7 @@
 commits, reports. The task's own fields and actions are in ``xero_task``."""
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
@@ -45,7 +45,9 @@ class XeroTask(models.Model):
         minute of Xero calls is spent, the step stops where it is, the task waits for the
         minute's turn (``resume_at``), the run ends and the cron is triggered for then: the
         worker serves the other dealers meanwhile. With a clock whose waits cost nothing (a
-        test's, an accelerated bench's) the step waits as before.
+        test's, an accelerated bench's) the step waits as before. Dealers take turns: while
+        another dealer's task waits for a worker, the run ends after one step
+        (``_end_turn``), so that no dealer waits for another's whole task to be served.
         """
         if connection_id is None:
             self._wake_runners()
@@ -61,7 +63,21 @@ class XeroTask(models.Model):
         if task:
             task._run_by_runner()
         remaining = self.sudo().search_count(self._runnable_domain(company))
+        if task and remaining and self._others_wait(company):
+            remaining = self._end_turn(connection)
         self.env["ir.cron"]._notify_progress(done=1 if task else 0, remaining=remaining)
+
+    @api.model
+    def _end_turn(self, connection):
+        """Give the cron worker back after one step while another dealer's task waits for a
+        worker: the dealer's runner is triggered again (a second from now, so that Odoo's
+        clean-up of the triggers of the run that ends cannot take it) and the cron workers
+        are told (``NOTIFY``, as Odoo does for a trigger due now), so they come back to it
+        once the waiting dealers are served. Returns the run's remaining work: none."""
+        connection._xero_trigger_runner(fields.Datetime.now() + timedelta(seconds=1))
+        cron = self.env["ir.cron"].sudo()
+        self.env.cr.postcommit.add(cron._notifydb)
+        return 0
 
     @api.model
     def _wake_runners(self):

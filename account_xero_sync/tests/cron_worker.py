@@ -3,7 +3,8 @@
 ``python cron_worker.py OPTIONS_JSON`` loads the database's registry, says it is ready (a file
 in ``barrier``), waits for the go (the file ``go`` there), then runs ``ir.cron._process_jobs``
 (what Odoo's cron threads run: each ready job acquired ``FOR NO KEY UPDATE SKIP LOCKED``, its
-server action run and committed) until none of the given crons is ready, or the deadline.
+server action run and committed) until none of the given crons is ready or triggered for the
+next two seconds, or the deadline.
 Only those crons: the test database's other scheduled actions are left alone.
 
 Options: ``db``, ``addons_path``, ``db_host``, ``db_port``, ``db_user``, ``db_password``,
@@ -11,11 +12,18 @@ Options: ``db``, ``addons_path``, ``db_host``, ``db_port``, ``db_user``, ``db_pa
 ``accelerate`` (``{"url": emulator, "tenant": id}``, for measures of time under Xero's
 limits, ``make bench``): the throttle's waits are skipped, its clock moved on instead and
 that organisation's rate-limit windows in the emulator as much; the seconds skipped are
-printed at the end (``skipped N``).
+printed at the end (``skipped N``); ``minute`` (seconds): Xero's minute lasts that long, in
+the throttle (and in the emulator, ``minute_seconds``), for measures of many dealers on an
+accelerated clock (``make bench-workers``): waits are real, so a worker that sleeps in the
+throttle is idle, and the runner's give-back threshold shrinks as much; ``until_stopped``: the
+worker goes on polling, with nothing ready, until the file ``stop`` is in ``barrier``. At the
+end the worker prints its CPU seconds (``cpu N``), the seconds it spent running jobs (``busy
+N``) and each throttle wait it slept (``slept START SECONDS``).
 """
 
 import json
 import os
+import resource
 import sys
 import time
 
@@ -41,6 +49,10 @@ def main():
 
     IrCron._get_all_ready_jobs = staticmethod(ready_jobs)
     skipped = accelerate(opts["accelerate"]) if opts.get("accelerate") else None
+    if opts.get("minute"):
+        short_minute(float(opts["minute"]))
+    slept = record_sleeps()
+    busy = record_jobs(IrCron)
     barrier = opts["barrier"]
     with open(os.path.join(barrier, "ready-" + opts["name"]), "w"):
         pass
@@ -49,21 +61,42 @@ def main():
             return 2
         time.sleep(0.05)
     db = registry.db_name
+    stop = os.path.join(barrier, "stop")
     while time.time() < opts["deadline"]:
         IrCron._process_jobs(db)
         with registry.cursor() as cr:
             ready = ready_jobs(cr)
-            if not ready:
-                if skipped is not None:
-                    # The worker's result, on its stdout: its parent reads it.
-                    print("skipped %.3f" % skipped[0])  # pylint: disable=print-used
-                return 0
+            soon = not ready and due_soon(cr, crons)
+        if soon or (not ready and opts.get("until_stopped") and not os.path.exists(stop)):
+            time.sleep(0.05)
+            continue
+        if not ready:
+            # The worker's results, on its stdout: its parent reads them.
+            if skipped is not None:
+                print("skipped %.3f" % skipped[0])  # pylint: disable=print-used
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            print("cpu %.3f" % (usage.ru_utime + usage.ru_stime))  # pylint: disable=print-used
+            print("busy %.3f" % busy[0])  # pylint: disable=print-used
+            for start, seconds in slept:
+                print("slept %.3f %.3f" % (start, seconds))  # pylint: disable=print-used
+            return 0
         # Said in the worker's log (its stdout), which a test shows when the worker does not end.
         ready_at = [(j["id"], j.get("nextcall")) for j in ready]
         print("%.1f ready: %s" % (time.time(), ready_at))  # pylint: disable=print-used
         sys.stdout.flush()
         time.sleep(0.1)
     return 3
+
+
+def due_soon(cr, crons):
+    """Whether one of ``crons`` is triggered for the next two seconds (a runner that ended its
+    turn, see ``_cron_run_tasks``): such a worker is not done yet."""
+    cr.execute(
+        "SELECT 1 FROM ir_cron_trigger WHERE cron_id IN %s "
+        "AND call_at <= (now() at time zone 'UTC') + interval '2 seconds' LIMIT 1",
+        [tuple(crons)],
+    )
+    return bool(cr.fetchone())
 
 
 def base_options(dbname, barrier, deadline):
@@ -82,6 +115,50 @@ def base_options(dbname, barrier, deadline):
         "barrier": barrier,
         "deadline": deadline,
     }
+
+
+def short_minute(seconds):
+    """Xero's minute lasts ``seconds`` in the throttle, and the runner gives its worker back
+    after a wait shorter in proportion (see the module docstring)."""
+    # Absolute imports (W8150 aside): this file also runs as a script.
+    from odoo.addons.account_xero_sync.tasks import xero_connection_runner  # pylint: disable=W8150
+    from odoo.addons.account_xero_sync.xero_api import throttle  # pylint: disable=W8150
+
+    xero_connection_runner.GIVE_BACK_AFTER *= seconds / throttle.MINUTE
+    throttle.MINUTE = seconds
+
+
+def record_sleeps():
+    """Note each wait the throttle's clock sleeps: ``[(start, seconds)]``."""
+    from odoo.addons.account_xero_sync.xero_api import throttle  # pylint: disable=W8150
+
+    slept = []
+    sleep = throttle.RealClock.sleep
+
+    def recorded(clock, seconds):
+        start = time.time()
+        sleep(clock, seconds)
+        if seconds > 0:
+            slept.append((start, time.time() - start))
+
+    throttle.RealClock.sleep = recorded
+    return slept
+
+
+def record_jobs(cron_model):
+    """Add up the seconds the worker spends running jobs: ``[seconds]``."""
+    busy = [0.0]
+    run_job = cron_model._run_job.__func__
+
+    def timed(cls, job):
+        start = time.time()
+        try:
+            return run_job(cls, job)
+        finally:
+            busy[0] += time.time() - start
+
+    cron_model._run_job = classmethod(timed)
+    return busy
 
 
 def accelerate(options):

@@ -309,3 +309,33 @@ class TestWorkerGivenBack(RealWorkers, XeroCommon, TransactionCase):
         self.assertEqual(task_c["state"], "done", logs)
         self.assertEqual(task_c["count_created"], 3)
         self.assertFalse(task_c["message"], "a task that went on shows no warning")
+
+    def test_dealers_take_turns_on_one_worker(self):
+        """One worker, two dealers with three batches each: while the other dealer waits, a
+        runner gives the worker back after each step, so the second dealer's first batch comes
+        right after the first one's, not after the first dealer's whole task (the order of
+        the later turns follows Odoo's order of the crons due at once: priority, then id)."""
+
+        def build(env):
+            company_c, conn_c = self.dealer(env, "Turns Dealer C", TENANT_C, 120)
+            company_d, conn_d = self.dealer(env, "Turns Dealer D", TENANT_D, 120)
+            Task = env["xero.task"]
+            tasks = Task._queue(company_c, "send_new_customers") | Task._queue(
+                company_d, "send_new_customers"
+            )
+            conn_c.runner_cron_id.priority = 0  # C's runner is taken first
+            conn_d.runner_cron_id.priority = 10
+            crons = conn_c.runner_cron_id | conn_d.runner_cron_id
+            self.crons, self.task_ids = crons.ids, tasks.ids
+            return [company_c | company_d, crons]
+
+        self.commit(build)
+        self.emulator.clear_requests()
+        logs = self.run_workers(self.crons, count=1, timeout=120)
+        tasks = self.read_back("xero.task", self.task_ids)
+        self.assertEqual([t["state"] for t in tasks], ["done", "done"], logs)
+        self.assertEqual([t["count_created"] for t in tasks], [120, 120], logs)
+        puts = [r["tenant"] for r in self.emulator.requests("PUT", "/api.xro/2.0/Contacts")]
+        self.assertEqual(sorted(puts), [TENANT_C] * 3 + [TENANT_D] * 3, "3 batches each")
+        self.assertEqual(puts[:2], [TENANT_C, TENANT_D], "D's first batch came second")
+        self.assertLess(puts.index(TENANT_D), len(puts) - 1 - puts[::-1].index(TENANT_C))

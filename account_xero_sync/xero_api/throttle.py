@@ -400,7 +400,8 @@ class Throttle:
 
     ``yield_after`` and ``should_yield`` (a callable), when set: a wait longer than
     ``yield_after`` seconds raises :class:`~.errors.XeroRateLimited` when ``should_yield()``
-    says so (a cron worker that other work waits for gives it back instead of sleeping).
+    says so (a cron worker that other work waits for gives it back instead of sleeping); the
+    wait is slept ``yield_after`` at a time, asking again each time.
     """
 
     def __init__(
@@ -450,6 +451,10 @@ class Throttle:
                 return row_id
             if wait > max_wait or self._yields(wait):
                 raise XeroRateLimited(until=now + wait, problem=problem)
+            if self.yield_after is not None and self.should_yield is not None:
+                # Another dealer may come to need the worker before this wait ends: look
+                # again at every ``yield_after`` rather than sleep it all on one look.
+                wait = min(wait, max(self.yield_after, POLL))
             self.clock.sleep(wait)
 
     def _yields(self, wait):

@@ -63,6 +63,20 @@ def test_minute_limit_then_window_rolls(xero, tenant, control):
     assert xero.get_contacts(tenant).contacts == []
 
 
+def test_a_shorter_minute_for_an_accelerated_clock(xero, tenant, control):
+    """``minute_seconds``: Xero's minute lasts that long (a measure on an accelerated clock):
+    the window rolls then, not after 60 s, and Retry-After says so."""
+    control.limits(per_minute=2, minute_seconds=10)
+    for _ in range(2):
+        xero.get_contacts(tenant)
+    with pytest.raises(RateLimitException) as limited:
+        xero.get_contacts(tenant)
+    assert 1 <= int(limited.value.headers["Retry-After"]) <= 10
+    control.advance(10)
+    assert xero.get_contacts(tenant).contacts == []
+    assert control.limits()["minute_seconds"] == 10
+
+
 def test_one_organisations_windows_run_ahead_alone(emu, xero, tenant, control):
     """A client skipping its waits on a clock of its own moves only its organisation's
     windows: another organisation at its limit stays there."""

@@ -10,7 +10,7 @@
 | `GET` / `POST` / `DELETE /_emulator/faults` | list / add one (see `add_fault`) / clear |
 | `POST /_emulator/faults/seed` | `{"seed": N}`: the draws of `fraction` faults start again from N |
 | `GET` / `POST /_emulator/clock` | `{"now"}` / `{"advance": s}` or `{"set": epoch}` |
-| `GET` / `POST /_emulator/limits` | `{"per_minute", "per_day", "concurrent", "app_per_minute"}` |
+| `GET` / `POST /_emulator/limits` | `{"per_minute", "per_day", ..., "minute_seconds"}` |
 | `POST /_emulator/bank_payments` | `{"tenant_id": T, "payments": [...]}`: payments made "in Xero" |
 | `POST /_emulator/tokens/expire` | expire every access token now |
 | `POST /_emulator/webhooks` | `{"url", "key", "tenant_id"?}`: send signed events there |
@@ -278,7 +278,8 @@ class EmulatorControl:
         return self.call("POST", "clock", {"set": epoch})["now"]
 
     def limits(self, **values):
-        """Read, or change (per_minute, per_day, concurrent, app_per_minute), the limits."""
+        """Read, or change (per_minute, per_day, concurrent, app_per_minute, minute_seconds),
+        the limits."""
         return self.call("POST", "limits", values) if values else self.call("GET", "limits")
 
     def advance_limits(self, tenant_id, seconds):

@@ -53,6 +53,9 @@ class Limits:
     per_day: int = 5000
     concurrent: int = 5
     app_per_minute: int = 10000
+    #: How long Xero's minute lasts, in seconds of the emulator's clock: shorter for a
+    #: measure on an accelerated clock, whose client's throttle counts the same minute.
+    minute_seconds: float = 60.0
 
 
 class _Window:
@@ -80,7 +83,7 @@ class RateLimiter:
         self.limits = Limits(**vars(limits))
         self._lock = threading.Lock()
         self._tenants = {}
-        self._app = _Window(60)
+        self._app = _Window(self.limits.minute_seconds)
         self._ahead = {}  # tenant -> seconds its windows run ahead of the clock
 
     def reset(self):
@@ -88,7 +91,7 @@ class RateLimiter:
         with self._lock:
             self.limits = Limits(**vars(self.defaults))
             self._tenants = {}
-            self._app = _Window(60)
+            self._app = _Window(self.limits.minute_seconds)
             self._ahead = {}
 
     def advance(self, tenant_id, seconds):
@@ -103,19 +106,24 @@ class RateLimiter:
         return self.clock.now() + self._ahead.get(tenant_id, 0.0)
 
     def configure(self, **values):
-        """Change limits (`per_minute`, `per_day`, `concurrent`, `app_per_minute`)."""
+        """Change limits (`per_minute`, `per_day`, `concurrent`, `app_per_minute`,
+        `minute_seconds`); a new minute's length applies to the windows open as well."""
         with self._lock:
             for key, value in values.items():
                 if not hasattr(self.limits, key):
                     raise ValueError("unknown limit %r" % key)
-                setattr(self.limits, key, int(value))
+                kind = float if key == "minute_seconds" else int
+                setattr(self.limits, key, kind(value))
+            minute = self.limits.minute_seconds
+            for window in [self._app] + [state["minute"] for state in self._tenants.values()]:
+                window.length = minute
             return vars(self.limits)
 
     def _tenant(self, tenant_id):
         state = self._tenants.get(tenant_id)
         if state is None:
             state = self._tenants[tenant_id] = {
-                "minute": _Window(60),
+                "minute": _Window(self.limits.minute_seconds),
                 "day": _Window(86400),
                 "flight": 0,
             }

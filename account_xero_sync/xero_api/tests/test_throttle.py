@@ -131,6 +131,28 @@ def test_observe_minute_limit_pauses_next_call():
     assert clock.sleeps == [pytest.approx(60.0)]
 
 
+def test_a_wait_that_may_be_given_back_asks_again_as_it_goes():
+    """A runner that may give its worker back (``yield_after``) does not sleep out the whole
+    minute on one look: it sleeps ``yield_after`` at a time and gives the wait back as soon as
+    another dealer needs the worker; alone, it waits the minute out."""
+    clock = VirtualClock()
+    throttle = Throttle(MemoryStore(), clock)
+    start = clock.time()
+    throttle.observe(TENANT, {"X-MinLimit-Remaining": "0"})
+    asked = []
+    throttle.yield_after = 3.0
+    throttle.should_yield = lambda: asked.append(clock.time()) or len(asked) > 2
+    with pytest.raises(XeroRateLimited) as limited:
+        throttle.acquire(TENANT)
+    assert clock.sleeps == [3.0, 3.0], "asked at the start, then every 3 s"
+    assert limited.value.until == pytest.approx(start + 60.0)
+    throttle.should_yield = lambda: False
+    clock.sleeps.clear()
+    run_calls(throttle, clock, 1)
+    assert sum(clock.sleeps) == pytest.approx(60.0 - 6.0)
+    assert max(clock.sleeps) == 3.0
+
+
 def test_observe_day_limit_makes_slot_raise():
     clock = VirtualClock()
     throttle = Throttle(MemoryStore(), clock)
