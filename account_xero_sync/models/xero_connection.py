@@ -136,7 +136,8 @@ class XeroConnection(models.Model):
         help="Where this connection's secret and tokens are sent: Xero's own servers unless a "
         "system administrator pointed it elsewhere (the bundled emulator, for rehearsals).",
     )
-    scopes = fields.Char(required=True, default=xero_client.DEFAULT_SCOPES)
+    # Text, not Char: the scopes wrap on the form rather than being cut in a one-line input.
+    scopes = fields.Text(required=True, default=xero_client.DEFAULT_SCOPES)
     tenant_id = fields.Char(string="Organisation ID", copy=False, tracking=True)
     tenant_name = fields.Char(string="Organisation", copy=False)
     tenant_choice_ids = fields.One2many("xero.connection.tenant", "connection_id")

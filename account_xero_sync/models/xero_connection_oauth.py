@@ -45,7 +45,7 @@ class XeroConnection(models.Model):
         self._token_record().write(
             {"oauth_state": nonce, "oauth_uid": self.env.uid, "oauth_started": time.time()}
         )
-        url = self._gateway().authorize_url(self._redirect_uri(), self.scopes, nonce)
+        url = self._gateway().authorize_url(self._redirect_uri(), self.scopes.split(), nonce)
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     # ------------------------------------------------------------------ OAuth callback
@@ -255,7 +255,7 @@ class XeroConnection(models.Model):
             )
         gateway = self._gateway()
         if self.auth_mode == "client_credentials":
-            return gateway.fetch_client_credentials_token(self.scopes)
+            return gateway.fetch_client_credentials_token(self.scopes.split())
         if refresh:
             return gateway.refresh_token(refresh)
         raise xero_errors.XeroAuthError(

@@ -12,6 +12,8 @@ from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 from .common import DEMO_TENANT, OTHER_TENANT, VirtualClock, XeroAccountingCommon
 
 JOURNEY_TENANT = "00000000-0000-4000-8000-0000000000a9"
+#: Every tour's screens are checked at both sizes (xero_fits_tours.js).
+SIZES = (("1440x900", False), ("390x844", True))
 
 
 @tagged("post_install", "-at_install")
@@ -293,3 +295,113 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
         self.start_tour(
             self.tour_url("action_xero_dashboard"), "xero_dashboard_phone_tour", login="accountman"
         )
+
+    def stage_screens(self):
+        """What the screens show at their fullest: a credit note and a payment to send, an
+        invoice in error and one that differs from Xero, a tested connection with mappings."""
+        refund = self.init_invoice(
+            "out_refund",
+            partner=self.alpha,
+            amounts=[30.0],
+            taxes=self.tax_sale_a,
+            post=True,
+            invoice_date=fields.Date.from_string("2026-10-31"),
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.invoice.ids
+        ).create({"amount": 50.0})._create_payments()
+        differs = self.invoice.copy({"invoice_date": fields.Date.from_string("2026-10-31")})
+        differs.action_post()
+        # One invoice still to send (the wizard's preview), its customer's send blocked.
+        self.init_invoice(
+            "out_invoice",
+            partner=self.clash,
+            amounts=[75.0],
+            taxes=self.tax_sale_a,
+            post=True,
+            invoice_date=fields.Date.from_string("2026-10-31"),
+        )
+        task = self.env["xero.task"].search([("company_id", "=", self.company.id)], limit=1)
+        self.env["xero.task.line"].create(
+            {
+                "task_id": task.id,
+                "res_model": "res.partner",
+                "res_id": self.clash.id,
+                "res_name": self.clash.name,
+                "outcome": "blocked",
+                "message": 'Xero contact "Clash Ltd" has the email someone.else@clash.com, '
+                "not ap@clash.example: link it by hand from the customer's Xero tab if it is "
+                "the same customer.",
+            }
+        )
+        self.invoice.write(
+            {
+                "xero_invoice_id": "66666666-2222-4333-8444-555555555555",
+                "xero_document_status": "AUTHORISED",
+                "xero_last_error": "Xero refused the invoice: the account code 200 is "
+                "archived in Xero (ValidationException). Map the income account to an active "
+                "Xero account, then send it again.",
+            }
+        )
+        differs.write(
+            {
+                "xero_invoice_id": "77777777-2222-4333-8444-555555555555",
+                "xero_document_status": "DRAFT",
+                "xero_amount_due": 138.0,
+                "xero_last_read": fields.Datetime.now(),
+                "xero_attention": "Odoo expects AUTHORISED, Xero has DRAFT; "
+                "total 138.00 in Odoo, 137.99 in Xero.",
+            }
+        )
+        self.connection.write(
+            {"last_test_date": fields.Datetime.now(), "min_remaining": 59, "day_remaining": 4987}
+        )
+        self.env["xero.code"].create(
+            [
+                {"connection_id": self.connection.id, "kind": kind, "code": code, "name": name}
+                | extra
+                for kind, code, name, extra in (
+                    ("account", "200", "Sales", {}),
+                    ("tax", "OUTPUT2", "15% GST on Income", {"rate": 15.0, "use": "sale"}),
+                    ("bank", "090", "Business Bank Account", {}),
+                )
+            ]
+        )
+        return refund, differs
+
+    def check_screens_fit(self, size, touch):
+        refund, differs = self.stage_screens()
+        task = self.env["xero.task"].search([("company_id", "=", self.company.id)], limit=1)
+        invoice_url = "/odoo/action-account.action_move_out_invoice_type/%s"
+        screens = [
+            (self.tour_url("action_xero_dashboard"), "xero_fits_tour"),
+            (self.tour_url("action_xero_task"), "xero_fits_tour"),
+            (f"/odoo/action-account_xero_sync.action_xero_task/{task.id}", "xero_fits_tour"),
+            (self.tour_url("action_xero_task"), "xero_fits_wizard_tour"),
+            *(
+                (self.tour_url(f"action_xero_{name}_to_send"), "xero_fits_tour")
+                for name in ("customers", "invoices", "credit_notes", "payments")
+            ),
+            (
+                f"/odoo/action-account_xero_sync.action_xero_connection/{self.connection.id}",
+                "xero_fits_mappings_tab_tour",
+            ),
+            (self.tour_url("action_xero_mapping"), "xero_fits_tour"),
+            (invoice_url % self.invoice.id, "xero_fits_xero_tab_tour"),
+            (invoice_url % differs.id, "xero_fits_xero_tab_tour"),
+            (
+                f"/odoo/action-account.action_move_out_refund_type/{refund.id}",
+                "xero_fits_xero_tab_tour",
+            ),
+            (f"/odoo/action-base.action_partner_form/{self.alpha.id}", "xero_fits_xero_tab_tour"),
+        ]
+        self.browser_size, self.touch_enabled = size, touch
+        for url, tour in screens:
+            with self.subTest(url=url, tour=tour, size=size):
+                self.start_tour(url, tour, login="accountman")
+
+    def test_screens_fit_on_a_desktop(self):
+        self.check_screens_fit(*SIZES[0])
+
+    def test_screens_fit_on_a_phone(self):
+        self.check_screens_fit(*SIZES[1])

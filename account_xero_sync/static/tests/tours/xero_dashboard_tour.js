@@ -5,31 +5,7 @@
  * list (a table on a desktop, cards on a phone).
  */
 import { registry } from "@web/core/registry";
-
-function cut(el) {
-    return el.scrollWidth > el.clientWidth + 1;
-}
-
-function assertFits(selector) {
-    const cells = [...document.querySelectorAll(selector)];
-    if (!cells.length) {
-        throw new Error(`nothing matches ${selector}`);
-    }
-    const bad = cells.filter(cut).map((el) => el.textContent.trim());
-    if (bad.length) {
-        throw new Error(`text cut in ${selector}: ${bad.join(" | ")}`);
-    }
-}
-
-function assertInView(selector) {
-    const width = document.documentElement.clientWidth;
-    for (const el of document.querySelectorAll(selector)) {
-        const box = el.getBoundingClientRect();
-        if (box.right > width + 1 || box.left < -1) {
-            throw new Error(`${selector} off screen (${box.left}-${box.right} of ${width} px)`);
-        }
-    }
-}
+import { assertFits, assertInView } from "@account_xero_sync/../tests/tours/xero_tour_checks";
 
 function dashboardSteps(listTrigger) {
     return [

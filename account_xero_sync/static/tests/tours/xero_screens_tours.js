@@ -1,25 +1,16 @@
 /** @odoo-module */
 /**
- * Browser tours of the Xero screens, run by tests/test_screens.py in headless Chromium.
- * `assertFits` fails a step when a cell's text is cut ("Send New…", "INV/2026/…").
+ * Browser tours of the Xero screens, run by tests/test_tours.py in headless Chromium.
+ * `fits` fails a step when a cell's text is cut ("Send New…", "INV/2026/…"): the check every
+ * tour shares (xero_tour_checks.js), which test_screens_fit_* run on each screen at 1440 and
+ * 390 px.
  */
 import { registry } from "@web/core/registry";
+import { assertFits } from "@account_xero_sync/../tests/tours/xero_tour_checks";
 
-function cut(el) {
-    return el.scrollWidth > el.clientWidth + 1;
-}
-
-function assertFits(selector) {
-    return function () {
-        const cells = [...document.querySelectorAll(selector)];
-        if (!cells.length) {
-            throw new Error(`no cell matches ${selector}`);
-        }
-        const bad = cells.filter(cut).map((el) => el.textContent.trim());
-        if (bad.length) {
-            throw new Error(`text cut in ${selector}: ${bad.join(" | ")}`);
-        }
-    };
+/** The shared check (xero_tour_checks.js), as a step's run. */
+function fits(selector) {
+    return () => assertFits(selector);
 }
 
 function assertNoHeader(label) {
@@ -58,7 +49,7 @@ registry.category("web_tour.tours").add("xero_bulk_task_tour", {
         {
             content: "the Tasks list: no task, dealer, state or summary is cut",
             trigger: ".o_list_view .o_data_row td[name='summary_line']",
-            run: assertFits(
+            run: fits(
                 ".o_list_view .o_data_row td:is([name='task_type'],[name='company_id'],[name='state'],[name='summary_line'])"
             ),
         },
@@ -100,7 +91,7 @@ registry.category("web_tour.tours").add("xero_bulk_task_tour", {
         {
             content: "What will happen and the reason are not cut",
             trigger: ".modal .o_data_row td[name='reason']",
-            run: assertFits(".modal .o_data_row td:is([name='name'],[name='action'],[name='reason']), .modal thead th[data-name='action']"),
+            run: fits(".modal .o_data_row td:is([name='name'],[name='action'],[name='reason']), .modal thead th[data-name='action']"),
         },
         {
             content: "change the task to Send New Customers",
@@ -130,7 +121,7 @@ registry.category("web_tour.tours").add("xero_bulk_task_tour", {
         {
             content: "its log lists both customers, names in full",
             trigger: ".o_field_one2many[name='line_ids'] .o_data_row:contains('Tour Alpha Ltd')",
-            run: assertFits(".o_field_one2many[name='line_ids'] .o_data_row td[name='res_name']"),
+            run: fits(".o_field_one2many[name='line_ids'] .o_data_row td[name='res_name']"),
         },
         {
             content: "no Retry (only blocked lines) nor Cancel on the finished task",
@@ -215,7 +206,7 @@ registry.category("web_tour.tours").add("xero_to_send_tour", {
         {
             content: "the reason of the blocked customer is not cut",
             trigger: ".o_list_view .o_data_row:contains('Clash Ltd') td[name='reason']",
-            run: assertFits(".o_list_view .o_data_row td:is([name='name'],[name='action'],[name='reason'])"),
+            run: fits(".o_list_view .o_data_row td:is([name='name'],[name='action'],[name='reason'])"),
         },
         {
             content: "a click on a customer",
