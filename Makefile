@@ -14,10 +14,13 @@ demo:  ## throwaway database + addon + bundled emulator + the monthly cycle (KEE
 serve:  ## Odoo on http://127.0.0.1:8069 (PORT=) and the emulator, on the last database `make demo KEEP=1` kept (DB=)
 	@py=$(PY) && "$$py" tools/serve.py $(if $(DB),--db $(DB)) $(if $(PORT),--port $(PORT))
 
-bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; dealers at once; cost per record at 1,000 and 10,000 (XERO_BENCH_SIZES)
+bench:  ## a dealer's month: Xero calls, Odoo's time, SQL, memory per record; dealers at once; cost per record at 1,000 and 10,000 (XERO_BENCH_SIZES); the month with PDFs at 1,000 and 10,000 (XERO_BENCH_PDF_SIZES)
 	@py=$(PY) && "$$py" tools/demo.py --script tools/bench_cycle.py \
 		&& "$$py" tools/demo.py --script tools/dealers_cycle.py \
-		&& "$$py" tools/demo.py --script tools/bench_scale.py
+		&& "$$py" tools/demo.py --script tools/bench_scale.py \
+		&& for n in $${XERO_BENCH_PDF_SIZES:-1000 10000}; do \
+			XERO_BENCH_PDFS=$$n XERO_BENCH_PDF_SAMPLE=$$([ $$n -gt 1000 ] && echo 0 || echo 120) \
+				"$$py" tools/demo.py --script tools/bench_pdfs.py || exit 1; done
 
 bench-workers:  ## many dealers, few workers: 20 dealers' PDFs on two cron worker processes, Xero's minute on an accelerated clock (about 12 minutes; XERO_BENCH_DEALERS, XERO_BENCH_PDFS, XERO_BENCH_CLOCK)
 	@py=$(PY) && "$$py" tools/demo.py --script tools/workers_cycle.py

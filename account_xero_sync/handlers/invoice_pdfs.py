@@ -22,7 +22,9 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
     kept in Odoo, see ``account.move._xero_pdf_version``), except the invoice's attachments
     before sending again a PDF whose upload Xero left unanswered. Cost: 1 call per invoice
     (Xero has no batch for attachments); a step sends as many as the organisation's minute
-    still takes (``_step_size``), its PDFs rendered together first.
+    still takes (``_step_size``), its PDFs rendered first, together or side by side
+    (``account.move._xero_pdf_contents``); a PDF Odoo stored for the invoice (Send & Print)
+    is sent as it is.
 
     Outcomes are per invoice: a PDF Odoo cannot render or Xero refuses (400, 404, 413...) is
     an error on its own line. A rate limit, an unanswered upload or an authorisation failure

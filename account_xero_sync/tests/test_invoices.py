@@ -1,3 +1,5 @@
+import io
+import threading
 import time
 from unittest.mock import patch
 
@@ -5,12 +7,23 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_xero_sync.handlers import org_index
+from odoo.addons.account_xero_sync.models import wkhtmltopdf_pool
 from odoo.addons.account_xero_sync.xero_api.throttle import VirtualClock
 
 from .common import DEMO_TENANT, XeroAccountingCommon
+
+
+def pdf_text(content):
+    """The text of a PDF (bytes, or the path of a file holding it)."""
+    if isinstance(content, str):
+        with open(content, "rb") as pdf:
+            content = pdf.read()
+    reader = PdfFileReader(io.BytesIO(content))
+    return " ".join(page.extract_text() for page in reader.pages)
 
 
 class XeroInvoiceCommon(XeroAccountingCommon, AccountTestInvoicingCommon):
@@ -574,19 +587,20 @@ class TestInvoicePdfs(XeroInvoiceCommon):
         self.run_task("send_new_invoices")
         gone.xero_invoice_id = "0d6a9b6e-0000-4000-8000-00000000dead"  # deleted in Xero
         Report = type(self.env["ir.actions.report"])
-        render = Report._pre_render_qweb_pdf
+        render = Report._render_qweb_html
         calls = []
 
-        def pre_render(report, report_ref, res_ids=None, data=None):
-            calls.append(list(res_ids))
-            if unrenderable.id in res_ids:
+        def render_html(report, report_ref, docids, data=None):
+            calls.append(list(docids))
+            if unrenderable.id in docids:
                 # As Odoo's report does: a UserError with a translated message.
                 raise UserError(report.env._("wkhtmltopdf failed"))
-            return render(report, report_ref, res_ids=res_ids, data=data)
+            return render(report, report_ref, docids, data=data)
 
-        with patch.object(Report, "_pre_render_qweb_pdf", pre_render):
+        # Rendering the report (the QWeb rendering that comes before any wkhtmltopdf run).
+        with patch.object(Report, "_render_qweb_html", render_html):
             task = self.run_task("send_invoice_pdfs")
-        # One wkhtmltopdf run for the step; after its failure, one per invoice.
+        # One rendering for the step; after its failure, one per invoice.
         self.assertEqual(calls[0], [move.id for move in moves])
         self.assertEqual(len(calls), 5)
         self.assertEqual(task.state, "done_with_errors")
@@ -599,6 +613,49 @@ class TestInvoicePdfs(XeroInvoiceCommon):
             self.assertEqual(self.line_of(task, move).outcome, "created")
             self.assertEqual(len(self.attachments_of(move)), 1)
             self.assertEqual(len(self.pdf_requests(move, "PUT")), 1)
+
+    def test_pdfs_rendered_several_at_once_each_its_own(self):
+        """With a wkhtmltopdf that cannot render several invoices in one run (Debian's, on
+        unpatched Qt; #25), a step's PDFs are rendered by runs side by side, at most
+        ``PDF_PROCESSES`` at once, and each invoice gets its own PDF in Xero."""
+        moves = [self.invoice([10.0 * n]) for n in range(1, 7)]
+        self.run_task("send_new_invoices")
+        runs, live, lock = [], [0], threading.Lock()
+        real_run = wkhtmltopdf_pool.subprocess.run
+
+        def timed_run(command, **kwargs):
+            if "wkhtmltopdf" not in command[0] or "--version" in command:
+                return real_run(command, **kwargs)
+            with lock:
+                live[0] += 1
+                runs.append((command, live[0]))
+            try:
+                return real_run(command, **kwargs)
+            finally:
+                with lock:
+                    live[0] -= 1
+
+        with patch.object(wkhtmltopdf_pool.subprocess, "run", timed_run):
+            several = wkhtmltopdf_pool.renders_several_per_run()
+            task = self.run_task("send_invoice_pdfs")
+        self.assertEqual(task.state, "done", task.line_ids.mapped("message"))
+        if several:  # a build on patched Qt: one run for the step, split by Odoo
+            self.assertFalse(runs)
+        else:
+            self.assertEqual(len(runs), len(moves), "one run per invoice")
+            most = max(at_once for _command, at_once in runs)
+            self.assertGreater(most, 1, "runs side by side")
+            self.assertLessEqual(most, wkhtmltopdf_pool.PDF_PROCESSES)
+        for move in moves:
+            (attachment,) = self.attachments_of(move)
+            self.assertEqual(attachment["FileName"], move.xero_pdf_name)
+            content = self.connection._xero_call(
+                "get_invoice_attachment_by_file_name",
+                invoice_id=move.xero_invoice_id,
+                file_name=attachment["FileName"],
+                content_type="application/pdf",
+            )
+            self.assertIn(move.name, pdf_text(content), "the invoice's own PDF")
 
     def test_unanswered_upload_sent_again_never_twice(self):
         moves = [self.invoice([10.0 * n]) for n in range(1, 5)]
