@@ -2,7 +2,7 @@ from odoo import _, api, models
 
 from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
-from ..tasks.common import BATCH_SIZE
+from ..tasks.common import BATCH_SIZE, Batch
 from ..xero_api.documents import XERO_DOCUMENTS
 from . import org_index
 
@@ -47,8 +47,8 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         dealer, whatever its date."""
         connection = task.connection_id
         for phase in PHASES:
-            handler = self.env[SENDERS[phase][1]].with_context(xero_all_dates=True)
-            task._add_lines(handler._candidates(connection, "new"))
+            handler = self.env[SENDERS[phase][1]]
+            task._add_lines(handler._candidates(connection, "new", all_dates=True))
         return {"phase": PHASES[0], "page": 1, "xero_only": {}}
 
     @api.model
@@ -98,7 +98,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             .with_context(active_test=False)
         )
         customers = self.env["xero.handler.customers"]
-        plan = customers._decide(partners, connection, "new")
+        plan = customers._decide(Batch.of_task(task, "new"), partners)
         results = {}
         for partner in partners:
             decision = plan[partner.id]
@@ -172,7 +172,8 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             return True
         connection = task.connection_id
         partials = self.env["account.partial.reconcile"].browse(lines.mapped("res_id")).exists()
-        plan = self.env["xero.handler.payments"]._decide(partials, connection, "new", preview=True)
+        batch = Batch(connection, "new", preview=True, retry=bool(task.transient_failures))
+        plan = self.env["xero.handler.payments"]._decide(batch, partials)
         results = {}
         for partial in partials:
             decision = plan[partial.id]

@@ -48,7 +48,7 @@ class XeroTaskReader(models.AbstractModel):
         return False
 
     @api.model
-    def _preview(self, connection, mode, records=None):
+    def _preview(self, connection, mode, records=None, fresh=False):
         return []  # what a reader finds is only known by reading Xero
 
     # ------------------------------------------------------------------ protocol

@@ -184,11 +184,12 @@ class XeroTask(models.Model):
                 self._start(handler, mode)
             if self.transient_failures:
                 # The last batch failed, maybe after Xero took some of it: the handler's
-                # decisions re-read what Xero holds, and what is still missing goes under new
-                # idempotency keys (Xero keeps a 5xx under the old ones for minutes).
+                # decisions re-read what Xero holds (``Batch.retry``, from the task's
+                # ``transient_failures``), and what is still missing goes under new
+                # idempotency keys (Xero keeps a 5xx under the old ones for minutes): the
+                # task's connection salts every write's key (``xero.connection._xero_call``).
                 salt = "task %s attempt %s" % (self.id, self.transient_failures)
                 task = self.with_context(xero_key_salt=salt)
-                handler = handler.with_context(xero_key_salt=salt)
             else:
                 task = self
             with self.env.cr.savepoint():

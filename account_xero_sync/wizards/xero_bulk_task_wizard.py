@@ -214,9 +214,8 @@ class XeroBulkTaskWizard(models.TransientModel):
         Line = self.env["xero.bulk.task.wizard.line"]
         # A check reads Xero now: what this process keeps of the organisation (contacts,
         # documents by number) is brought up to date first.
-        fresh = handler.with_context(xero_fresh_contacts=True, xero_fresh_numbers=True)
         try:
-            rows = fresh._preview(connection, task_type.mode)
+            rows = handler._preview(connection, task_type.mode, fresh=True)
         except (xero_errors.XeroError, UserError) as exc:
             rows = []
             vals["connection_error"] = connection._xero_problem(exc)
