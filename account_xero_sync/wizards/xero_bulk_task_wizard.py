@@ -144,10 +144,8 @@ class XeroBulkTaskWizard(models.TransientModel):
                     n=len(self.line_ids),
                 )
             )
-        task = (
-            self.env["xero.task"]
-            .with_context(xero_run_now=True)
-            ._queue(self.company_id, self.task_type, run_now=True)
+        task = self.env["xero.task"]._queue(
+            self.company_id, self.task_type, run_now=True, can_wait=False
         )
         return task._action_open()
 
