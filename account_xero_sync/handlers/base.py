@@ -7,7 +7,7 @@ from odoo import _, api, models
 
 from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
-from ..tasks.common import BATCH_SIZE
+from ..tasks.common import BATCH_SIZE, Batch
 from ..xero_api import errors as xero_errors
 
 
@@ -18,18 +18,22 @@ class XeroTaskHandler(models.AbstractModel):
 
     - ``_plan(task, mode)``: write the task's work list (one pending log line per record);
     - ``_step(task, mode)``: do the next batch; return True when nothing is left;
-    - ``_preview(connection, mode, records=None)``: what would happen to each record, reading
-      Xero but writing nothing: ``[{res_id, name, action, reason, xero_id, ...}]``;
-      ``_preview_bulk(connection, mode)``: a bulk task's, with a note: ``(rows, note)``.
+    - ``_preview(connection, mode, records=None, fresh=False)``: what would happen to each
+      record, reading Xero but writing nothing: ``[{res_id, name, action, reason, xero_id,
+      ...}]`` (``fresh``: what the process keeps of the organisation is read again first);
+      ``_preview_bulk(connection, mode, fresh=False)``: a bulk task's, with a note:
+      ``(rows, note)``.
 
     A handler that sends Odoo records implements ``_candidates`` (what a bulk task takes),
-    ``_decide`` (a ``Decision`` per record, in bulk) and ``_send_batch`` (at most one batch, in
-    as few calls as possible: ``{res_id: Result}``); the defaults below
-    turn them into plan, step and preview. A sender whose work list holds more than its own
-    records (payments: the removals to make in Xero) hooks in with ``_work``,
-    ``_other_lines``, ``_before_send``, ``_gone_message`` and ``_preview_extras`` instead of
-    overriding the entry points. The handlers that read Xero page by page have their own
-    base, ``xero.task.reader`` (``reader.py``).
+    ``_decide(batch, records)`` (a ``Decision`` per record, in bulk) and
+    ``_send_batch(batch, records)`` (at most one batch, in as few calls as possible:
+    ``{res_id: Result}``); the defaults below turn them into plan, step and preview. What a
+    batch needs (the task, connection and mode, a preview, a retry, what to read again) is a
+    ``Batch`` (``tasks/common.py``) passed to both, never context keys. A sender whose work
+    list holds more than its own records (payments: the removals to make in Xero) hooks in
+    with ``_work``, ``_other_lines``, ``_before_send``, ``_gone_message`` and
+    ``_preview_extras`` instead of overriding the entry points. The handlers that read Xero
+    page by page have their own base, ``xero.task.reader`` (``reader.py``).
     """
 
     _name = "xero.task.handler"
@@ -62,7 +66,7 @@ class XeroTaskHandler(models.AbstractModel):
             kept = self._dealer_records(task, own, records)
             if not self._before_send(task, mode, others, kept):
                 return False
-            results = self._send_batch(task, mode, kept) if kept else {}
+            results = self._send_batch(Batch.of_task(task, mode), kept) if kept else {}
             foreign = own.filtered(lambda line: line.res_id in (records - kept).ids)
             self._log_results(own - gone - foreign, results)
         return not task._pending_lines(1)
@@ -88,15 +92,17 @@ class XeroTaskHandler(models.AbstractModel):
         return records - foreign
 
     @api.model
-    def _preview(self, connection, mode, records=None):
-        """One row per record, planned batch by batch as the task would plan it."""
+    def _preview(self, connection, mode, records=None, fresh=False):
+        """One row per record, planned batch by batch as the task would plan it; ``fresh``:
+        what this process keeps of the organisation is brought up to date first."""
         whole = records is None
         if whole:
             records = self._candidates(connection, mode)
+        batch = Batch(connection, mode, preview=True, fresh_contacts=fresh, fresh_numbers=fresh)
         rows = []
         for start in range(0, len(records), BATCH_SIZE):
             chunk = records[start : start + BATCH_SIZE]
-            plan = self._decide(chunk, connection, mode, preview=True)
+            plan = self._decide(batch, chunk)
             rows += [self._preview_row(record, plan[record.id]) for record in chunk]
         if whole:
             before, after = self._preview_extras(connection, mode)
@@ -104,10 +110,10 @@ class XeroTaskHandler(models.AbstractModel):
         return rows
 
     @api.model
-    def _preview_bulk(self, connection, mode):
+    def _preview_bulk(self, connection, mode, fresh=False):
         """A bulk task's preview (*Add bulk task*, the to-send lists): ``(rows, note)``, the
         note what the run reports besides its lines (none for a sender)."""
-        return self._preview(connection, mode), False
+        return self._preview(connection, mode, fresh=fresh), False
 
     @api.model
     def _preview_scope(self, connection, mode):
@@ -153,18 +159,19 @@ class XeroTaskHandler(models.AbstractModel):
         return [], []
 
     @api.model
-    def _candidates(self, connection, mode):
-        """What a bulk task of this type sends for the connection's dealer."""
+    def _candidates(self, connection, mode, all_dates=False):
+        """What a bulk task of this type sends for the connection's dealer (``all_dates``:
+        whatever the connection's "Send documents dated from")."""
         return self.env[self._records]
 
     @api.model
-    def _decide(self, records, connection, mode, preview=False):
-        """``{record id: Decision}`` for ``records`` (one batch), writing nothing."""
+    def _decide(self, batch, records):
+        """``{record id: Decision}`` for ``records`` (one ``Batch``), writing nothing."""
         raise NotImplementedError
 
     @api.model
-    def _send_batch(self, task, mode, records):
-        """Send ``records`` (one batch): ``{res_id: Result}``."""
+    def _send_batch(self, batch, records):
+        """Send ``records`` (one ``Batch`` of a task): ``{res_id: Result}``."""
         raise NotImplementedError
 
     @api.model
@@ -233,17 +240,20 @@ class XeroTaskHandler(models.AbstractModel):
             group._log(outcome, xero_id=xero_id or False, message=message or False)
 
     @api.model
-    def _send_dependencies(self, task, mode, records):
-        """Send ``records`` (e.g. the customers of invoices) inside ``task``, logged as lines,
-        by this handler's own send path (so they are matched, never duplicated).
+    def _send_dependencies(self, batch, records):
+        """Send ``records`` (e.g. the customers of invoices) inside ``batch``'s task, logged as
+        lines, by this handler's own send path (so they are matched, never duplicated), as a
+        Send New task would (``for_documents``: sent for the documents of ``batch``).
 
         :return: the results dict of ``_send_batch``.
         """
+        task = batch.task
+        first = Batch(batch.connection, "new", task, retry=batch.retry, for_documents=True)
         results = {}
         for start in range(0, len(records), BATCH_SIZE):
             chunk = records[start : start + BATCH_SIZE]
             lines = task._add_lines(chunk)
-            chunk_results = self._send_batch(task, mode, chunk)
+            chunk_results = self._send_batch(first, chunk)
             self._log_results(lines, chunk_results)
             results.update(chunk_results)
         return results

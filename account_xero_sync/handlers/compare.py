@@ -46,7 +46,7 @@ class XeroHandlerCompare(models.AbstractModel):
         return True
 
     @api.model
-    def _preview_bulk(self, connection, mode):
+    def _preview_bulk(self, connection, mode, fresh=False):
         """The documents that differ, as the run logs them, from the first ``PREVIEW_PAGES``
         pages of each kind (all of a smaller organisation's, with those Xero does not have);
         the note: the run's report, or what the preview left unread."""

@@ -35,8 +35,9 @@ class XeroHandlerPayments(models.AbstractModel):
         }
 
     @api.model
-    def _decide_credits(self, partials, connection, preview):
+    def _decide_credits(self, batch, partials):
         """``{partial id: Decision}`` for credit notes allocated to invoices."""
+        connection = batch.connection
         plan, values = {}, {}
         for partial in partials:
             vals = self._credit_values(partial)
@@ -52,7 +53,7 @@ class XeroHandlerPayments(models.AbstractModel):
                 None,
             )
             if missing:
-                plan[partial.id] = self._document_not_in_xero(missing, preview)._replace(
+                plan[partial.id] = self._document_not_in_xero(missing, batch.preview)._replace(
                     values=vals
                 )
             else:
@@ -157,12 +158,12 @@ class XeroHandlerPayments(models.AbstractModel):
         )
 
     @api.model
-    def _send_credits(self, task, partials):
+    def _send_credits(self, batch, partials):
         """Link or create the Xero allocations of these credit notes; one call per credit note."""
         if not partials:
             return {}
-        connection = task.connection_id
-        plan = self._decide_credits(partials, connection, preview=False)
+        connection = batch.connection
+        plan = self._decide_credits(batch, partials)
         results, by_note = {}, defaultdict(list)
         for partial in partials:
             decision = plan[partial.id]

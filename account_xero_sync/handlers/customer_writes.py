@@ -13,14 +13,14 @@ class XeroHandlerCustomerWrites(models.AbstractModel):
     _inherit = "xero.handler.customers"
 
     @api.model
-    def _match_taken_names(self, connection, taken, results):
+    def _match_taken_names(self, batch, taken, results):
         """Creates Xero refused because the name is taken: someone made that contact since the
         organisation was last read. Read what changed and match again: link it when it is this
         customer, block it when it is doubtful, else send again with a distinct name."""
         if not taken:
             return []
         partners = self.env["res.partner"].browse([partner.id for partner, _p, _w in taken])
-        plan = self.with_context(xero_fresh_contacts=True)._match_all(partners, connection)
+        plan = self._match_all(batch.but(fresh_contacts=True), partners)
         retry = []
         for partner, payload, warnings in taken:
             decision = plan[partner.id]

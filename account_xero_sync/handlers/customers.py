@@ -41,8 +41,8 @@ class XeroHandlerCustomers(models.AbstractModel):
     _records = "res.partner"
 
     @api.model
-    def _candidates(self, connection, mode):
-        """The dealer's own customers, never another dealer's.
+    def _candidates(self, connection, mode, all_dates=False):
+        """The dealer's own customers, never another dealer's (whatever their dates).
 
         - partners of the dealer's company with a customer rank (a customer created for this
           dealer is its customer before its first invoice);
@@ -83,14 +83,13 @@ class XeroHandlerCustomers(models.AbstractModel):
         return dict(super()._preview_row(record, decision), partner_id=record.id)
 
     @api.model
-    def _send_batch(self, task, mode, records):
+    def _send_batch(self, batch, records):
         """Send up to 50 customers in one Xero call; link, create or update each."""
-        connection = task.connection_id
+        connection, task = batch.connection, batch.task
         partners = records.with_company(connection.company_id).with_context(active_test=False)
         left = len(task._pending_lines(10 * BATCH_SIZE)) if task else 0
-        plan = self.with_context(xero_batches_left=-(-left // BATCH_SIZE))._decide(
-            partners, connection, mode
-        )
+        batch = batch.but(batches_left=-(-left // BATCH_SIZE) or 1)
+        plan = self._decide(batch, partners)
         results, to_send = {}, []
         for partner in partners:
             decision = plan[partner.id]
@@ -100,7 +99,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 results[partner.id] = self._apply_match(partner, decision)
             else:
                 to_send.append((partner, decision))
-        results.update(self._push_contacts(connection, to_send))
+        results.update(self._push_contacts(batch, to_send))
         return results
 
     @api.model
@@ -121,9 +120,10 @@ class XeroHandlerCustomers(models.AbstractModel):
         return Result("blocked", decision.xero_id if decision.candidate else None, decision.reason)
 
     @api.model
-    def _push_contacts(self, connection, to_send):
+    def _push_contacts(self, batch, to_send):
         """Create (PUT) and update (POST by id) contacts, one call each; send a name or an
         account number Xero already has once more, with a distinct name or without it."""
+        connection = batch.connection
         results, items = {}, []
         shared = self._shared_refs(connection, [partner for partner, _d in to_send])
         for partner, decision in to_send:
@@ -155,7 +155,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                 if WEBSITE_INVALID in errors:
                     answer = dict(answer, errors=[self._website_note()])
                 results[partner.id] = partner._xero_record_answer(action, payload, warnings, answer)
-            retry += self._match_taken_names(connection, taken, results)
+            retry += self._match_taken_names(batch, taken, results)
             items = retry
         return results
 
@@ -197,12 +197,12 @@ class XeroHandlerCustomers(models.AbstractModel):
     # ------------------------------------------------------------------ matching
 
     @api.model
-    def _decide(self, records, connection, mode, preview=False):
+    def _decide(self, batch, records):
         """Decide for each partner: create, update, link, skip or blocked (no Xero write).
 
         Candidates are read in bulk (see :meth:`_fetch_candidates`).
         """
-        company = connection.company_id
+        company = batch.connection.company_id
         partners = records.with_company(company)
         plan, unlinked = {}, partners.browse()
         for partner in partners:
@@ -214,7 +214,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                     ),
                 )
             elif partner.xero_contact_id:
-                if mode == "new":
+                if batch.mode == "new":
                     plan[partner.id] = Decision(
                         "skip", partner.xero_contact_id, _("Already in Xero.")
                     )
@@ -222,7 +222,7 @@ class XeroHandlerCustomers(models.AbstractModel):
                     plan[partner.id] = Decision(
                         "update", partner.xero_contact_id, name=partner._xero_update_name()
                     )
-            elif not partner.active and not self.env.context.get("xero_for_documents"):
+            elif not partner.active and not batch.for_documents:
                 # A customer of documents being sent goes all the same: an invoice of a customer
                 # archived since is still owed, and Xero needs its contact (created ACTIVE).
                 plan[partner.id] = Decision("skip", reason=_("Archived in Odoo and not in Xero."))
@@ -231,13 +231,15 @@ class XeroHandlerCustomers(models.AbstractModel):
             else:
                 unlinked |= partner
         if unlinked:
-            plan.update(self._match_all(unlinked, connection))
-        self._skip_unchanged(connection, partners, plan)
+            plan.update(self._match_all(batch, unlinked))
+        self._skip_unchanged(batch.connection, partners, plan)
         return plan
 
     @api.model
-    def _match_all(self, partners, connection):
-        contacts = self._fetch_candidates(partners, connection)
+    def _match_all(self, batch, partners):
+        """``{partner id: Decision}`` of these partners not linked to Xero, matched against
+        the contacts that may be theirs (one contact links one customer)."""
+        contacts = self._fetch_candidates(batch, partners)
         linked_elsewhere = set(
             partners.with_context(active_test=False)
             .search(
@@ -274,7 +276,7 @@ class XeroHandlerCustomers(models.AbstractModel):
         return plan
 
     @api.model
-    def _fetch_candidates(self, partners, connection):
+    def _fetch_candidates(self, batch, partners):
         """The Xero contacts that may be these partners: those with one of their keys,
         references, emails or names (see ``org_index`` for how they are read)."""
         terms = []
@@ -285,10 +287,8 @@ class XeroHandlerCustomers(models.AbstractModel):
             if partner.email:
                 terms.append(("EmailAddress", partner.email.strip()))
             terms.append(("Name", payloads.contact_name(partner.name)))
-        batches_left = self.env.context.get("xero_batches_left") or 1
-        context = self.env.context
-        fresh = context.get("xero_fresh_contacts") or bool(context.get("xero_key_salt"))
-        return org_index.contact_candidates(connection, terms, batches_left, fresh)
+        fresh = batch.fresh_contacts or batch.retry
+        return org_index.contact_candidates(batch.connection, terms, batch.batches_left, fresh)
 
     @api.model
     def _match(self, partner, contacts):

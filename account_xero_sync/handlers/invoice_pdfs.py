@@ -53,7 +53,7 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
         return moves.filtered(lambda m: m._xero_pdf_version() != m.xero_pdf_checksum)
 
     @api.model
-    def _decide(self, records, connection, mode, preview=False):
+    def _decide(self, batch, records):
         plan = {}
         for move in records:
             if move._xero_pdf_version() == move.xero_pdf_checksum:
@@ -88,8 +88,9 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
         return size
 
     @api.model
-    def _send_batch(self, task, mode, records):
+    def _send_batch(self, batch, records):
         """Attach the PDF of each linked invoice whose version Xero does not have yet."""
+        task = batch.task
         if self.env["ir.actions.report"].get_wkhtmltopdf_state() == "install":
             message = _(
                 "wkhtmltopdf is not installed on the Odoo server, so no PDF can be "

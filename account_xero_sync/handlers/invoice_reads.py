@@ -14,18 +14,18 @@ class XeroHandlerInvoiceReads(models.AbstractModel):
     _inherit = "xero.handler.invoices"  # pylint: disable=consider-merging-classes-inherited  # one file per concern: the invoices' reads of Xero
 
     @api.model
-    def _fetch_by_number(self, connection, numbers):
+    def _fetch_by_number(self, batch, numbers):
         """Sales documents of this kind Xero has under these numbers (not voided or deleted):
         from the organisation's documents read whole when that costs no more than looking up
-        the batches left (``org_index``), else looked up (``_number_queries``)."""
-        document, context = self._document(), self.env.context
+        the batches left of ``batch`` (``org_index``), else looked up (``_number_queries``)."""
+        document, connection = self._document(), batch.connection
         queries = list(self._number_queries(numbers))
         records = org_index.documents_by_number(
             connection,
             document,
             numbers,
-            len(queries) * (context.get("xero_batches_left") or 1),
-            fresh=bool(context.get("xero_key_salt") or context.get("xero_fresh_numbers")),
+            len(queries) * (batch.batches_left or 1),
+            fresh=batch.retry or batch.fresh_numbers,
         )
         if records is None:
             records = [
@@ -57,7 +57,7 @@ class XeroHandlerInvoiceReads(models.AbstractModel):
             yield {"invoice_numbers": chunk}
 
     @api.model
-    def _taken_numbers(self, connection, moves, answers):
+    def _taken_numbers(self, batch, moves, answers):
         """The documents Xero refused because their number is taken: read those numbers in one
         look-up, then link each (same customer and total) or block it, as a match made before
         creating would have."""
@@ -70,14 +70,13 @@ class XeroHandlerInvoiceReads(models.AbstractModel):
         )
         if not taken:
             return {}
-        existing = self._fetch_by_number(connection, taken.mapped("name"))
+        existing = self._fetch_by_number(batch, taken.mapped("name"))
         missing = [name for name in taken.mapped("name") if name not in existing]
         if missing:  # taken since the organisation was read: read what changed
-            fresh = self.with_context(xero_fresh_numbers=True)
-            existing.update(fresh._fetch_by_number(connection, missing))
+            existing.update(self._fetch_by_number(batch.but(fresh_numbers=True), missing))
         results = {}
         for move in taken.filtered(lambda m: m.name in existing):
-            decision = self._match(move, existing[move.name], connection)
+            decision = self._match(move, existing[move.name], batch.connection)
             if decision.action == "link":
                 move._xero_linked(decision.xero_id, document=decision.xero)
                 results[move.id] = Result("linked", decision.xero_id, decision.reason)

@@ -36,13 +36,14 @@ class XeroHandlerInvoices(models.AbstractModel):
         return XERO_DOCUMENTS[self._move_type]
 
     @api.model
-    def _candidates(self, connection, mode):
+    def _candidates(self, connection, mode, all_dates=False):
         """The dealer's posted documents of this kind not linked to Xero, dated from the
-        connection's "Send documents dated from" (context ``xero_all_dates``: all of them)."""
-        return self.env["account.move"].search(self._candidates_domain(connection), order="id")
+        connection's "Send documents dated from" (``all_dates``: all of them)."""
+        domain = self._candidates_domain(connection, all_dates)
+        return self.env["account.move"].search(domain, order="id")
 
     @api.model
-    def _candidates_domain(self, connection):
+    def _candidates_domain(self, connection, all_dates=False):
         """The domain of ``_candidates`` (also what the dealer dashboard counts)."""
         domain = [
             ("company_id", "=", connection.company_id.id),
@@ -50,7 +51,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             ("state", "=", "posted"),
             ("xero_invoice_id", "=", False),
         ]
-        if connection.send_from_date and not self.env.context.get("xero_all_dates"):
+        if connection.send_from_date and not all_dates:
             domain.append(("invoice_date", ">=", connection.send_from_date))
         return domain
 
@@ -65,26 +66,21 @@ class XeroHandlerInvoices(models.AbstractModel):
         )
 
     @api.model
-    def _send_batch(self, task, mode, records):
+    def _send_batch(self, batch, records):
         """Send one batch. Look-ups by number know the batches left (the organisation is read
         whole when cheaper) and, on a task's first batch in this process, read what changed."""
+        task, connection = batch.task, batch.connection
         left = len(task._pending_lines(10 * BATCH_SIZE))
-        self = self.with_context(
-            xero_batches_left=-(-left // BATCH_SIZE),
-            xero_fresh_numbers=org_index.first_batch(task),
+        batch = batch.but(
+            batches_left=-(-left // BATCH_SIZE) or 1, fresh_numbers=org_index.first_batch(task)
         )
-        connection = task.connection_id
         invoices = records.with_company(connection.company_id)
         partners = invoices.commercial_partner_id.filtered(lambda p: not p.xero_contact_id)
         customers = {}
         if partners:  # sent first, in this task, by the customers' own code path
-            sent = (
-                self.env["xero.handler.customers"]
-                .with_context(xero_for_documents=True)
-                ._send_dependencies(task, "new", partners)
-            )
+            sent = self.env["xero.handler.customers"]._send_dependencies(batch, partners)
             customers = {pid: (r.outcome, r.message) for pid, r in sent.items()}
-        plan = self._decide(invoices, connection, mode, customers=customers)
+        plan = self._decide(batch.but(customers=customers), invoices)
         results, creates, updates, voids = {}, [], [], []
         for move in invoices:
             decision = plan[move.id]
@@ -101,7 +97,7 @@ class XeroHandlerInvoices(models.AbstractModel):
                 updates.append(move)
             else:
                 creates.append(move)
-        results.update(self._create(connection, creates))
+        results.update(self._create(batch, creates))
         results.update(self._update(connection, updates, voids))
         failed = {
             move.id: results[move.id].message
@@ -114,14 +110,14 @@ class XeroHandlerInvoices(models.AbstractModel):
     # ------------------------------------------------------------------ planning
 
     @api.model
-    def _decide(self, records, connection, mode, preview=False, customers=None):
+    def _decide(self, batch, records):
         """What happens to each invoice: create, link, update, void, skip or blocked.
 
         One plan for the preview and the run: the same checks (mappings, currencies, what
         Xero would refuse) whether or not the customer is in Xero yet, and the customer's own
-        outcome: ``customers`` is ``{partner id: (outcome, message)}`` of the customers the
-        run has just sent (see ``_send_batch``); a preview asks the customers' handler what it
-        would do with them ("will be created first", or blocked and why).
+        outcome: ``batch.customers`` is ``{partner id: (outcome, message)}`` of the customers
+        the run has just sent (see ``_send_batch``); a preview asks the customers' handler
+        what it would do with them ("will be created first", or blocked and why).
 
         Invoices Xero may already have (a create that reached Xero before a crash, or one
         typed there) are linked, never duplicated. Xero keeps ACCREC numbers unique, so the
@@ -129,11 +125,10 @@ class XeroHandlerInvoices(models.AbstractModel):
         taken (see ``_create``), except for a preview and for the retry of a batch whose
         answer was lost, which look the batch up first.
         """
-        plan, to_match = {}, records.browse()
+        connection, plan, to_match = batch.connection, {}, records.browse()
         currencies = self._enabled_currencies(records, connection)
         maps = self.env["xero.mapping"]._maps(connection)
-        if preview:
-            customers = self._customers_preview(records, connection)
+        customers = self._customers_preview(batch, records) if batch.preview else batch.customers
         notes = {}
         for move in records:
             blocked, notes[move.id] = self._block_reason(
@@ -142,7 +137,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             if blocked:
                 plan[move.id] = Decision("blocked", move.xero_invoice_id or None, blocked)
             elif move.xero_invoice_id:
-                if mode == "new":
+                if batch.mode == "new":
                     plan[move.id] = Decision("skip", move.xero_invoice_id, _("Already in Xero."))
                 elif move.state == "cancel":
                     plan[move.id] = Decision("void", move.xero_invoice_id)
@@ -153,8 +148,8 @@ class XeroHandlerInvoices(models.AbstractModel):
             else:
                 to_match |= move
         existing = {}
-        if preview or not self._optimistic or self.env.context.get("xero_key_salt"):
-            existing = self._fetch_by_number(connection, to_match.mapped("name"))
+        if batch.preview or not self._optimistic or batch.retry:
+            existing = self._fetch_by_number(batch, to_match.mapped("name"))
         for move in to_match:
             found = existing.get(move.name)
             decision = self._match(move, found, connection) if found else Decision("create")
@@ -164,17 +159,17 @@ class XeroHandlerInvoices(models.AbstractModel):
         return plan
 
     @api.model
-    def _customers_preview(self, moves, connection):
+    def _customers_preview(self, batch, moves):
         """``{partner id: (action, reason)}``: what Send New Customers would do with the
         customers of ``moves`` not in Xero yet (the run sends them first, by that plan)."""
-        company = connection.company_id
+        company = batch.connection.company_id
         partners = moves.commercial_partner_id.with_company(company).filtered(
             lambda p: not p.xero_contact_id
         )
         if not partners:
             return {}
-        customers = self.env["xero.handler.customers"].with_context(xero_for_documents=True)
-        plan = customers._decide(partners, connection, "new", True)
+        customers = self.env["xero.handler.customers"]
+        plan = customers._decide(batch.but(mode="new", for_documents=True), partners)
         return {pid: (decision.action, decision.reason) for pid, decision in plan.items()}
 
     @api.model
@@ -292,7 +287,7 @@ class XeroHandlerInvoices(models.AbstractModel):
     # ------------------------------------------------------------------ sending
 
     @api.model
-    def _create(self, connection, moves):
+    def _create(self, batch, moves):
         """PUT the new invoices in one call; link each and check its totals.
 
         The payload already holds what Xero will compute (an invoice whose totals would still
@@ -301,7 +296,7 @@ class XeroHandlerInvoices(models.AbstractModel):
         """
         if not moves:
             return {}
-        bodies, results, sent = [], {}, []
+        connection, bodies, results, sent = batch.connection, [], {}, []
         maps = self.env["xero.mapping"]._maps(connection)
         for move in moves:
             invoice, warnings = payloads.invoice_payload(
@@ -310,7 +305,7 @@ class XeroHandlerInvoices(models.AbstractModel):
             bodies.append(self._as_document(invoice))
             sent.append((move, warnings))
         answers = self._put(connection, self._document().create, bodies)
-        results.update(self._taken_numbers(connection, moves, answers))
+        results.update(self._taken_numbers(batch, moves, answers))
         for (move, warnings), answer in zip(sent, answers, strict=True):
             if move.id not in results:
                 results[move.id] = move._xero_record_answer(answer, warnings, "created")

@@ -5,7 +5,7 @@ from odoo import _, api, models
 
 from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
-from ..tasks.common import BATCH_SIZE
+from ..tasks.common import BATCH_SIZE, Batch
 from ..xero_api.documents import XERO_DOCUMENTS
 from . import org_index
 from .reader import PREVIEW_PAGES
@@ -80,7 +80,8 @@ class XeroHandlerLinkExisting(models.AbstractModel):
             self._xero_only(state, "contacts", self._contacts_only_in_xero(connection))
             return True
         partners = self._contact_candidates(connection, lines.mapped("res_id"))
-        self._log_results(lines, self._apply(self._decide_contacts(connection, partners)))
+        batch = Batch.of_task(task, "new")
+        self._log_results(lines, self._apply(self._decide_contacts(batch, partners)))
         return False
 
     @api.model
@@ -107,13 +108,14 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         if not lines:
             return True
         partials = self.env["account.partial.reconcile"].browse(lines.mapped("res_id")).exists()
-        self._log_results(lines, self._apply(self._decide_payments(task.connection_id, partials)))
+        batch = Batch(task.connection_id, "new", preview=True, retry=bool(task.transient_failures))
+        self._log_results(lines, self._apply(self._decide_payments(batch, partials)))
         return False
 
     # ------------------------------------------------------------------ preview
 
     @api.model
-    def _preview_bulk(self, connection, mode):
+    def _preview_bulk(self, connection, mode, fresh=False):
         """What the run would link, block or leave to the send tasks, decided by the run's own
         code on the same reads (the first ``PREVIEW_PAGES`` pages of documents of each kind),
         each phase with the links the run's earlier phases would have written (``_as_linked``);
@@ -122,7 +124,8 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         partners = self._contact_candidates(connection, self._candidates_of("contacts", connection))
         rows, contacts = [], {}
         for start in range(0, len(partners), BATCH_SIZE):
-            decided = self._decide_contacts(connection, partners[start : start + BATCH_SIZE])
+            chunk = partners[start : start + BATCH_SIZE]
+            decided = self._decide_contacts(Batch(connection, "new", fresh_contacts=fresh), chunk)
             rows += self._decided_rows(partners, decided)
             contacts.update(
                 (res_id, r.xero_id) for res_id, (r, _w) in decided.items() if r.outcome == "linked"
@@ -138,7 +141,8 @@ class XeroHandlerLinkExisting(models.AbstractModel):
                 )
                 for start in range(0, len(partials), BATCH_SIZE):
                     chunk = partials[start : start + BATCH_SIZE]
-                    documents += self._decided_rows(chunk, self._decide_payments(connection, chunk))
+                    decided = self._decide_payments(Batch(connection, "new", preview=True), chunk)
+                    documents += self._decided_rows(chunk, decided)
         return rows + documents, "\n".join([*unread, self._report(None, state)])
 
     @api.model
@@ -209,11 +213,11 @@ class XeroHandlerLinkExisting(models.AbstractModel):
     # ------------------------------------------------------------------ decisions (run and preview)
 
     @api.model
-    def _decide_contacts(self, connection, partners):
+    def _decide_contacts(self, batch, partners):
         """``{partner id: (Result, write)}``: each customer linked or blocked by the send
         task's own match (``write``: what the run writes for it, or None), or left to it."""
         customers = self.env["xero.handler.customers"]
-        plan = customers._decide(partners, connection, "new")
+        plan = customers._decide(batch, partners)
         out = {}
         for partner in partners:
             decision = plan[partner.id]
@@ -276,10 +280,11 @@ class XeroHandlerLinkExisting(models.AbstractModel):
         return decided, xero_only
 
     @api.model
-    def _decide_payments(self, connection, partials):
+    def _decide_payments(self, batch, partials):
         """``{allocation id: (Result, write)}``: linked to the Xero payment (or credit note
-        allocation) Send New Payments would link it to, blocked, or left to it."""
-        plan = self.env["xero.handler.payments"]._decide(partials, connection, "new", preview=True)
+        allocation) Send New Payments would link it to, blocked, or left to it (``batch``: a
+        preview's, the payments handler deciding only)."""
+        plan = self.env["xero.handler.payments"]._decide(batch, partials)
         out = {}
         for partial in partials:
             decision = plan[partial.id]
@@ -323,8 +328,7 @@ class XeroHandlerLinkExisting(models.AbstractModel):
     def _candidates_of(self, phase, connection):
         """The ids of the dealer's unlinked records of a phase, whatever their date (what the
         work list holds)."""
-        handler = self.env[SENDERS[phase][1]].with_context(xero_all_dates=True)
-        return handler._candidates(connection, "new").ids
+        return self.env[SENDERS[phase][1]]._candidates(connection, "new", all_dates=True).ids
 
     @api.model
     def _contact_candidates(self, connection, ids):

@@ -345,7 +345,7 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
         return PaymentFetch(self.with_company(connection.company_id), connection, task)
 
     @api.model
-    def _preview_bulk(self, connection, mode):
+    def _preview_bulk(self, connection, mode, fresh=False):
         """The payments waiting in Xero, handled by the run's own steps without writing: the
         waiting payments read again by id, then the first ``PREVIEW_PAGES`` pages modified
         since the last fetch. Each row is the log line the run would write (its record: the

@@ -95,23 +95,23 @@ class XeroHandlerPayments(models.AbstractModel):
     # ------------------------------------------------------------------ protocol
 
     @api.model
-    def _candidates(self, connection, mode):
+    def _candidates(self, connection, mode, all_dates=False):
         """Allocations not linked to a Xero payment (nor half way through a replacement),
         made from the connection's "Send documents dated from" (the later of the payment's
-        and the document's dates; context ``xero_all_dates``: all of them)."""
+        and the document's dates; ``all_dates``: all of them)."""
         return self.env["account.partial.reconcile"].search(
-            self._candidates_domain(connection), order="id"
+            self._candidates_domain(connection, all_dates), order="id"
         )
 
     @api.model
-    def _candidates_domain(self, connection):
+    def _candidates_domain(self, connection, all_dates=False):
         """The domain of ``_candidates`` (also what the dealer dashboard counts)."""
         Partial = self.env["account.partial.reconcile"]
         domain = Partial._xero_sendable_domain(connection.company_id) + [
             ("xero_payment_id", "=", False),
             ("xero_pending_action", "=", False),
         ]
-        if connection.send_from_date and not self.env.context.get("xero_all_dates"):
+        if connection.send_from_date and not all_dates:
             domain.append(("max_date", ">=", connection.send_from_date))
         return domain
 
@@ -131,9 +131,9 @@ class XeroHandlerPayments(models.AbstractModel):
         )
 
     @api.model
-    def _send_batch(self, task, mode, records):
+    def _send_batch(self, batch, records):
         """Create one Xero payment per allocation (at most 50 in one call), or link it."""
-        connection = task.connection_id
+        connection, mode = batch.connection, batch.mode
         partials = records.with_company(connection.company_id)
         results, todo = {}, partials.browse()
         for partial in partials:
@@ -156,11 +156,11 @@ class XeroHandlerPayments(models.AbstractModel):
         replaced = sorted(filter(None, todo.mapped("xero_pending_payment_id")))
         results.update(self._finish_deletes(todo, connection))
         todo = todo.filtered(lambda p: p.id not in results)
-        self._send_documents_first(task, todo)
+        self._send_documents_first(batch, todo)
         credits = todo.filtered(lambda p: p._xero_kind() == "credit")
-        results.update(self._send_credits(task, credits))
+        results.update(self._send_credits(batch, credits))
         todo -= credits
-        plan = self._decide(todo, connection, mode, task=task)
+        plan = self._decide(batch, todo)
         to_send = []
         for partial in todo:
             decision = plan[partial.id]
@@ -174,11 +174,11 @@ class XeroHandlerPayments(models.AbstractModel):
             else:
                 to_send.append((partial, decision))
         results.update(self._send_payments(connection, to_send, replaced))
-        org_index.invoices_paid(task, [d.values["document_id"] for _p, d in to_send])
+        org_index.invoices_paid(batch.task, [d.values["document_id"] for _p, d in to_send])
         return results
 
     @api.model
-    def _send_documents_first(self, task, partials):
+    def _send_documents_first(self, batch, partials):
         """Invoices and credit notes of these allocations not in Xero yet are sent first, in
         this task, by their own handlers."""
         moves = (partials.debit_move_id.move_id | partials.credit_move_id.move_id).filtered(
@@ -190,16 +190,16 @@ class XeroHandlerPayments(models.AbstractModel):
         ):
             documents = moves.filtered(lambda m, t=move_type: m.move_type == t)
             if documents:
-                self.env[handler]._send_dependencies(task, "new", documents)
+                self.env[handler]._send_dependencies(batch, documents)
 
     # ------------------------------------------------------------------ planning
 
     @api.model
-    def _decide(self, records, connection, mode, preview=False, task=None):
+    def _decide(self, batch, records):
         """Decide for each allocation: create, link or blocked, reading Xero but writing nothing.
 
-        The batch's invoices are read (``IDs`` filter; for a ``task`` paying many invoices,
-        once per task: ``org_index``): their status, AmountDue and live payments. For
+        The batch's invoices are read (``IDs`` filter; for a task paying many invoices, once
+        per task: ``org_index``): their status, AmountDue and live payments. For
         invoices that have payments, one more call reads those payments (``where`` on
         Invoice.InvoiceID) with their Reference: they are matched first by our
         Reference, then (payments typed in Xero, unknown to Odoo) by amount and date. Every
@@ -207,10 +207,10 @@ class XeroHandlerPayments(models.AbstractModel):
         built.
         """
         credits = records.filtered(lambda p: p._xero_kind() == "credit")
-        plan = self._decide_credits(credits, connection, preview)
+        plan = self._decide_credits(batch, credits)
         records -= credits
-        ready = self._decide_before_reading(records, connection, preview, plan)
-        xero_invoices, live = self._read_paid_documents(connection, plan, ready, task)
+        ready = self._decide_before_reading(batch, records, plan)
+        xero_invoices, live = self._read_paid_documents(batch, plan, ready)
         known = {
             x.lower()
             for x in records.search(
@@ -225,11 +225,11 @@ class XeroHandlerPayments(models.AbstractModel):
         return plan
 
     @api.model
-    def _decide_before_reading(self, records, connection, preview, plan):
+    def _decide_before_reading(self, batch, records, plan):
         """Decide what needs no Xero read into ``plan``; return the allocations left to read."""
-        maps = self.env["xero.mapping"]._maps(connection)
+        maps = self.env["xero.mapping"]._maps(batch.connection)
         ready = records.browse()
-        documents = self._documents_preview(records, connection) if preview else {}
+        documents = self._documents_preview(batch, records) if batch.preview else {}
         for partial in records:
             invoice = partial._xero_paid_document()
             try:
@@ -250,20 +250,25 @@ class XeroHandlerPayments(models.AbstractModel):
                 ready |= partial
             else:
                 plan[partial.id] = self._document_not_in_xero(
-                    invoice, preview, documents.get(invoice.id)
+                    invoice, batch.preview, documents.get(invoice.id)
                 )._replace(values=values)
         return ready
 
     @api.model
-    def _read_paid_documents(self, connection, plan, ready, task):
-        """Read the paid invoices and credit notes from Xero, with their live payments.
+    def _read_paid_documents(self, batch, plan, ready):
+        """Read the paid invoices and credit notes from Xero, with their live payments (a
+        task's invoices: through its read of the organisation, ``_fetch_invoices``).
 
         :return: (document by lowercase id, its live payments by the same key); a credit note
             owes its remaining credit (its ``AmountDue``).
         """
+        connection = batch.connection
         refunds = ready.filtered(lambda p: p._xero_kind() == "refund")
         xero_invoices = self._fetch_invoices(
-            connection, {plan[p.id].values["document_id"] for p in ready - refunds}, task
+            connection,
+            {plan[p.id].values["document_id"] for p in ready - refunds},
+            batch.task,
+            fresh=batch.retry,
         )
         live = self._fetch_live_payments(
             connection, [key for key, inv in xero_invoices.items() if inv.get("Payments")]

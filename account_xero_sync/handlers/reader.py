@@ -65,13 +65,15 @@ class XeroTaskReader(models.AbstractModel):
         return False
 
     @api.model
-    def _preview(self, connection, mode, records=None):
-        return self._preview_bulk(connection, mode)[0]
+    def _preview(self, connection, mode, records=None, fresh=False):
+        return self._preview_bulk(connection, mode, fresh=fresh)[0]
 
     @api.model
-    def _preview_bulk(self, connection, mode):
+    def _preview_bulk(self, connection, mode, fresh=False):
         """What the run would log, read from Xero now and written nowhere: ``(rows, note)``,
-        the note saying what the run reports besides (and what the preview left unread)."""
+        the note saying what the run reports besides (and what the preview left unread).
+        ``fresh``: what the process keeps of the organisation is read again first (a reader
+        reads its pages anew in any case)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ protocol

@@ -97,7 +97,13 @@ class AccountPartialReconcile(models.Model):
 
     def unlink(self):
         """Remember the Xero payments of deleted allocations, so Send Payment deletes them, and
-        the Xero allocations of credit notes, so Send New Payments deletes them."""
+        the Xero allocations of credit notes, so Send New Payments deletes them.
+
+        Not when the context has ``xero_no_removal``: Fetch New Payments undoes in Odoo what
+        was deleted in Xero (cancelling a payment, unreconciling a credit note), so there is
+        nothing to delete in Xero. That flag stays in the context: it crosses Odoo's own code
+        (``account.payment.action_cancel`` resets the payment's entry to draft, whose
+        ``remove_move_reconcile`` unlinks the allocations), which takes no argument of ours."""
         if not self.env.context.get("xero_no_removal"):
             self._xero_remember_removed()
         return super().unlink()

@@ -643,7 +643,8 @@ class XeroConnection(models.Model):
 
         The one way out to Xero. Bodies are plain Xero dicts; the answer is a plain dict.
         Writes made while the context has ``xero_key_salt`` (the task runner's attempt after a
-        failed batch) carry new idempotency keys: Xero keeps a 5xx under the old ones.
+        failed batch) carry new idempotency keys: Xero keeps a 5xx under the old ones (why it
+        is in the context: ``xero_connection_runner._gateway``).
         :raise xero_errors.XeroError: typed (validation, not found, rate limited, auth,
             transient); an ``invalid_grant`` marks the connection "needs re-authorisation".
         """

@@ -95,7 +95,15 @@ class XeroConnection(models.Model):
         """The gateway, as a runner's step asks for it in its context: ``xero_day_reserve``
         (calls of the day a background task leaves), ``xero_give_back`` (a throttle wait
         longer than ``GIVE_BACK_AFTER`` raises, instead of holding the cron worker, when
-        another dealer's work waits for one)."""
+        another dealer's work waits for one).
+
+        These two, with ``xero_key_salt`` (``_xero_call``) and ``xero_clock``, stay in the
+        context rather than in a handler's ``Batch``: they say how every Xero call of the
+        step is made, not what its batch decides, and those calls are made below the handlers,
+        by plain functions of a connection (``org_index``, ``xero_reads``, ``paging``) and by
+        the records' own methods as well as by the handlers and the runner; the runner sets
+        them once on the step's task (``_cron_run_tasks``, ``_run_by_runner``, ``_run_step``),
+        whose connection every one of those calls goes through."""
         gateway = super()._gateway()
         throttle, context = gateway.throttle, self.env.context
         if throttle and context.get("xero_day_reserve"):

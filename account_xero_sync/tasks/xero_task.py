@@ -340,10 +340,12 @@ class XeroTask(models.Model):
     # ------------------------------------------------------------------ creation
 
     @api.model
-    def _queue(self, company, task_type, records=None, run_now=False):
+    def _queue(self, company, task_type, records=None, run_now=False, can_wait=True):
         """Add a task of ``task_type`` for ``company``; records for one-off and retry tasks.
 
-        The task is queued and its dealer's runner triggered, or run at once with ``run_now``.
+        The task is queued and its dealer's runner triggered, or run at once with ``run_now``
+        (``can_wait=False``: the user waits for it, so a Xero limit fails it instead of leaving
+        it to its runner: see ``_wait_rate_limit``).
         """
         connection = self.env["xero.connection"]._for_company(company)
         vals = {"company_id": company.id, "task_type": task_type}
@@ -354,7 +356,7 @@ class XeroTask(models.Model):
         # rights on the dealer's connection and on the records are checked.
         task = self.sudo().create(vals).sudo(False)
         if run_now:
-            task.action_run()
+            task._run_to_end(can_wait)
         else:
             connection._xero_trigger_runner()
         return task
@@ -431,14 +433,19 @@ class XeroTask(models.Model):
         Access is checked here, on the task (its dealer's record rules); the run itself is the
         system's, like the cron's, so a Xero User needs no rights on what the task links.
         """
+        self._run_to_end()
+        return True
+
+    def _run_to_end(self, can_wait=True):
+        """``action_run``: each task run in this transaction to its end (``can_wait``: see
+        ``_queue``)."""
         self.check_access("write")
         for task in self:
             if task.state not in ("queued", "running"):
                 raise UserError(_("Task %s has already finished.", task.name))
             task = task.sudo().with_company(task.company_id)
-            while not task._run_step():
+            while not task._run_step(can_wait):
                 pass
-        return True
 
     def action_cancel(self):
         """Stop the task at the next batch boundary (at once when it has not started)."""

@@ -179,8 +179,9 @@ class XeroTask(models.Model):
             )
         return self.with_context(xero_day_reserve=reserve)._run_step()
 
-    def _run_step(self):
-        """Run one batch of this task; return True when the task has finished."""
+    def _run_step(self, can_wait=True):
+        """Run one batch of this task; return True when the task has finished (``can_wait``:
+        see ``_wait_rate_limit``)."""
         self.ensure_one()
         # The dealer's lock (also taken by _claim_next): a task run from a button waits for a
         # batch the cron is running for the same dealer, never runs beside it.
@@ -200,11 +201,12 @@ class XeroTask(models.Model):
                 self._start(handler, mode)
             if self.transient_failures:
                 # The last batch failed, maybe after Xero took some of it: the handler's
-                # decisions re-read what Xero holds, and what is still missing goes under new
-                # idempotency keys (Xero keeps a 5xx under the old ones for minutes).
+                # decisions re-read what Xero holds (``Batch.retry``, from the task's
+                # ``transient_failures``), and what is still missing goes under new
+                # idempotency keys (Xero keeps a 5xx under the old ones for minutes): the
+                # task's connection salts every write's key (``xero.connection._xero_call``).
                 salt = "task %s attempt %s" % (self.id, self.transient_failures)
                 task = self.with_context(xero_key_salt=salt)
-                handler = handler.with_context(xero_key_salt=salt)
             else:
                 task = self
             with self.env.cr.savepoint():
@@ -213,12 +215,12 @@ class XeroTask(models.Model):
                 except StepInterrupted as stop:
                     finished, interrupted = False, stop
         except Exception as exc:  # one bad batch must not stop every dealer
-            return self._step_failed(exc)
+            return self._step_failed(exc, can_wait)
         if interrupted and not (interrupted.progress and isinstance(interrupted.error, TRANSIENT)):
             # What Xero answered before it stopped the step is kept, whatever comes next.
             self._update_counts()
             self._commit_batch()
-            return self._step_failed(interrupted.error)
+            return self._step_failed(interrupted.error, can_wait)
         if interrupted:  # Xero answered part of the step: the handler retries the rest itself
             self.message = interrupted.error.user_message()
         elif self.message:
@@ -232,12 +234,12 @@ class XeroTask(models.Model):
             self._finish()
         return finished
 
-    def _step_failed(self, exc):
+    def _step_failed(self, exc, can_wait=True):
         """What a step raised (or what stopped it, see ``StepInterrupted``): wait for a rate
         limit, fail on an authorisation error, try again after a transient failure, else log
         the batch's records as errors; return True when the task has finished."""
         if isinstance(exc, xero_errors.XeroRateLimited):
-            return self._wait_rate_limit(exc)
+            return self._wait_rate_limit(exc, can_wait)
         if isinstance(exc, xero_errors.XeroAuthError):
             self.message = exc.user_message()
             self._finish(failed=True, on_connection=True)
@@ -288,12 +290,12 @@ class XeroTask(models.Model):
         self._finish()
         return True
 
-    def _wait_rate_limit(self, exc):
+    def _wait_rate_limit(self, exc, can_wait=True):
         """Wait for a Xero limit (``exc``: ``XeroRateLimited``): the task stays queued or
         running with ``resume_at``, its message says until when, and its dealer's runner is
         triggered for then. The day's reserve (a background task) and a runner giving its
         worker back for the minute's turn wait in tests as well; other waits fail the task in
-        tests and under Run now (see below)."""
+        tests and when the user waits for it (``can_wait=False``: Run now, see below)."""
         until = datetime.fromtimestamp(exc.until, tz=timezone.utc).replace(tzinfo=None)
         at = fields.Datetime.to_string(until)
         if isinstance(exc, xero_throttle.DayReserveReached):
@@ -314,11 +316,10 @@ class XeroTask(models.Model):
         gave_back = self.env.context.get("xero_give_back") and exc.problem != "day"
         if isinstance(exc, xero_throttle.DayReserveReached) or gave_back:
             return True
-        run_now = self.env.context.get("xero_run_now")
-        if testing() or run_now:
+        if testing() or not can_wait:
             # "Run now" cannot wait: the task fails and what it did not send are errors. A
             # test stops here as if it waited: those records stay pending, as they would.
-            self._finish(failed=True, keep_pending=not run_now)
+            self._finish(failed=True, keep_pending=can_wait)
         return True
 
     def _transient_failure(self, exc):

@@ -112,6 +112,22 @@ class TestScreens(XeroListsMixin, XeroPaymentCommon):
         wizard = self.assertBanner("daily call limit is reached until")
         self.assertIn(" UTC", wizard.connection_error)
 
+    def test_run_now_at_the_rate_limit_fails_and_sends_nothing_more(self):
+        """Run now cannot leave the user waiting for Xero's day: the task fails there and what
+        it did not send are errors saying why (a one-off task would wait for its runner)."""
+        invoice = self.sale()
+        wizard = self.Wizard.create({"task_type": "send_new_invoices"})
+        wizard.action_preview()
+        self.emulator.fault(kind="429", count=5, problem="day", retry_after=3600, method="PUT")
+        task = self.env["xero.task"].browse(wizard.action_run_now()["res_id"])
+        self.assertEqual(task.state, "failed")
+        self.assertIn("limit is reached", task.message)
+        lines = task.line_ids.filtered(lambda ln: ln.res_model == "account.move")
+        self.assertEqual(lines.mapped("res_id"), [invoice.id])
+        self.assertEqual(lines.outcome, "error", "not left pending: the task will not resume")
+        self.assertIn("Not sent", lines.message)
+        self.assertFalse(invoice.xero_invoice_id)
+
     def test_the_banner_goes_once_the_connection_is_fixed(self):
         self.sale()
         self.connection.client_secret = "not-the-secret"

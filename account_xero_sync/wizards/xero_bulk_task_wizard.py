@@ -156,10 +156,8 @@ class XeroBulkTaskWizard(models.TransientModel):
                     n=len(self.line_ids),
                 )
             )
-        task = (
-            self.env["xero.task"]
-            .with_context(xero_run_now=True)
-            ._queue(self.company_id, self.task_type, run_now=True)
+        task = self.env["xero.task"]._queue(
+            self.company_id, self.task_type, run_now=True, can_wait=False
         )
         return task._action_open()
 
@@ -228,9 +226,10 @@ class XeroBulkTaskWizard(models.TransientModel):
         Line = self.env["xero.bulk.task.wizard.line"]
         # A check reads Xero now: what this process keeps of the organisation (contacts,
         # documents by number) is brought up to date first.
-        fresh = handler.with_context(xero_fresh_contacts=True, xero_fresh_numbers=True)
         try:
-            rows, vals["preview_note"] = fresh._preview_bulk(connection, task_type.mode)
+            rows, vals["preview_note"] = handler._preview_bulk(
+                connection, task_type.mode, fresh=True
+            )
         except (xero_errors.XeroError, UserError) as exc:
             rows, vals["preview_note"] = [], False
             vals["connection_error"] = connection._xero_problem(exc)
