@@ -1,12 +1,15 @@
 import hashlib
 
 from odoo import _, api, models
+from odoo.tools.translate import LazyTranslate
 
 from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE, Decision, StepInterrupted
 from ..tasks.xero_task_runner import MAX_TRANSIENT_FAILURES
 from ..xero_api import errors as xero_errors
+
+_lt = LazyTranslate(__name__)
 
 #: Errors that stop a step (the rest of it waits); any other Xero error is one PDF's own.
 STOPPERS = (xero_errors.XeroRateLimited, xero_errors.XeroAuthError, xero_errors.XeroTransientError)
@@ -33,6 +36,10 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
     _inherit = "xero.task.handler"
     _description = "Xero task handler: invoice PDFs"
     _records = "account.move"
+    _note_words = {
+        "created": _lt("PDF attached in Xero"),
+        "updated": _lt("PDF replaced in Xero"),
+    }
 
     @api.model
     def _candidates(self, connection, mode):
