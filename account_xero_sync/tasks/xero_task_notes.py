@@ -28,29 +28,26 @@ class XeroTask(models.Model):
         (from its log lines), on the record's chatter; allocations on their payment (else
         their credit note). A constant number of queries per model, whatever the size."""
         self.ensure_one()
-        lines = (
-            self.env["xero.task.line"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("task_id", "=", self.id),
-                    ("outcome", "in", NOTED_OUTCOMES),
-                    ("res_id", "!=", 0),
-                ],
-                ["res_model", "res_id", "outcome", "xero_id", "message"],
-                order="id",
-            )
+        task = self.sudo()  # the system's notes: no record rule read on the way
+        lines = task.env["xero.task.line"].search_fetch(
+            [
+                ("task_id", "=", self.id),
+                ("outcome", "in", NOTED_OUTCOMES),
+                ("res_id", "!=", 0),
+            ],
+            ["res_model", "res_id", "outcome", "xero_id", "message"],
+            order="id",
         )
         if not lines:
             return
-        audit = self.env["xero.audit"]
+        audit = task.env["xero.audit"]
         ids = defaultdict(list)
         for line in lines:
             ids[line.res_model].append(line.res_id)
         targets = {}
         for model, res_ids in ids.items():
             targets.update(audit._chatter_records(model, res_ids))
-        words = self._handler()._note_words
+        words = task._handler()._note_words
         entries = defaultdict(list)  # record -> [entry Markup]
         for line in lines:
             record = targets.get((line.res_model, line.res_id))
@@ -65,9 +62,9 @@ class XeroTask(models.Model):
             ):
                 what = "voided"
             entries[record].append(self._audit_entry(self.env._(words[what]), line, what))
-        link = self._get_html_link(title="%s #%s" % (self.name, self.id))
+        link = task._get_html_link(title="%s #%s" % (task.name, task.id))
         notes = {record: self._audit_body(link, items) for record, items in entries.items()}
-        audit._log_notes(notes, author_id=self.user_id.partner_id.id or None)
+        audit._log_notes(notes, author_id=task.user_id.partner_id.id or None)
 
     def _audit_entry(self, what, line, outcome):
         """What happened to one record, with its Xero id and the log's message."""
