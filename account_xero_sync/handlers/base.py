@@ -4,11 +4,14 @@ import re
 from collections import defaultdict
 
 from odoo import _, api, models
+from odoo.tools.translate import LazyTranslate
 
 from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
 from ..tasks.common import BATCH_SIZE, Batch
 from ..xero_api import errors as xero_errors
+
+_lt = LazyTranslate(__name__)
 
 
 class XeroTaskHandler(models.AbstractModel):
@@ -44,6 +47,14 @@ class XeroTaskHandler(models.AbstractModel):
     _outcome_words = {}
     # ... and as the task's summary counts them: ``{outcome: (one, more)}`` (``OUTCOME_WORDS``).
     _outcome_counts = {}
+    # ... and as the audit note on the record says it (``xero_task_notes``): what the task did
+    # in Xero (``voided``: an invoice or credit note updated to VOIDED).
+    _note_words = {
+        "created": _lt("Created in Xero"),
+        "updated": _lt("Updated in Xero"),
+        "linked": _lt("Linked with its Xero record"),
+        "voided": _lt("Voided in Xero"),
+    }
 
     # ------------------------------------------------------------------ entry points
 

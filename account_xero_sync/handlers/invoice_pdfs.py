@@ -1,6 +1,7 @@
 import hashlib
 
 from odoo import _, api, models
+from odoo.tools.translate import LazyTranslate
 
 from ..models.xero_result import Result
 from ..models.xero_texts import xero_text
@@ -10,6 +11,9 @@ from ..xero_api import errors as xero_errors
 
 #: PDFs of a step while other dealers wait for a cron worker.
 SHARED_STEP = 10
+
+_lt = LazyTranslate(__name__)
+
 #: Errors that stop a step (the rest of it waits); any other Xero error is one PDF's own.
 STOPPERS = (xero_errors.XeroRateLimited, xero_errors.XeroAuthError, xero_errors.XeroTransientError)
 
@@ -37,6 +41,10 @@ class XeroHandlerInvoicePdfs(models.AbstractModel):
     _inherit = "xero.task.handler"
     _description = "Xero task handler: invoice PDFs"
     _records = "account.move"
+    _note_words = {
+        "created": _lt("PDF attached in Xero"),
+        "updated": _lt("PDF replaced in Xero"),
+    }
 
     @api.model
     def _candidates(self, connection, mode):

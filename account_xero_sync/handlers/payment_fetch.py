@@ -322,6 +322,11 @@ class XeroHandlerPaymentFetch(models.AbstractModel):
         "updated": _lt("reversed"),
         "linked": _lt("linked"),
     }
+    _note_words = {
+        "created": _lt("Imported from Xero"),
+        "updated": _lt("Deleted in Xero: reversed in Odoo"),
+        "linked": _lt("Linked with its Xero payment"),
+    }
     _outcome_counts = {
         "created": (_lt("1 imported"), _lt("%(count)s imported")),
         "updated": (_lt("1 reversed"), _lt("%(count)s reversed")),

@@ -7,6 +7,7 @@ from . import (
     res_company,
     res_config_settings,
     res_partner,
+    xero_audit,
     xero_code,
     xero_connection,
     xero_connection_mappings,

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -108,10 +110,18 @@ class ResPartner(models.Model):
 
     def action_xero_link_candidate(self):
         """Link this customer to the Xero contact a send found but would not link by itself
-        (same name and another email, or same email or reference and another name)."""
+        (same name and another email, or same email or reference and another name). Each
+        customer's chatter says so (one note each, written together)."""
+        notes = {}
         for partner in self:
             if not partner.xero_candidate_id:
                 raise UserError(_("%s has no possible Xero contact to link.", partner.name))
+            notes[partner] = Markup("<p>%s</p>") % self.env._(
+                "Linked by hand to the Xero contact %(name)s (Xero ID %(xero_id)s): Link to "
+                "this Xero contact.",
+                name=partner.xero_candidate_name or "-",
+                xero_id=partner.xero_candidate_id,
+            )
             partner.write(
                 {
                     "xero_contact_id": partner.xero_candidate_id,
@@ -120,6 +130,7 @@ class ResPartner(models.Model):
                     "xero_last_error": False,
                 }
             )
+        self.env["xero.audit"]._log_notes(notes)
         return True
 
     # ------------------------------------------------------------------ what a send writes

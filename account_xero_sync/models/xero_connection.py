@@ -6,6 +6,8 @@ are beside it (see the class docstring)."""
 import logging
 from contextlib import contextmanager
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -563,6 +565,7 @@ class XeroConnection(models.Model):
         self.check_access("write")
         self._check_no_task_running()
         counts = self._xero_link_counts()
+        self._note_unlinked_records()
         self._clear_xero_links()
         self.write(
             {
@@ -583,6 +586,48 @@ class XeroConnection(models.Model):
             )
         )
         return self._notify(_("Unlinked from Xero"), cleared, "success")
+
+    def _note_unlinked_records(self):
+        """Before *Unlink all*: one note on each customer, invoice, credit note and payment of
+        the dealer linked to its organisation, saying what it was linked to (its Xero id), in
+        bulk (``xero.audit._log_notes``); an allocation's note goes to its payment, else its
+        credit note."""
+        company = self.company_id
+        env = self.env(su=True, context=dict(self.env.context, active_test=False))
+        found = {}  # record -> its Xero id
+        partners = (
+            env["res.partner"].with_company(company).search([("xero_contact_id", "!=", False)])
+        )
+        found.update((partner, partner.xero_contact_id) for partner in partners)
+        moves = env["account.move"].search(
+            [("company_id", "=", company.id), ("xero_invoice_id", "!=", False)]
+        )
+        found.update((move, move.xero_invoice_id) for move in moves)
+        partials = env["account.partial.reconcile"].search(
+            [
+                ("company_id", "=", company.id),
+                "|",
+                ("xero_payment_id", "!=", False),
+                ("xero_pending_payment_id", "!=", False),
+            ]
+        )
+        targets = env["xero.audit"]._chatter_records(partials._name, partials.ids)
+        for partial in partials:
+            target = targets.get((partial._name, partial.id))
+            if target:
+                found.setdefault(target, partial.xero_payment_id or partial.xero_pending_payment_id)
+        org = self.tenant_name or self.tenant_id or "-"
+        notes = {
+            record: Markup("<p>%s</p>")
+            % self.env._(
+                "Unlinked by hand from Xero organisation %(org)s (Xero ID %(xero_id)s): Unlink "
+                "all records of this dealer. Nothing was changed in Xero.",
+                org=org,
+                xero_id=xero_id,
+            )
+            for record, xero_id in found.items()
+        }
+        env["xero.audit"]._log_notes(notes, author_id=self.env.user.partner_id.id)
 
     def _check_no_task_running(self):
         """Raise while a task of the dealer is queued or running."""

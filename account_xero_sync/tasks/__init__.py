@@ -3,6 +3,7 @@ from . import (
     xero_task,
     xero_task_line,
     xero_task_runner,
+    xero_task_notes,
     xero_connection_runner,
     xero_connection_dashboard,
 )

@@ -1,6 +1,8 @@
 """``xero.task.line``: a task's log, one line per record touched, and the form of the Odoo
 record a line names."""
 
+from markupsafe import Markup, escape
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
@@ -243,9 +245,11 @@ class XeroTaskLine(models.Model):
 
     def _unlink_and_send_again(self, move):
         """Forget ``move``'s link to a Xero document that is voided, deleted or gone, then
-        queue its one-off send: Xero gets it as a new document. Opens the new task."""
+        queue its one-off send: Xero gets it as a new document. Opens the new task. The
+        document's chatter says so, naming the new task."""
         move.check_access("write")
         connection = self.task_id.connection_id.sudo()
+        xero_id = move.xero_invoice_id
         columns = connection._xero_link_columns()
         # Its Xero status follows (a stored compute of these columns).
         write_xero_columns(
@@ -255,6 +259,16 @@ class XeroTaskLine(models.Model):
         task = self.env["xero.task"]._queue(
             self.task_id.company_id, RESEND_TYPES[move.move_type], move
         )
+        link = task._get_html_link(title="%s #%s" % (task.name, task.id))
+        note = escape(
+            self.env._(
+                "Unlinked by hand from the Xero document %(xero_id)s, which Xero no longer has "
+                "as it was (Unlink and send again): the task %(task)s sends it as a new one.",
+                xero_id=xero_id,
+                task="%(task)s",
+            )
+        )
+        self.env["xero.audit"]._log_notes({move: Markup("<p>%s</p>") % (note % {"task": link})})
         return task._action_open()
 
     def action_open_record(self):

@@ -347,7 +347,8 @@ class XeroTask(models.Model):
 
     def _finish(self, failed=False, cancelled=False, keep_pending=False, on_connection=False):
         """End the task: its state (blocked records alone are *Done, some blocked*, never
-        *Done with errors*), its problem, summary and chatter message, and the activity of the
+        *Done with errors*), its problem, summary and chatter message, the audit notes on the
+        records it changed in Xero (``_write_audit_notes``), and the activity of the
         user who queued it (one per dealer and problem, see ``_notify_problem``).
 
         ``on_connection``: it failed on its connection (the secret, the authorisation, the
@@ -387,6 +388,7 @@ class XeroTask(models.Model):
         if problem and self.user_id:
             self._notify_problem(problem)
         self.message_post(body=self._summary_text())
+        self._write_audit_notes()  # the chatter of each record it changed in Xero
         self._handler()._finished(self)
 
     def _notify_problem(self, problem):

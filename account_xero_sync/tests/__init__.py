@@ -1,4 +1,5 @@
 from . import (
+    test_audit_trail,
     test_budget,
     test_connection,
     test_credit_notes,
