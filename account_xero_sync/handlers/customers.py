@@ -1,4 +1,5 @@
 from odoo import _, api, models
+from odoo.tools import SQL
 
 from ..models.res_partner import checksum, contact_key
 from ..models.xero_result import Result
@@ -42,41 +43,60 @@ class XeroHandlerCustomers(models.AbstractModel):
 
     @api.model
     def _candidates(self, connection, mode, all_dates=False):
-        """The dealer's own customers, never another dealer's (whatever their dates).
+        """The dealer's own customers, never another dealer's (whatever their dates): see
+        ``_candidates_of_dealers``; mode new: those not linked to its organisation."""
+        company = connection.company_id
+        dealer = self.with_company(company)
+        ids = dealer._candidates_of_dealers(company, unlinked=mode == "new")[company.id]
+        return self.env["res.partner"].with_company(company).browse(sorted(ids))
 
-        - partners of the dealer's company with a customer rank (a customer created for this
-          dealer is its customer before its first invoice);
-        - shared partners (no company) this dealer has invoiced or credited: a posted customer
-          invoice or credit note of this company (``customer_rank`` is global: it says that
+    @api.model
+    def _candidates_of_dealers(self, companies, unlinked=False):
+        """``{company id: partner ids}``: the customers of each dealer of ``companies`` (the
+        dealer dashboard counts them for all its cards at once), in four queries whatever
+        their number; ``unlinked``: only those not linked to the dealer's organisation.
+
+        - the commercial partners of the dealer's partners with a customer rank (a customer
+          created for this dealer is its customer before its first invoice);
+        - shared partners (no company) the dealer has invoiced or credited: a posted customer
+          invoice or credit note of the dealer (``customer_rank`` is global: it says that
           some dealer sells to the partner, not which one).
         """
-        company = connection.company_id
+        Partner = self.env["res.partner"]
+        result = {company.id: set() for company in companies}
+        ranked = Partner._read_group(
+            [("company_id", "in", companies.ids), ("customer_rank", ">", 0)],
+            ["company_id", "commercial_partner_id"],
+        )
+        for company, partner in ranked:
+            result[company.id].add(partner.id)
         invoiced = self.env["account.move"]._read_group(
             [
-                ("company_id", "=", company.id),
+                ("company_id", "in", companies.ids),
                 ("state", "=", "posted"),
                 ("move_type", "in", ("out_invoice", "out_refund")),
             ],
-            ["commercial_partner_id"],
+            ["company_id", "commercial_partner_id"],
         )
-        domain = [
-            "|",
-            "&",
-            ("company_id", "=", company.id),
-            ("customer_rank", ">", 0),
-            "&",
-            ("company_id", "in", (False, company.id)),
-            ("id", "in", [p.id for (p,) in invoiced]),
-        ]
-        partners = (
-            self.env["res.partner"]
-            .with_company(company)
-            .search(domain, order="id")
-            .commercial_partner_id
-        )
-        if mode == "new":
-            partners = partners.filtered(lambda p: not p.xero_contact_id)
-        return partners.sorted("id")
+        invoiced_ids = {partner.id for _company, partner in invoiced}
+        owner = {
+            partner.id: partner.company_id.id
+            for partner in Partner.search_fetch([("id", "in", list(invoiced_ids))], ["company_id"])
+        }
+        for company, partner in invoiced:
+            if partner.id in owner and owner[partner.id] in (False, company.id):
+                result[company.id].add(partner.id)
+        if unlinked:
+            ids = list(set().union(*result.values()))
+            rows = self.env.execute_query(
+                SQL("SELECT id, xero_contact_id FROM res_partner WHERE id = ANY(%s)", ids)
+            )
+            links = {pid: link or {} for pid, link in rows}
+            for company_id, partner_ids in result.items():
+                result[company_id] = {
+                    pid for pid in partner_ids if not links.get(pid, {}).get(str(company_id))
+                }
+        return result
 
     @api.model
     def _preview_row(self, record, decision):

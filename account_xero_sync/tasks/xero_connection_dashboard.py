@@ -129,7 +129,9 @@ class XeroConnection(models.Model):
         its task would plan): the task's own candidates domain, one per dealer, OR-ed into
         one count."""
         if kind == "customers":
-            return {cid: len(ids) for cid, ids in self._xero_dash_customers(companies).items()}
+            customers = self.env["xero.handler.customers"]
+            found = customers._candidates_of_dealers(companies, unlinked=True)
+            return {company_id: len(ids) for company_id, ids in found.items()}
         handler = self.env[TASK_TYPES[KINDS[kind][0]].handler]
         domains = [handler._candidates_domain(c) for c in self._xero_dash_connections(companies)]
         model = "account.partial.reconcile" if kind == "payments" else "account.move"
@@ -138,54 +140,6 @@ class XeroConnection(models.Model):
 
     def _xero_dash_connections(self, companies):
         return self.search([("company_id", "in", companies.ids)])
-
-    def _xero_dash_customers(self, companies):
-        """``{company id: partner ids}`` each dealer's Send New Customers would send (as
-        ``xero.handler.customers._candidates``, mode new): its own customers and the shared
-        ones it invoiced, not linked to its organisation. Three queries for all dealers."""
-        if not companies:
-            return {}
-        Partner = self.env["res.partner"]
-        wanted = defaultdict(set)
-        ranked = Partner._read_group(
-            [("company_id", "in", companies.ids), ("customer_rank", ">", 0)],
-            ["company_id", "commercial_partner_id"],
-        )
-        for company, partner in ranked:
-            wanted[company.id].add(partner.id)
-        invoiced = self.env["account.move"]._read_group(
-            [
-                ("company_id", "in", companies.ids),
-                ("state", "=", "posted"),
-                ("move_type", "in", ("out_invoice", "out_refund")),
-            ],
-            ["company_id", "commercial_partner_id"],
-        )
-        shared = defaultdict(set)
-        for company, partner in invoiced:
-            shared[company.id].add(partner.id)
-        ids = set().union(*wanted.values(), *shared.values())
-        if not ids:
-            return {}
-        allowed = set(Partner.search([("id", "in", list(ids))]).ids)
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id, company_id, xero_contact_id FROM res_partner WHERE id = ANY(%s)",
-                list(allowed),
-            )
-        )
-        partners = {pid: (company_id, links or {}) for pid, company_id, links in rows}
-        result = {}
-        for company in companies:
-            mine = wanted[company.id] | {
-                pid
-                for pid in shared[company.id]
-                if pid in partners and partners[pid][0] in (None, company.id)
-            }
-            result[company.id] = {
-                pid for pid in mine if pid in partners and not partners[pid][1].get(str(company.id))
-            }
-        return result
 
     def _xero_dash_blocked(self, companies):
         """``{(company id, kind): blocked}`` at the user's last check of each to-send list of
