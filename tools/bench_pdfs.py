@@ -42,15 +42,7 @@ DAY_USED = int(os.environ.get("XERO_BENCH_PDF_DAY_USED", 0))
 RENDER = os.environ.get("XERO_BENCH_PDF_RENDER", "1" if N_PDFS <= 1000 else "0") == "1"
 emulator = EmulatorControl(os.environ["XERO_EMULATOR_URL"], timeout=120)
 CLOCK = cycle_common.accelerated_clock(emulator)
-PROGRESS = os.environ.get("XERO_BENCH_PROGRESS")  # a file the lines are also written to
-
-
-def say(line):
-    """Print ``line``, and add it to the progress file (the shell's output is shown at the end)."""
-    print(line, flush=True)
-    if PROGRESS:
-        with open(PROGRESS, "a") as out:
-            out.write(line + "\n")
+say = cycle_common.say
 
 
 def start_of_next_day(tenant):

@@ -55,15 +55,7 @@ if PROFILE:
     from odoo import sql_db
 
     sql_db.Cursor.execute = _timed_execute(sql_db.Cursor.execute)
-PROGRESS = os.environ.get("XERO_BENCH_PROGRESS")  # a file the lines are also written to
-
-
-def say(line):
-    """Print ``line``, and add it to the progress file (the shell's output is shown at the end)."""
-    print(line, flush=True)
-    if PROGRESS:
-        with open(PROGRESS, "a") as out:
-            out.write(line + "\n")
+say = cycle_common.say
 
 
 RESULTS = {}  # (label, size) -> (records, calls, Odoo's own seconds, steps)

@@ -140,3 +140,46 @@ def mapped_connection(env, company):
         Command.create({"kind": "journal", "journal_id": bank.id, "xero_code": "090"}),
     ]
     return conn, bank
+
+
+def say(line):
+    """Print ``line``, and add it to the progress file ``XERO_BENCH_PROGRESS`` when set (the
+    shell's output is shown only at the end)."""
+    print(line, flush=True)
+    progress = os.environ.get("XERO_BENCH_PROGRESS")
+    if progress:
+        with open(progress, "a") as out:
+            out.write(line + "\n")
+
+
+def mapped_dealer(env, name, tenant):
+    """A new company ``name`` with the generic chart of accounts, in the user's companies, and
+    its connection to the emulator's organisation ``tenant`` (named after the company) with
+    its sales journal's income account mapped to 200 and its first sales tax to OUTPUT2.
+    Returns ``(company, its environment, connection, sales journal, sales tax)``."""
+    from odoo import Command
+
+    company = env["res.company"].create({"name": name})
+    env["account.chart.template"].try_loading("generic_coa", company=company)
+    env.user.company_ids |= company
+    cenv = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    tax = cenv["account.tax"].search(
+        [("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1
+    )
+    sale = cenv["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+    )
+    conn = emulator_connection(
+        cenv,
+        company,
+        tenant_id=tenant,
+        tenant_name=name,
+        org_currency=company.currency_id.name,
+        mapping_ids=[
+            Command.create(
+                {"kind": "account", "account_id": sale.default_account_id.id, "xero_code": "200"}
+            ),
+            Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
+        ],
+    )
+    return company, cenv, conn, sale, tax

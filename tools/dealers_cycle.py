@@ -31,29 +31,7 @@ rng = random.Random(2026)
 def dealer(n, tenant):
     """A company with a chart of accounts, its connection to ``tenant``, N customers and
     their posted three-line invoices, and its two tasks queued."""
-    company = env["res.company"].create({"name": f"Bench Dealer {n}"})
-    env["account.chart.template"].try_loading("generic_coa", company=company)
-    env.user.company_ids |= company
-    cenv = env(context=dict(env.context, allowed_company_ids=[company.id]))
-    tax = cenv["account.tax"].search(
-        [("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1
-    )
-    sale = cenv["account.journal"].search(
-        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
-    )
-    conn = cycle_common.emulator_connection(
-        cenv,
-        company,
-        tenant_id=tenant,
-        tenant_name=f"Bench Dealer {n}",
-        org_currency=company.currency_id.name,
-        mapping_ids=[
-            Command.create(
-                {"kind": "account", "account_id": sale.default_account_id.id, "xero_code": "200"}
-            ),
-            Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
-        ],
-    )
+    company, cenv, conn, sale, tax = cycle_common.mapped_dealer(env, f"Bench Dealer {n}", tenant)
     partners = cenv["res.partner"].create(
         [
             {"name": f"Dealer {n} Customer {i:05d}", "customer_rank": 1, "company_id": company.id}

@@ -43,32 +43,12 @@ def dealer(n, pdf):
     """A company, its connection to its organisation, one customer and PDFS posted invoices
     sent to Xero (Send New Customers and Send New Invoices, run here), each with a stored PDF
     (``invoice_pdf_report_file``, made from ``pdf``) that Xero does not have yet."""
-    company = env["res.company"].create({"name": f"Workers Dealer {n:02d}"})
     started = time.time()
-    env["account.chart.template"].try_loading("generic_coa", company=company)
+    company, cenv, conn, sale, tax = cycle_common.mapped_dealer(
+        env, f"Workers Dealer {n:02d}", tenant_of(n)
+    )
     TIMES["chart"] = TIMES.get("chart", 0) + time.time() - started
     started = time.time()
-    env.user.company_ids |= company
-    cenv = env(context=dict(env.context, allowed_company_ids=[company.id]))
-    tax = cenv["account.tax"].search(
-        [("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1
-    )
-    sale = cenv["account.journal"].search(
-        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
-    )
-    conn = cycle_common.emulator_connection(
-        cenv,
-        company,
-        tenant_id=tenant_of(n),
-        tenant_name=company.name,
-        org_currency=company.currency_id.name,
-        mapping_ids=[
-            Command.create(
-                {"kind": "account", "account_id": sale.default_account_id.id, "xero_code": "200"}
-            ),
-            Command.create({"kind": "tax", "tax_id": tax.id, "xero_code": "OUTPUT2"}),
-        ],
-    )
     partner = cenv["res.partner"].create(
         {"name": f"Dealer {n} Customer", "customer_rank": 1, "company_id": company.id}
     )
