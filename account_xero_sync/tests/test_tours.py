@@ -66,19 +66,25 @@ class TestTours(XeroAccountingCommon, AccountTestInvoicingHttpCommon):
         return f"/odoo/action-account_xero_sync.{action}?menu_id={menu.id}"
 
     def run_queued_tasks_in_background(self, delay=3.0):
-        """What the dealer's cron does, in a thread of this test: a few seconds after a task is
-        queued it runs, on the test's cursor (as the browser's requests do)."""
-        registry, stop = self.env.registry, threading.Event()
+        """What the dealer's cron does, in a thread of this test: a task runs once this thread
+        has seen it waiting for ``delay`` seconds (so the browser sees it queued first,
+        whenever the thread wakes; the test's one transaction gives every record the same
+        create date), on the test's cursor (as the browser's requests do)."""
+        registry, stop, seen = self.env.registry, threading.Event(), {}
 
         def work():
             threading.current_thread().testing = True
-            while not stop.wait(delay):
+            while not stop.wait(delay / 3):
                 with registry.cursor() as cr:
                     env = api.Environment(
                         cr, SUPERUSER_ID, {"xero_clock": VirtualClock(time.time())}
                     )
-                    Task = env["xero.task"]
-                    for connection in Task.search(Task._runnable_domain()).connection_id:
+                    Task, now = env["xero.task"], time.time()
+                    tasks = Task.search(Task._runnable_domain())
+                    for task in tasks:
+                        seen.setdefault(task.id, now)
+                    ripe = tasks.filtered(lambda t, now=now: now - seen[t.id] >= delay)
+                    for connection in ripe.connection_id:
                         Task._cron_run_tasks(connection.id)
 
         thread = threading.Thread(target=work, daemon=True)
